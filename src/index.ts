@@ -1,0 +1,8 @@
+// scg's library entry: the loss (and later metric) functions, usable from TypeScript without the CLI.
+export {supConLoss} from './losses/supcon';
+export type {SupConOptions} from './losses/supcon';
+export {ntXentLoss} from './losses/ntxent';
+export {labelCrossEntropyLoss} from './losses/label-cross-entropy';
+export {InputError, ScgError} from './errors';
+export {initBackend} from './runtime/backend';
+export type {BackendInfo, BackendChoice} from './runtime/backend';
