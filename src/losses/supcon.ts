@@ -2,6 +2,7 @@
 // single-label, multi-label (any / jaccard), explicit-mask and unsupervised (NT-Xent) positive rules.
 import * as tf from '@tensorflow/tfjs';
 import {InputError} from '../errors';
+import {safeNorm} from '../ops/safe-norm';
 import {stopGradient} from '../ops/stop-gradient';
 import {checkTemperature, readLabels, readMultiHot} from './label-input';
 
@@ -75,7 +76,7 @@ export function supConLoss(features: tf.Tensor3D, options: SupConOptions = {}): 
   }
   return tf.tidy(() => {
     const samplePositives = samplePositiveWeights(options, batch, positives, threshold);
-    const z = options.normalize === false ? features : tf.div(features, tf.maximum(tf.norm(features, 'euclidean', 2, true), 1e-12));
+    const z = options.normalize === false ? features : tf.div(features, tf.maximum(safeNorm(features, 2, true), 1e-12));
     // View-major flattening, as the reference code does: row v·batch + b is view v of sample b.
     const flat = tf.reshape(tf.transpose(z, [1, 0, 2]), [views * batch, dim]);
     const n = views * batch;

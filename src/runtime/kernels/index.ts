@@ -1,20 +1,34 @@
-// The one explicit list of kernels and gradients scg adds to tfjs. Nothing registers on import.
+// The one explicit list of kernels scg adds to or wraps in tfjs. Nothing registers on import.
 import * as tf from '@tensorflow/tfjs';
+import {wrapBatchMatMul} from './batch-matmul';
 import {conv2DBackpropFilterWasm} from './conv2d-backprop-filter';
+import {wrapConv2DBackpropInput} from './conv2d-backprop-input';
 import {unsortedSegmentSumWasm} from './unsorted-segment-sum';
 
 /** Kernels the wasm backend lacks and training needs. They register for `wasm` only, never for tfjs-node. */
 export const wasmKernelPatches: readonly tf.KernelConfig[] = [conv2DBackpropFilterWasm, unsortedSegmentSumWasm];
 
-/** Registers every wasm patch (once per process); returns the names of the patched kernels. */
+/** Existing wasm kernels replaced by a faster wrapper around the original. */
+export const wasmKernelWrappers: readonly {kernelName: string; wrap: (original: tf.KernelFunc) => tf.KernelFunc}[] = [
+  {kernelName: 'BatchMatMul', wrap: wrapBatchMatMul},
+  {kernelName: 'Conv2DBackpropInput', wrap: wrapConv2DBackpropInput},
+];
+
+const wrapped = new Set<string>();
+
+/** Registers every wasm patch and wrapper (once per process); returns the names of the kernels scg provides. */
 export function registerWasmPatches(): string[] {
   for (const config of wasmKernelPatches) {
-    const existing = tf.getKernel(config.kernelName, config.backendName);
-    if (existing && existing.kernelFunc !== config.kernelFunc) {
-      // A newer tfjs that ships the kernel itself: keep ours out of its way and say so in the list.
-      continue;
-    }
-    if (!existing) tf.registerKernel(config);
+    // A newer tfjs that ships the kernel keeps its own; the list returned below says which are ours.
+    if (!tf.getKernel(config.kernelName, 'wasm')) tf.registerKernel(config);
   }
-  return wasmKernelPatches.filter((c) => tf.getKernel(c.kernelName, c.backendName)?.kernelFunc === c.kernelFunc).map((c) => c.kernelName);
+  for (const {kernelName, wrap} of wasmKernelWrappers) {
+    const original = tf.getKernel(kernelName, 'wasm');
+    if (!original || wrapped.has(kernelName)) continue;
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({...original, kernelFunc: wrap(original.kernelFunc)});
+    wrapped.add(kernelName);
+  }
+  const ours = wasmKernelPatches.filter((c) => tf.getKernel(c.kernelName, 'wasm')?.kernelFunc === c.kernelFunc).map((c) => c.kernelName);
+  return [...ours, ...[...wrapped].map((k) => `${k} (wrapped)`)];
 }

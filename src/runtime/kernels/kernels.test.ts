@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {seededValues, useWasm} from '../../../test/support';
-import {wasmKernelPatches} from '.';
+import {wasmKernelPatches, wasmKernelWrappers} from '.';
 
 /** Runs `f` on the given backend with fresh inputs and returns its result as plain numbers. */
 async function onBackend(name: 'cpu' | 'wasm', f: () => tf.Tensor): Promise<{shape: number[]; values: Float32Array}> {
@@ -26,6 +26,7 @@ describe('wasm kernel patches', () => {
 
   it('are one explicit list, registered for wasm only', () => {
     assert.deepEqual(wasmKernelPatches.map((k) => k.kernelName), ['Conv2DBackpropFilter', 'UnsortedSegmentSum']);
+    assert.deepEqual(wasmKernelWrappers.map((k) => k.kernelName), ['BatchMatMul', 'Conv2DBackpropInput']);
     for (const k of wasmKernelPatches) {
       assert.equal(k.backendName, 'wasm');
       assert.equal(tf.getKernel(k.kernelName, 'wasm')?.kernelFunc, k.kernelFunc);
@@ -60,6 +61,41 @@ describe('wasm kernel patches', () => {
       const got = await onBackend('wasm', dW);
       assert.deepEqual(got.shape, ref.shape);
       assert.ok(maxRelError(got.values, ref.values) < 1e-5, `max rel error ${maxRelError(got.values, ref.values)}`);
+    });
+  }
+
+  for (const [xShape, k, cout, stride, pad] of convCases) {
+    it(`Conv2DBackpropInput matches cpu: x [${xShape}] k${k} s${stride} ${pad}`, async () => {
+      const seed = xShape[2]! * 100 + k * 10 + stride;
+      const xv = seededValues(xShape.reduce((a, b) => a * b), seed);
+      const wv = seededValues(k * k * xShape[3]! * cout, seed + 1);
+      const dX = () => tf.tidy(() => {
+        const w = tf.tensor4d(wv, [k, k, xShape[3]!, cout]);
+        // Gradient of sum(conv * r) w.r.t. the input runs Conv2DBackpropInput with dy = r.
+        return tf.grad((xt: tf.Tensor) => {
+          const y = tf.conv2d(xt as tf.Tensor4D, w, stride, pad);
+          return tf.sum(tf.mul(y, tf.tensor(seededValues(y.size, seed + 2), y.shape)));
+        })(tf.tensor4d(xv, xShape as [number, number, number, number]));
+      });
+      const ref = await onBackend('cpu', dX);
+      const got = await onBackend('wasm', dX);
+      assert.deepEqual(got.shape, ref.shape);
+      assert.ok(maxRelError(got.values, ref.values) < 1e-5, `max rel error ${maxRelError(got.values, ref.values)}`);
+    });
+  }
+
+  for (const [aShape, bShape, ta, tb] of [
+    [[5, 7], [7, 3], false, false], [[7, 5], [7, 3], true, false], [[5, 7], [3, 7], false, true], [[7, 5], [3, 7], true, true],
+    [[4, 5, 7], [4, 7, 3], false, false], [[4, 7, 5], [4, 3, 7], true, true], [[4, 5, 7], [1, 7, 3], false, false], [[2, 3, 5, 7], [2, 3, 7, 2], false, false],
+  ] as [number[], number[], boolean, boolean][]) {
+    it(`BatchMatMul wrapper matches cpu: [${aShape}]${ta ? 'ᵀ' : ''} · [${bShape}]${tb ? 'ᵀ' : ''}`, async () => {
+      const av = seededValues(aShape.reduce((x, y) => x * y), 21);
+      const bv = seededValues(bShape.reduce((x, y) => x * y), 22);
+      const f = () => tf.tidy(() => tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), ta, tb));
+      const ref = await onBackend('cpu', f);
+      const got = await onBackend('wasm', f);
+      assert.deepEqual(got.shape, ref.shape);
+      assert.ok(maxRelError(got.values, ref.values) < 1e-5);
     });
   }
 

@@ -1,0 +1,33 @@
+// Shared behaviour of scg commands: --json, and errors printed as message + hint with the right exit code.
+import {Command, Flags} from '@oclif/core';
+import {formatError, ScgError} from '../errors';
+import {defaultDbPath} from '../store/store';
+
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true;
+
+  /** Prints a line on stderr (stdout stays clean for --json and tables). */
+  protected note(line: string): void {
+    process.stderr.write(`${line}\n`);
+  }
+
+  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err instanceof ScgError) {
+      this.note(`error: ${formatError(err)}`);
+      return this.exit(err.exitCode);
+    }
+    // oclif's own parse errors (unknown flag, missing argument) are bad usage: exit 2 as well.
+    if (err.oclif?.exit !== undefined && err.oclif.exit !== 0 && !(err as {code?: string}).code?.startsWith('EEXIT')) {
+      this.note(`error: ${err.message}`);
+      return this.exit(2);
+    }
+    return super.catch(err);
+  }
+}
+
+export const dbFlag = Flags.string({description: 'path of the experiments database (default: $SCG_DB or ./experiments.db)'});
+export const setFlag = Flags.string({description: 'override a config value, e.g. --set contrastive.temperature=0.2 (repeatable)', multiple: true, default: []});
+
+export function dbPathOf(flag: string | undefined): string {
+  return defaultDbPath(flag);
+}

@@ -1,0 +1,194 @@
+// Loads an experiment config: YAML (with positions) → --set overrides → schema validation with defaults →
+// semantic checks. Every problem is reported with file:line, YAML path, what was expected and found, and a hint.
+import Ajv, {ErrorObject, ValidateFunction} from 'ajv';
+import {ScgError} from '../errors';
+import {contrastiveModes, datasets} from '../registry';
+import {JsonSchema} from '../registry/registry';
+import {experimentSchema} from './schema';
+import {didYouMean} from './suggest';
+import {ExperimentConfig, PHASES} from './types';
+import {parseYaml, readYaml, YamlPath, YamlSource} from './yaml-source';
+import {applyOverrides, Override, parseOverride} from './overrides';
+
+export interface LoadedConfig {
+  file: string;
+  config: ExperimentConfig;
+  overrides: Override[];
+}
+
+interface Problem {
+  path: YamlPath;
+  message: string;
+  hint?: string;
+}
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  compiled ??= new Ajv({allErrors: true, useDefaults: true, strict: false}).compile(experimentSchema());
+  return compiled;
+}
+
+/** Reads, overrides, validates and fills defaults; throws one BAD_INPUT error listing every problem found. */
+export function loadConfig(file: string, sets: readonly string[] = []): LoadedConfig {
+  return resolveSource(readYaml(file), sets);
+}
+
+/** The same as `loadConfig` for YAML text already in memory (`file` only names it in messages). */
+export function loadConfigText(text: string, file: string, sets: readonly string[] = []): LoadedConfig {
+  return resolveSource(parseYaml(text, file), sets);
+}
+
+function resolveSource(source: YamlSource, sets: readonly string[]): LoadedConfig {
+  const overrides = sets.map((s) => parseOverride(s, experimentSchema()));
+  const raw = fillEntryNames(applyOverrides(structuredClone(source.value) as Record<string, unknown>, overrides));
+  const validate = validator();
+  let problems: Problem[] = [];
+  if (!validate(raw)) problems = schemaProblems(validate.errors ?? [], raw);
+  else problems = semanticProblems(raw as unknown as ExperimentConfig);
+  if (problems.length > 0) throw configError(source, overrides, problems);
+  return {file: source.file, config: raw as unknown as ExperimentConfig, overrides};
+}
+
+/**
+ * Ajv fills `name` defaults only after it has chosen the if/then branch of a registry section, so a section
+ * without `name` would skip its entry's checks; the schema's default names are set first.
+ */
+function fillEntryNames(raw: Record<string, unknown>): Record<string, unknown> {
+  const props = experimentSchema()['properties'] as Record<string, JsonSchema>;
+  for (const [key, node] of Object.entries(props)) {
+    if (!node['allOf']) continue;
+    const section = raw[key] ?? {};
+    if (typeof section !== 'object' || section === null || Array.isArray(section)) continue; // the schema reports it
+    const s = section as Record<string, unknown>;
+    if (s['name'] === undefined) s['name'] = ((node['properties'] as Record<string, JsonSchema>)['name']!)['default'];
+    raw[key] = s;
+  }
+  return raw;
+}
+
+function pathOf(instancePath: string): YamlPath {
+  return instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return `'${value}' (a string)`;
+  if (Array.isArray(value)) return `a list (${JSON.stringify(value)})`;
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'a mapping';
+  return `${String(value)} (a ${typeof value})`;
+}
+
+function getAt(root: unknown, path: YamlPath): unknown {
+  return path.reduce<unknown>((node, seg) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[seg] : undefined), root);
+}
+
+/** Keys allowed in the mapping at `path` (registry sections: those of the chosen entry). */
+function allowedKeys(schema: JsonSchema, path: YamlPath, data: unknown): string[] {
+  let node: JsonSchema | undefined = schema;
+  for (const seg of path) node = (node?.['properties'] as Record<string, JsonSchema> | undefined)?.[String(seg)];
+  if (!node) return [];
+  const keys = Object.keys((node['properties'] as object | undefined) ?? {});
+  const name = (getAt(data, [...path, 'name']) as string | undefined) ?? '';
+  for (const branch of (node['allOf'] as JsonSchema[] | undefined) ?? []) {
+    const cond = ((branch['if'] as JsonSchema)['properties'] as Record<string, {const: string}>)['name']!.const;
+    if (cond === name) keys.push(...Object.keys(((branch['then'] as JsonSchema)['properties'] as object) ?? {}));
+  }
+  return [...new Set(keys)];
+}
+
+const registryOfPath: Record<string, string> = {'dataset.name': 'datasets', 'backbone.name': 'backbones', 'encoders.name': 'encoders', 'contrastive.mode': 'contrastive'};
+
+function schemaProblems(errors: ErrorObject[], raw: unknown): Problem[] {
+  const schema = experimentSchema();
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'if' || e.keyword === 'allOf') continue; // the failing branch reports the real problem
+    const path = pathOf(e.instancePath);
+    const dotted = path.join('.');
+    let problem: Problem;
+    const found = describe(getAt(raw, path));
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const key = (e.params as {additionalProperty: string}).additionalProperty;
+        const allowed = allowedKeys(schema, path, raw);
+        problem = {
+          path: [...path, key],
+          message: `unknown key \`${key}\`${dotted ? ` in ${dotted}` : ' at the top level'}; allowed: ${allowed.join(', ')}`,
+          hint: `${didYouMean(key, allowed)}see docs/config.md`,
+        };
+        break;
+      }
+      case 'enum': {
+        const allowed = (e.params as {allowedValues: unknown[]}).allowedValues.map(String);
+        const kind = registryOfPath[dotted];
+        problem = kind
+          ? {path, message: `'${String(getAt(raw, path))}' is not in the ${kind} registry; registered: ${allowed.join(', ')}`, hint: `${didYouMean(String(getAt(raw, path)), allowed)}see \`scg list ${kind}\``}
+          : {path, message: `expected one of ${allowed.join(', ')}, but found ${found}`, hint: didYouMean(String(getAt(raw, path)), allowed) || undefined};
+        break;
+      }
+      case 'type':
+        problem = {path, message: `expected ${(e.params as {type: string}).type}, but found ${found}`};
+        break;
+      case 'required': {
+        const key = (e.params as {missingProperty: string}).missingProperty;
+        problem = {path: [...path, key], message: `missing required key \`${key}\``};
+        break;
+      }
+      case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum': {
+        const {comparison, limit} = e.params as {comparison: string; limit: number};
+        problem = {path, message: `must be ${comparison} ${limit}, but found ${found}`};
+        break;
+      }
+      default:
+        problem = {path, message: `${e.message ?? 'is invalid'}, but found ${found}`};
+    }
+    const key = `${problem.path.join('.')}|${problem.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      problems.push(problem);
+    }
+  }
+  return problems;
+}
+
+function semanticProblems(cfg: ExperimentConfig): Problem[] {
+  const problems: Problem[] = [];
+  const mode = contrastiveModes.get(cfg.contrastive.mode);
+  const dataset = datasets.get(cfg.dataset.name);
+  const kind = dataset.labelKind;
+  if (mode.needs === 'single' && kind !== 'single') {
+    problems.push({path: ['contrastive', 'mode'], message: `mode '${mode.name}' needs one label per image, but dataset '${dataset.name}' has label sets`,
+      hint: 'use mode supcon-multi for multi-label datasets'});
+  }
+  if (mode.needs === 'multi' && kind !== 'multi') {
+    problems.push({path: ['contrastive', 'mode'], message: `mode '${mode.name}' needs label sets, but dataset '${dataset.name}' has one label per image`,
+      hint: 'use mode supcon for single-label datasets'});
+  }
+  if (cfg.contrastive.positives === 'jaccard' && cfg.contrastive.mode !== 'supcon-multi') {
+    problems.push({path: ['contrastive', 'positives'], message: `positives 'jaccard' applies to label sets, but mode is '${cfg.contrastive.mode}'`,
+      hint: 'use positives: any, or mode supcon-multi'});
+  }
+  const order = cfg.phases.map((p) => PHASES.indexOf(p));
+  if (order.some((v, i) => i > 0 && v < order[i - 1]!)) {
+    problems.push({path: ['phases'], message: `phases must run in the order ${PHASES.join(' → ')}, but found ${cfg.phases.join(', ')}`});
+  }
+  return problems;
+}
+
+function configError(source: YamlSource, overrides: Override[], problems: Problem[]): ScgError {
+  const lines = problems.map((p) => {
+    const dotted = p.path.join('.');
+    const override = overrides.find((o) => dotted === o.path.join('.') || dotted.startsWith(`${o.path.join('.')}.`));
+    let where: string;
+    if (override) where = `--set ${override.text}`;
+    else {
+      const pos = source.locate(p.path);
+      where = pos ? `${source.file}:${pos.line}:${pos.col}` : source.file;
+    }
+    return `${where}: ${dotted || '(top level)'}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`;
+  });
+  const head = problems.length === 1 ? '' : `${source.file}: ${problems.length} problems\n`;
+  return new ScgError('BAD_INPUT', head + lines.join('\n'));
+}

@@ -1,0 +1,64 @@
+// `--set a.b=c` overrides: typed values (YAML scalars and lists), paths checked against the schema.
+import {parse} from 'yaml';
+import {ScgError} from '../errors';
+import {JsonSchema} from '../registry/registry';
+import {didYouMean} from './suggest';
+
+export interface Override {
+  /** As the user typed it, for messages. */
+  text: string;
+  path: string[];
+  value: unknown;
+}
+
+/** Properties of a schema node, including those of every registry entry's if/then branch. */
+function childProperties(node: JsonSchema): Record<string, JsonSchema> {
+  const props: Record<string, JsonSchema> = {...((node['properties'] as Record<string, JsonSchema>) ?? {})};
+  for (const branch of (node['allOf'] as JsonSchema[] | undefined) ?? []) {
+    Object.assign(props, ((branch['then'] as JsonSchema)['properties'] as Record<string, JsonSchema>) ?? {});
+  }
+  return props;
+}
+
+/** Parses `a.b=c`; the value is read as YAML (`0.1` → number, `true` → boolean, `[a, b]` → list). */
+export function parseOverride(text: string, schema: JsonSchema): Override {
+  const eq = text.indexOf('=');
+  if (eq <= 0) {
+    throw new ScgError('BAD_INPUT', `--set ${text}: expected key.path=value`, {hint: 'for example --set contrastive.temperature=0.2'});
+  }
+  const path = text.slice(0, eq).trim().split('.');
+  const rawValue = text.slice(eq + 1);
+  let node: JsonSchema = schema;
+  path.forEach((seg, i) => {
+    const props = childProperties(node);
+    const next = props[seg];
+    if (!next) {
+      const here = path.slice(0, i).join('.');
+      const keys = Object.keys(props);
+      throw new ScgError('BAD_INPUT', `--set ${text}: \`${path.slice(0, i + 1).join('.')}\` is not a config key${keys.length ? `; keys${here ? ` of ${here}` : ''}: ${keys.join(', ')}` : ''}`, {
+        hint: `${didYouMean(seg, keys)}see docs/config.md`,
+      });
+    }
+    node = next;
+  });
+  let value: unknown;
+  try {
+    value = rawValue.trim() === '' ? '' : parse(rawValue);
+  } catch {
+    value = rawValue;
+  }
+  return {text, path, value};
+}
+
+/** Applies overrides in order to a copy-able config object, creating intermediate mappings. */
+export function applyOverrides(raw: Record<string, unknown>, overrides: readonly Override[]): Record<string, unknown> {
+  for (const o of overrides) {
+    let node = raw;
+    o.path.slice(0, -1).forEach((seg) => {
+      if (typeof node[seg] !== 'object' || node[seg] === null || Array.isArray(node[seg])) node[seg] = {};
+      node = node[seg] as Record<string, unknown>;
+    });
+    node[o.path[o.path.length - 1]!] = o.value;
+  }
+  return raw;
+}

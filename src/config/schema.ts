@@ -1,0 +1,109 @@
+// Builds the experiment JSON Schema from the registries: one source of defaults, enums that follow the entries.
+import {Descriptor, JsonSchema, Registry} from '../registry/registry';
+import {backbones, contrastiveModes, datasets, encoders} from '../registry';
+import {PHASES} from './types';
+
+export const SCHEMA_ID = 'https://scg.dev/schema/experiment.schema.json';
+
+/**
+ * A registry-backed section: `name` picks the entry, and an if/then per entry adds that entry's keys (with
+ * their defaults) and forbids any other key.
+ */
+function registrySection(registry: Registry<Descriptor>, defaultName: string, description: string): JsonSchema {
+  return {
+    type: 'object',
+    description,
+    default: {},
+    properties: {name: {type: 'string', enum: registry.names(), default: defaultName, description: `One of: ${registry.names().join(', ')}`}},
+    required: ['name'],
+    allOf: registry.list().map((entry) => ({
+      if: {required: ['name'], properties: {name: {const: entry.name}}},
+      then: {
+        properties: {name: {}, ...((entry.schema?.['properties'] as JsonSchema | undefined) ?? {})},
+        additionalProperties: false,
+      },
+    })),
+  };
+}
+
+function section(description: string, properties: Record<string, JsonSchema>): JsonSchema {
+  return {type: 'object', description, default: {}, properties, additionalProperties: false};
+}
+
+const positiveNumber = (def: number, description: string) => ({type: 'number', exclusiveMinimum: 0, default: def, description});
+const count = (min: number, def: number, description: string) => ({type: 'integer', minimum: min, default: def, description});
+
+let cached: JsonSchema | undefined;
+
+/** The full experiment schema (draft-07). The committed `schema/experiment.schema.json` is this, serialised. */
+export function experimentSchema(): JsonSchema {
+  cached ??= buildSchema();
+  return cached;
+}
+
+function buildSchema(): JsonSchema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: SCHEMA_ID,
+    title: 'scg experiment',
+    description: 'One text-to-image GAN experiment: dataset, backbone, contrastive loss, training phases.',
+    type: 'object',
+    required: ['name'],
+    additionalProperties: false,
+    properties: {
+      $schema: {type: 'string', description: 'Optional pointer to this schema, for editors.'},
+      name: {type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Experiment name: runs of the same name group together in reports.'},
+      seed: {type: 'integer', minimum: 0, default: 0, description: 'Seed of model init, batches and noise.'},
+      dataset: registrySection(datasets, 'shapes', 'The data to train on.'),
+      backbone: registrySection(backbones, 'attngan', 'The text-to-image GAN.'),
+      encoders: registrySection(encoders, 'damsm', 'The text and image encoders trained in the pretraining phase.'),
+      contrastive: section('The contrastive term added to both phases (the paper\'s contribution).', {
+        mode: {type: 'string', enum: contrastiveModes.names(), default: 'supcon', description: `One of: ${contrastiveModes.names().join(', ')}`},
+        lambda1: {type: 'number', minimum: 0, default: 1, description: 'Weight of the contrastive term in pretraining (λ1).'},
+        lambda2: {type: 'number', minimum: 0, default: 0.2, description: 'Weight of the contrastive term in GAN training (λ2).'},
+        temperature: positiveNumber(0.1, 'SupCon temperature τ (> 0).'),
+        baseTemperature: {type: 'number', exclusiveMinimum: 0, description: 'τ_base: the loss is scaled by τ/τ_base. Unset means equal to τ (scale 1).'},
+        positives: {type: 'string', enum: ['any', 'jaccard'], default: 'any', description: 'Multi-label positives: any shared label, or Jaccard ≥ threshold weighted by Jaccard.'},
+        threshold: {type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.5, description: 'Jaccard threshold (positives: jaccard).'},
+        pretrainViews: {type: 'array', items: {enum: ['image', 'text']}, minItems: 1, uniqueItems: true, default: ['image', 'text'],
+          description: 'Pretraining views: image = the real image code; text = the sentence codes of both captions.'},
+        trainViews: {type: 'array', items: {enum: ['image', 'text']}, minItems: 1, uniqueItems: true, default: ['image'],
+          description: 'GAN-phase views: image = codes of the two branches\' fakes; text = the two sentence codes.'},
+      }),
+      pretrain: section('Phase 1: encoder pretraining with DAMSM + λ1 × contrastive.', {
+        steps: count(1, 300, 'Optimizer steps.'),
+        batchSize: count(2, 32, 'Images per batch (each with two captions).'),
+        lr: positiveNumber(0.002, 'Adam learning rate (AttnGAN DAMSM: 0.002).'),
+        beta1: {type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.5, description: 'Adam β1 (AttnGAN: 0.5).'},
+        beta2: {type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.999, description: 'Adam β2.'},
+        clipNorm: positiveNumber(0.25, 'Global gradient-norm clip of the text encoder (AttnGAN: 0.25).'),
+        gamma1: positiveNumber(4, 'DAMSM word-attention sharpness γ1.'),
+        gamma2: positiveNumber(5, 'DAMSM word aggregation γ2.'),
+        gamma3: positiveNumber(10, 'DAMSM score scale γ3.'),
+        checkpointEvery: count(1, 100, 'Steps between checkpoints (one is always written at the end).'),
+        logEvery: count(1, 10, 'Steps between progress lines when stderr is not a terminal.'),
+      }),
+      train: section('Phase 2: GAN training with λ2 × contrastive.', {
+        steps: count(1, 2000, 'Generator steps.'),
+        batchSize: count(2, 16, 'Images per batch (each with two captions: two branches).'),
+        lrG: positiveNumber(0.0002, 'Generator Adam learning rate.'),
+        lrD: positiveNumber(0.0002, 'Discriminator Adam learning rate.'),
+        beta1: {type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.5, description: 'Adam β1.'},
+        beta2: {type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.999, description: 'Adam β2.'},
+        checkpointEvery: count(1, 250, 'Steps between checkpoints.'),
+        logEvery: count(1, 10, 'Steps between progress lines when stderr is not a terminal.'),
+      }),
+      eval: section('Evaluation protocol.', {
+        every: count(1, 500, 'Steps between evaluations and sample grids.'),
+        samples: count(2, 500, 'Generated images per evaluation.'),
+        evaluator: {type: 'string', default: 'builtin', description: 'Feature network for FID / IS.'},
+      }),
+      runtime: section('How to compute (not part of the run identity).', {
+        backend: {type: 'string', enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'auto = native tensorflow, else wasm, else cpu (with a warning).'},
+        threads: {type: 'integer', minimum: 1, description: 'Worker threads for data-parallel training (default: cores).'},
+      }),
+      phases: {type: 'array', items: {enum: [...PHASES]}, minItems: 1, uniqueItems: true, default: ['pretrain'],
+        description: `Phases to run, in order. Available: ${PHASES.join(', ')}.`},
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// The typed shape of a resolved experiment config (what the schema guarantees after defaults are filled).
+import {BackboneConfig} from '../registry/backbones/descriptor';
+import {ContrastiveConfig} from '../registry/contrastive/descriptor';
+import {DatasetConfig} from '../registry/datasets/descriptor';
+import {EncoderConfig} from '../registry/encoders/descriptor';
+import {BackendChoice} from '../runtime/backend';
+
+export const PHASES = ['pretrain'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface PretrainConfig {
+  steps: number;
+  batchSize: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  clipNorm: number;
+  gamma1: number;
+  gamma2: number;
+  gamma3: number;
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+export interface TrainConfig {
+  steps: number;
+  batchSize: number;
+  lrG: number;
+  lrD: number;
+  beta1: number;
+  beta2: number;
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+export interface EvalConfig {
+  every: number;
+  samples: number;
+  evaluator: string;
+}
+
+export interface RuntimeConfig {
+  backend: BackendChoice;
+  threads?: number;
+}
+
+export interface ExperimentConfig {
+  name: string;
+  seed: number;
+  dataset: DatasetConfig;
+  backbone: BackboneConfig;
+  encoders: EncoderConfig;
+  contrastive: ContrastiveConfig;
+  pretrain: PretrainConfig;
+  train: TrainConfig;
+  eval: EvalConfig;
+  runtime: RuntimeConfig;
+  phases: Phase[];
+}

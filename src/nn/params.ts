@@ -1,0 +1,84 @@
+// Named, seeded trainable variables: every model owns a ParamSet, and checkpoints save them by name.
+import * as tf from '@tensorflow/tfjs';
+import {Rng} from '../runtime/rng';
+
+/**
+ * Creates variables under a name prefix with PyTorch's default initialisations (uniform ±1/√fan_in), drawn
+ * from a seeded stream so that the same seed builds the same model on any backend.
+ */
+export class ParamSet {
+  readonly variables = new Map<string, tf.Variable>();
+
+  constructor(readonly prefix: string, private readonly rng: Rng, private readonly trainable = true) {}
+
+  /** A child set whose names are `prefix/name/...`, sharing this set's variable table and stream. */
+  scope(name: string): ParamSet {
+    const child = new ParamSet(`${this.prefix}/${name}`, this.rng, this.trainable);
+    (child as {variables: Map<string, tf.Variable>}).variables = this.variables;
+    return child;
+  }
+
+  /** A variable of `shape` with values uniform in ±bound. */
+  uniform(name: string, shape: number[], bound: number): tf.Variable {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[i] = this.rng.uniform(-bound, bound);
+    return this.add(name, tf.tensor(values, shape));
+  }
+
+  /** A variable of `shape` filled with `value`. */
+  constant(name: string, shape: number[], value: number): tf.Variable {
+    return this.add(name, tf.fill(shape, value));
+  }
+
+  private add(name: string, init: tf.Tensor): tf.Variable {
+    const full = `${this.prefix}/${name}`;
+    if (this.variables.has(full)) throw new Error(`parameter ${full} created twice`);
+    // tfjs variable names are global to the process; ours live in the map, so two models can coexist.
+    const v = tf.variable(init, this.trainable);
+    init.dispose();
+    this.variables.set(full, v);
+    return v;
+  }
+
+  /** Dense layer weights `[in, out]` and bias `[out]`. */
+  dense(name: string, inDim: number, outDim: number, bias = true): Dense {
+    const bound = 1 / Math.sqrt(inDim);
+    return {w: this.uniform(`${name}/w`, [inDim, outDim], bound), b: bias ? this.uniform(`${name}/b`, [outDim], bound) : undefined};
+  }
+
+  /** Conv weights `[k, k, in, out]` and bias `[out]`. */
+  conv(name: string, k: number, inCh: number, outCh: number, bias = true): Conv {
+    const bound = 1 / Math.sqrt(k * k * inCh);
+    return {w: this.uniform(`${name}/w`, [k, k, inCh, outCh], bound), b: bias ? this.uniform(`${name}/b`, [outCh], bound) : undefined};
+  }
+
+  list(): tf.Variable[] {
+    return [...this.variables.values()];
+  }
+}
+
+export interface Dense {
+  w: tf.Variable;
+  b: tf.Variable | undefined;
+}
+
+export interface Conv {
+  w: tf.Variable;
+  b: tf.Variable | undefined;
+}
+
+/** x·W + b over the last axis (any leading shape). */
+export function dense(x: tf.Tensor, layer: Dense): tf.Tensor {
+  const inDim = layer.w.shape[0]!;
+  const lead = x.shape.slice(0, -1);
+  let y = tf.matMul(tf.reshape(x, [-1, inDim]), layer.w);
+  if (layer.b) y = tf.add(y, layer.b);
+  return tf.reshape(y, [...lead, layer.w.shape[1]!]);
+}
+
+/** NHWC convolution with 'same' padding unless told otherwise. */
+export function conv(x: tf.Tensor4D, layer: Conv, stride = 1, pad: 'same' | 'valid' | number = 'same'): tf.Tensor4D {
+  const y = tf.conv2d(x, layer.w as tf.Tensor4D, stride, pad);
+  return layer.b ? tf.add(y, layer.b) : y;
+}

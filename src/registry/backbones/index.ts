@@ -1,0 +1,6 @@
+// The backbones registry: one line per text-to-image GAN.
+import {Registry} from '../registry';
+import {attngan} from './attngan';
+import {BackboneDescriptor} from './descriptor';
+
+export const backbones = new Registry<BackboneDescriptor>('backbones', [attngan]);

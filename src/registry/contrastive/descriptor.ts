@@ -1,0 +1,44 @@
+// What a contrastive loss mode provides: which labels it needs, and a term built for one model.
+import * as tf from '@tensorflow/tfjs';
+import {LabelKind} from '../../data/dataset';
+import {ParamSet} from '../../nn/params';
+import {Descriptor} from '../registry';
+
+/** The labels of one batch, in whichever form the dataset has. */
+export interface BatchLabels {
+  labels?: number[];
+  multiHot?: number[][];
+}
+
+/** The contrastive section of a config, after defaults. */
+export interface ContrastiveConfig {
+  mode: string;
+  lambda1: number;
+  lambda2: number;
+  temperature: number;
+  baseTemperature?: number;
+  positives: 'any' | 'jaccard';
+  threshold: number;
+  pretrainViews: ('image' | 'text')[];
+  trainViews: ('image' | 'text')[];
+}
+
+export interface ContrastiveContext {
+  config: ContrastiveConfig;
+  labelKind: LabelKind;
+  classes: number;
+  embedDim: number;
+  /** Where a mode with weights of its own (the `ce` classifier head) creates them. */
+  params: ParamSet;
+}
+
+/** A built loss term: `[batch, views, dim]` features + batch labels → scalar, or null when the mode is off. */
+export interface ContrastiveTerm {
+  loss(features: tf.Tensor3D, labels: BatchLabels): tf.Scalar | null;
+}
+
+export interface ContrastiveMode extends Descriptor {
+  /** `none`: uses no labels; `single` / `multi`: needs that label kind; `labels`: either kind. */
+  readonly needs: 'none' | 'single' | 'multi' | 'labels';
+  build(ctx: ContrastiveContext): ContrastiveTerm;
+}

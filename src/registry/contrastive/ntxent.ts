@@ -1,0 +1,11 @@
+// Self-supervised NT-Xent mode (SimCLR): the "no labels" ablation.
+import {supConLoss} from '../../losses/supcon';
+import {temperatures} from './temperatures';
+import {ContrastiveMode} from './descriptor';
+
+export const ntxent: ContrastiveMode = {
+  name: 'ntxent',
+  summary: 'Self-supervised contrast (SimCLR NT-Xent): only the views of the same sample are positives',
+  needs: 'none',
+  build: ({config}) => ({loss: (features) => supConLoss(features, temperatures(config))}),
+};

@@ -1,0 +1,4 @@
+// τ and τ_base as the SupCon options expect them, from the contrastive config section.
+import {ContrastiveConfig} from './descriptor';
+
+export const temperatures = (c: ContrastiveConfig) => ({temperature: c.temperature, baseTemperature: c.baseTemperature ?? c.temperature});

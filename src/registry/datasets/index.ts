@@ -1,0 +1,7 @@
+// The datasets registry: one line per dataset.
+import {Registry} from '../registry';
+import {DatasetDescriptor} from './descriptor';
+import {shapes} from './shapes';
+import {shapesMulti} from './shapes-multi';
+
+export const datasets = new Registry<DatasetDescriptor>('datasets', [shapes, shapesMulti]);

@@ -1,0 +1,74 @@
+// Shared builder of the built-in synthetic datasets: per-image seeded generation, split, labels, vocabulary.
+import {Dataset, LabelKind, Split, tokenizeSplit} from '../../data/dataset';
+import {noisyLabels, noisyLabelSets} from '../../data/label-noise';
+import {Rng} from '../../runtime/rng';
+import {Vocabulary} from '../../text/vocabulary';
+import {BackgroundName, renderImage, ShapeItem} from './shapes-render';
+import {DatasetConfig} from './descriptor';
+
+export interface SyntheticSample {
+  items: ShapeItem[];
+  background: BackgroundName;
+  captions: string[];
+  /** Class (single) or category set (multi). */
+  label: number | number[];
+}
+
+export interface SyntheticConfig extends DatasetConfig {
+  size: number;
+  testFraction: number;
+  seed: number;
+}
+
+/**
+ * Generates `size` samples; sample i depends only on (dataset.seed, i), so changing `size` keeps the first
+ * images. The last ⌈testFraction·size⌉ samples are the test split; label noise touches only train.
+ */
+export async function buildSynthetic(
+  name: string, labelKind: LabelKind, classNames: string[], cfg: SyntheticConfig,
+  makeSample: (rng: Rng, captionsPerImage: number) => SyntheticSample,
+): Promise<Dataset> {
+  const res = cfg.resolution;
+  const nTest = Math.max(1, Math.ceil(cfg.testFraction * cfg.size));
+  const nTrain = cfg.size - nTest;
+  const make = (from: number, count: number): Split & {raw: (number | number[])[]} => {
+    const images = new Uint8Array(count * res * res * 3);
+    const captions: string[][] = [];
+    const raw: (number | number[])[] = [];
+    for (let k = 0; k < count; k++) {
+      const rng = Rng.for(cfg.seed, name, from + k);
+      const s = makeSample(rng, cfg.captionsPerImage);
+      renderImage(images, k * res * res * 3, res, s.background, s.items, rng);
+      captions.push(s.captions);
+      raw.push(s.label);
+    }
+    return {images, count, captions, tokens: [], raw};
+  };
+  const train = make(0, nTrain);
+  const test = make(nTrain, nTest);
+  const classes = classNames.length;
+  for (const [split, isTrain] of [[train, true], [test, false]] as const) {
+    if (labelKind === 'single') {
+      const clean = split.raw as number[];
+      split.cleanLabels = clean;
+      split.labels = isTrain ? noisyLabels(cfg.seed, clean, classes, cfg.labelNoise) : clean;
+    } else {
+      const clean = split.raw as number[][];
+      split.cleanLabels = clean;
+      split.labelSets = isTrain ? noisyLabelSets(cfg.seed, clean, classes, cfg.labelNoise) : clean;
+    }
+  }
+  const vocab = Vocabulary.build(train.captions.flat());
+  const strip = ({raw: _raw, ...s}: Split & {raw: unknown}): Split => s;
+  const out: Dataset = {name, resolution: res, labelKind, classNames, maxWords: cfg.maxWords, vocab, train: strip(train), test: strip(test)};
+  tokenizeSplit(out.train, vocab, cfg.maxWords);
+  tokenizeSplit(out.test, vocab, cfg.maxWords);
+  return out;
+}
+
+/** Keys of the synthetic datasets beyond the common ones. */
+export const syntheticProperties = {
+  size: {type: 'integer', minimum: 8, maximum: 200000, default: 2000, description: 'Number of generated images (train + test).'},
+  testFraction: {type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.1, description: 'Share of images held out as the test split.'},
+  seed: {type: 'integer', minimum: 0, default: 0, description: 'Seed of the generated data (separate from the experiment seed, so seeds vary training, not data).'},
+};

@@ -1,0 +1,34 @@
+// What an encoders registry entry provides: a text and an image encoder into one embedding space.
+import * as tf from '@tensorflow/tfjs';
+import {ParamSet} from '../../nn/params';
+import {Descriptor} from '../registry';
+
+export interface EncoderConfig {
+  name: string;
+  embedDim: number;
+  [key: string]: unknown;
+}
+
+export interface TextEncoding {
+  words: tf.Tensor3D;
+  sentence: tf.Tensor2D;
+}
+
+export interface ImageEncoding {
+  regions: tf.Tensor3D;
+  global: tf.Tensor2D;
+}
+
+export interface EncoderPair {
+  embedDim: number;
+  /** tokens `[B, T]` int32, mask `[B, T]`; a dropout seed means training mode. */
+  encodeText(tokens: tf.Tensor2D, mask: tf.Tensor2D, dropoutSeed?: number): TextEncoding;
+  /** images `[B, res, res, 3]` in [-1, 1]. */
+  encodeImage(images: tf.Tensor4D): ImageEncoding;
+  /** Variable names of the text encoder (gradient clipping applies to them). */
+  textVariableNames(): string[];
+}
+
+export interface EncoderDescriptor extends Descriptor {
+  build(cfg: EncoderConfig, ctx: {vocabSize: number; params: ParamSet}): EncoderPair;
+}

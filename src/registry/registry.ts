@@ -1,0 +1,53 @@
+// A typed name → descriptor table for one kind of pluggable part (datasets, backbones, loss modes, ...).
+import {ScgError} from '../errors';
+import {didYouMean} from '../config/suggest';
+
+/** JSON Schema (draft-07 subset) for an entry's own config keys. */
+export type JsonSchema = Record<string, unknown>;
+
+/** What every registry entry declares: a unique name, a one-line summary, its config keys, and how to build it. */
+export interface Descriptor {
+  readonly name: string;
+  readonly summary: string;
+  /** Schema of the entry's config section (the properties beside `name`); defaults live here. */
+  readonly schema?: JsonSchema;
+}
+
+export class Registry<T extends Descriptor> {
+  private readonly entries = new Map<string, T>();
+
+  constructor(readonly kind: string, entries: readonly T[] = []) {
+    for (const e of entries) this.register(e);
+  }
+
+  /** Adds an entry; a name registered twice is a programming error and throws. */
+  register(entry: T): void {
+    if (this.entries.has(entry.name)) {
+      throw new Error(`${this.kind} registry: '${entry.name}' is already registered; each name must be unique`);
+    }
+    this.entries.set(entry.name, entry);
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  /** The entry called `name`; an unknown name throws with the registered list and a suggestion. */
+  get(name: string): T {
+    const e = this.entries.get(name);
+    if (!e) {
+      throw new ScgError('BAD_INPUT', `'${name}' is not in the ${this.kind} registry; registered: ${this.names().join(', ')}`, {
+        hint: `${didYouMean(name, this.names())}see \`scg list ${this.kind}\``,
+      });
+    }
+    return e;
+  }
+
+  names(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  list(): T[] {
+    return [...this.entries.values()];
+  }
+}

@@ -1,0 +1,110 @@
+// Checkpoint files: every named tensor plus a JSON header (phase, step, RNG keys, config hash), written
+// atomically (temp file, fsync, rename) and verified by sha256 on load.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {ScgError} from '../errors';
+
+const MAGIC = Buffer.from('SCGCKPT1');
+
+export interface CheckpointHeader {
+  format: 'scg-checkpoint';
+  version: 1;
+  runId: string;
+  configHash: string;
+  phase: string;
+  step: number;
+  /** How the run's random streams are keyed; with the step it replays every later draw exactly. */
+  rng: {seed: number; scheme: 'keyed-sfc32'};
+  /** Phase-specific scalars (optimizer step counts, ...). */
+  extra: Record<string, unknown>;
+  tensors: {name: string; shape: number[]; offset: number; length: number}[];
+}
+
+export interface Checkpoint {
+  header: CheckpointHeader;
+  tensors: Map<string, {shape: number[]; values: Float32Array}>;
+}
+
+/** Writes tensors + header to `file` atomically; returns its sha256 and size. */
+export function writeCheckpoint(file: string, header: Omit<CheckpointHeader, 'format' | 'version' | 'tensors'>, tensors: ReadonlyMap<string, tf.Tensor>): {sha256: string; bytes: number} {
+  const entries: CheckpointHeader['tensors'] = [];
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    const values = t.dataSync() as Float32Array;
+    const buf = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+    entries.push({name, shape: t.shape, offset, length: values.length});
+    chunks.push(Buffer.from(buf)); // copy: wasm heap views move when memory grows
+    offset += buf.length;
+  }
+  const full: CheckpointHeader = {format: 'scg-checkpoint', version: 1, ...header, tensors: entries};
+  let json = Buffer.from(JSON.stringify(full));
+  const padding = (4 - ((MAGIC.length + 4 + json.length) % 4)) % 4; // float data starts 4-byte aligned
+  json = Buffer.concat([json, Buffer.alloc(padding, 0x20)]);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length);
+  const data = Buffer.concat([MAGIC, len, json, ...chunks]);
+  fs.mkdirSync(path.dirname(file), {recursive: true});
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  try {
+    const dirFd = fs.openSync(path.dirname(file), 'r');
+    fs.fsyncSync(dirFd);
+    fs.closeSync(dirFd);
+  } catch {
+    // some filesystems cannot fsync a directory; the rename is still atomic
+  }
+  return {sha256: crypto.createHash('sha256').update(data).digest('hex'), bytes: data.length};
+}
+
+/** Reads and verifies a checkpoint: a missing file, a sha256 mismatch or a foreign format is a BAD_INPUT error. */
+export function readCheckpoint(file: string, expectedSha256?: string): Checkpoint {
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(file);
+  } catch {
+    throw new ScgError('BAD_INPUT', `checkpoint ${file} is missing`, {hint: 'the run folder was moved or deleted; re-run with --force to start over'});
+  }
+  if (expectedSha256) {
+    const sha = crypto.createHash('sha256').update(data).digest('hex');
+    if (sha !== expectedSha256) {
+      throw new ScgError('BAD_INPUT', `checkpoint ${file} is corrupt: sha256 ${sha.slice(0, 12)}… does not match the stored ${expectedSha256.slice(0, 12)}…`, {
+        hint: 'the file changed after it was written; delete it (an earlier checkpoint is used) or re-run with --force',
+      });
+    }
+  }
+  if (data.length < 12 || !data.subarray(0, 8).equals(MAGIC)) {
+    throw new ScgError('BAD_INPUT', `${file} is not an scg checkpoint`, {hint: 'checkpoints are the .ckpt files scg writes under runs/<id>/'});
+  }
+  const len = data.readUInt32LE(8);
+  const header = JSON.parse(data.subarray(12, 12 + len).toString('utf8')) as CheckpointHeader;
+  const base = 12 + len;
+  const tensors = new Map<string, {shape: number[]; values: Float32Array}>();
+  for (const e of header.tensors) {
+    const bytes = data.subarray(base + e.offset, base + e.offset + e.length * 4);
+    tensors.set(e.name, {shape: e.shape, values: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))});
+  }
+  return {header, tensors};
+}
+
+/** Assigns checkpoint values to variables by name; any missing or mis-shaped variable is an error. */
+export function restoreVariables(ckpt: Checkpoint, variables: ReadonlyMap<string, tf.Variable>, file: string): void {
+  for (const [name, v] of variables) {
+    const saved = ckpt.tensors.get(name);
+    if (!saved || saved.shape.join() !== v.shape.join()) {
+      throw new ScgError('BAD_INPUT', `checkpoint ${file} does not fit this model: ${saved ? `${name} has shape [${saved.shape}], the model [${v.shape}]` : `${name} is missing`}`, {
+        hint: 'the config changed the model since the checkpoint was written; re-run with --force',
+      });
+    }
+    tf.tidy(() => v.assign(tf.tensor(saved.values, saved.shape)));
+  }
+}

@@ -1,0 +1,118 @@
+// The step loop every training phase shares: resume from the latest checkpoint, run steps, log metrics,
+// checkpoint, stop cleanly on a signal, and fail on a non-finite loss.
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {ExperimentConfig} from '../config/types';
+import {Dataset} from '../data/dataset';
+import {ScgError} from '../errors';
+import {MetricRow, RunRow, Store} from '../store/store';
+import {Checkpoint, readCheckpoint, writeCheckpoint} from './checkpoint';
+import {Progress} from './progress';
+
+/** Everything a phase needs from the run around it. */
+export interface RunContext {
+  store: Store;
+  run: RunRow;
+  config: ExperimentConfig;
+  configHash: string;
+  runDir: string;
+  dataset: Dataset;
+  progress: Progress;
+  /** True once SIGINT/SIGTERM arrived: finish the step, checkpoint, stop. */
+  stopRequested(): boolean;
+}
+
+/** A phase's trainable state and step, as the loop drives it. */
+export interface PhaseModel {
+  /** Tensors saved in a checkpoint (weights and optimizer moments), by name. */
+  stateTensors(): ReadonlyMap<string, tf.Tensor>;
+  /** Scalars saved beside them (optimizer step counts, ...). */
+  stateExtra(): Record<string, unknown>;
+  restore(ckpt: Checkpoint, file: string): void;
+  /** Runs step `index` (0-based) and returns every loss term by name. Must not leak tensors. */
+  step(index: number): Record<string, number>;
+  imagesPerStep: number;
+}
+
+export interface PhaseLoopOptions {
+  phase: string;
+  steps: number;
+  checkpointEvery: number;
+  logEvery: number;
+  /** Called after each completed step (1-based), e.g. to write sample grids. */
+  afterStep?: (completed: number) => Promise<void>;
+}
+
+/** Raised when a signal stopped the run after its checkpoint was written. */
+export class InterruptedError extends Error {
+  constructor(readonly phase: string, readonly step: number) {
+    super(`interrupted during ${phase} at step ${step}; the checkpoint is saved and \`scg run\` with the same config resumes there`);
+  }
+}
+
+/** Loads the newest checkpoint of `phase` into the model (sha256-verified); returns the step it holds, or 0. */
+export function resumePhase(ctx: RunContext, phase: string, model: PhaseModel): number {
+  const row = ctx.store.latestCheckpoint(ctx.run.id, phase);
+  if (!row) return 0;
+  const ckpt = readCheckpoint(row.path, row.sha256);
+  if (ckpt.header.configHash !== ctx.configHash) {
+    throw new ScgError('BAD_INPUT', `checkpoint ${row.path} belongs to config ${ckpt.header.configHash}, not ${ctx.configHash}`, {hint: 're-run with --force'});
+  }
+  model.restore(ckpt, row.path);
+  return ckpt.header.step;
+}
+
+function saveCheckpoint(ctx: RunContext, phase: string, step: number, model: PhaseModel): void {
+  const file = path.join(ctx.runDir, 'checkpoints', `${phase}-${String(step).padStart(7, '0')}.ckpt`);
+  const {sha256, bytes} = writeCheckpoint(file, {
+    runId: ctx.run.id, configHash: ctx.configHash, phase, step, rng: {seed: ctx.config.seed, scheme: 'keyed-sfc32'}, extra: model.stateExtra(),
+  }, model.stateTensors());
+  ctx.store.addCheckpoint(ctx.run.id, phase, step, file, sha256, bytes);
+}
+
+/** Runs the remaining steps of a phase. Returns normally when the phase is complete. */
+export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: PhaseLoopOptions): Promise<void> {
+  const {phase, steps} = opts;
+  const start = resumePhase(ctx, phase, model);
+  ctx.store.truncateMetrics(ctx.run.id, phase, start); // steps after the checkpoint are replayed
+  if (start >= steps) return;
+  ctx.progress.start(phase, steps, start, opts.logEvery);
+  let pending: MetricRow[] = [];
+  let rate = 0;
+  let lastCheckpoint = start;
+  try {
+    for (let index = start; index < steps; index++) {
+      const t0 = performance.now();
+      const losses = model.step(index);
+      const completed = index + 1;
+      const seconds = (performance.now() - t0) / 1000;
+      const instant = model.imagesPerStep / Math.max(seconds, 1e-9);
+      rate = rate === 0 ? instant : 0.9 * rate + 0.1 * instant;
+      const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
+      if (bad) {
+        ctx.store.addMetrics(ctx.run.id, pending);
+        throw new ScgError('RUN_FAILED', `loss ${bad[0]} is ${bad[1]} at ${phase} step ${completed}; the last good checkpoint (step ${lastCheckpoint}) is kept`, {
+          hint: 'lower the learning rate or the loss weights, or check the data',
+        });
+      }
+      const wall = Date.now() / 1000;
+      for (const [key, value] of Object.entries(losses)) pending.push({phase, key, step: completed, value, wall_time: wall});
+      pending.push({phase, key: 'img_per_sec', step: completed, value: rate, wall_time: wall});
+      ctx.progress.update({step: completed, losses, imagesPerSecond: rate});
+      const stopping = ctx.stopRequested();
+      if (completed % opts.logEvery === 0 || completed === steps || stopping) {
+        ctx.store.addMetrics(ctx.run.id, pending);
+        pending = [];
+        ctx.store.heartbeat(ctx.run.id, phase, completed);
+      }
+      if (opts.afterStep) await opts.afterStep(completed);
+      if (completed % opts.checkpointEvery === 0 || completed === steps || stopping) {
+        saveCheckpoint(ctx, phase, completed, model);
+        lastCheckpoint = completed;
+      }
+      if (stopping && completed < steps) throw new InterruptedError(phase, completed);
+    }
+  } finally {
+    ctx.progress.stop();
+  }
+}

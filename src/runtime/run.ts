@@ -1,0 +1,150 @@
+// Runs one experiment end to end: backend, identity, resume-or-create the run, phases, final status.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {LoadedConfig} from '../config/load';
+import {Phase} from '../config/types';
+import {ScgError} from '../errors';
+import {datasets} from '../registry';
+import {RunRow, Store} from '../store/store';
+import {BackendInfo, describeBackend, initBackend} from './backend';
+import {configHash, flattenConfig} from './identity';
+import {InterruptedError, RunContext} from './phase-loop';
+import {runPretrain} from './phases/pretrain';
+import {createProgress} from './progress';
+import {provenance} from './provenance';
+
+export interface RunOptions {
+  dbPath: string;
+  /** Start a new attempt even if this config already completed. */
+  force?: boolean;
+  /** --json: no progress output. */
+  quiet?: boolean;
+  /** Where status lines go (stderr by default). */
+  log?: (line: string) => void;
+}
+
+export interface RunResult {
+  runId: string;
+  experiment: string;
+  status: RunRow['status'];
+  /** 'new', 'resumed', or 'reused' (already completed, nothing run). */
+  action: 'new' | 'resumed' | 'reused';
+  backend: string;
+  runDir: string;
+  phases: Phase[];
+  /** The last value of every metric key, per phase. */
+  final: Record<string, Record<string, number>>;
+  checkpoints: number;
+  seconds: number;
+  error?: string;
+}
+
+const PHASE_RUNNERS: Record<Phase, (ctx: RunContext) => Promise<unknown>> = {
+  pretrain: runPretrain,
+};
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function summarize(store: Store, run: RunRow, action: RunResult['action'], backend: string, started: number, phases: Phase[]): RunResult {
+  const final: Record<string, Record<string, number>> = {};
+  for (const m of store.metrics(run.id)) (final[m.phase] ??= {})[m.key] = m.value;
+  const now = store.getRun(run.id)!;
+  return {
+    runId: run.id, experiment: run.experiment, status: now.status, action, backend, runDir: run.run_dir, phases, final,
+    checkpoints: store.checkpoints(run.id).length, seconds: (Date.now() - started) / 1000, ...(now.error ? {error: now.error} : {}),
+  };
+}
+
+/**
+ * Runs (or resumes) the experiment. A completed run with the same config hash is reused unless `force`.
+ * Bad input throws before any row or folder is created. SIGINT/SIGTERM checkpoint and end as 'interrupted'.
+ */
+export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Promise<RunResult> {
+  const started = Date.now();
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const {config} = loaded;
+  const backend: BackendInfo = await initBackend(config.runtime.backend);
+  log(describeBackend(backend));
+  if (backend.warning) log(backend.warning);
+  const hash = configHash(config);
+  const store = Store.open(opts.dbPath);
+  try {
+    const existing = store.latestByHash(hash);
+    if (existing?.status === 'completed' && !opts.force) {
+      log(`run ${existing.id} (${existing.experiment}) already completed with this config; nothing to do (use --force to start a new attempt)`);
+      return summarize(store, existing, 'reused', existing.backend ?? backend.name, started, config.phases);
+    }
+    if (existing?.status === 'running' && existing.pid !== null && existing.pid !== process.pid && isAlive(existing.pid) && existing.host === provenance().host) {
+      throw new ScgError('BAD_INPUT', `run ${existing.id} is being trained by process ${existing.pid} right now`, {hint: 'wait for it, or stop it (Ctrl-C) and run again to resume'});
+    }
+    const dataset = await datasets.get(config.dataset.name).build(config.dataset);
+    let run: RunRow;
+    let action: RunResult['action'];
+    const prov = provenance();
+    if (existing && existing.status !== 'completed' && !opts.force) {
+      store.markRunning(existing.id, backend.name, prov.host);
+      run = store.getRun(existing.id)!;
+      action = 'resumed';
+      log(`resuming run ${run.id} (was ${existing.status}${existing.phase ? ` at ${existing.phase} step ${existing.step}` : ''})`);
+    } else {
+      const attempt = (existing?.attempt ?? 0) + 1;
+      const id = attempt === 1 ? hash : `${hash}-${attempt}`;
+      const runDir = path.join(store.runsRoot(), id);
+      run = store.createRun({
+        id, experiment: config.name, configHash: hash, attempt, configJson: JSON.stringify(config), seed: config.seed, runDir,
+        gitCommit: prov.gitCommit, gitDirty: prov.gitDirty, versions: {...prov.versions, backend: describeBackend(backend)}, backend: backend.name,
+        host: prov.host, params: flattenConfig(config),
+      });
+      try {
+        fs.mkdirSync(runDir, {recursive: true});
+        fs.writeFileSync(path.join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+        fs.writeFileSync(path.join(runDir, 'vocab.json'), JSON.stringify(dataset.vocab));
+      } catch (err) {
+        store.deleteRun(id);
+        fs.rmSync(runDir, {recursive: true, force: true});
+        throw err;
+      }
+      action = 'new';
+      log(`run ${run.id} (${config.name}) started; files in ${runDir}`);
+    }
+    let stop = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stop) process.exit(130); // a second signal: leave now
+      stop = true;
+      log(`${signal}: finishing the current step, then writing a checkpoint`);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const ctx: RunContext = {
+      store, run, config, configHash: hash, runDir: run.run_dir, dataset,
+      progress: createProgress({quiet: Boolean(opts.quiet), mainLosses: ['loss', 'damsm_word', 'damsm_sentence', 'contrastive', 'g_loss', 'd_loss']}),
+      stopRequested: () => stop,
+    };
+    try {
+      for (const phase of config.phases) await PHASE_RUNNERS[phase](ctx);
+      store.setStatus(run.id, 'completed');
+      log(`run ${run.id} completed`);
+    } catch (err) {
+      if (err instanceof InterruptedError) {
+        store.setStatus(run.id, 'interrupted', err.message);
+        log(err.message);
+      } else {
+        store.setStatus(run.id, 'failed', err instanceof Error ? err.message : String(err));
+        throw err;
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    return summarize(store, run, action, backend.name, started, config.phases);
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,247 @@
+// experiments.db: the SQLite store of experiments, runs, params, metrics, checkpoints and artifacts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import {ScgError} from '../errors';
+import {MIGRATIONS} from './migrations';
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'interrupted';
+
+export interface RunRow {
+  id: string;
+  experiment_id: number;
+  experiment: string;
+  config_hash: string;
+  attempt: number;
+  status: RunStatus;
+  config_json: string;
+  seed: number;
+  run_dir: string;
+  git_commit: string | null;
+  git_dirty: number | null;
+  versions_json: string | null;
+  backend: string | null;
+  host: string | null;
+  pid: number | null;
+  phase: string | null;
+  step: number | null;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  heartbeat_at: string | null;
+  error: string | null;
+}
+
+export interface CheckpointRow {
+  id: number;
+  run_id: string;
+  phase: string;
+  step: number;
+  path: string;
+  sha256: string;
+  bytes: number;
+  created_at: string;
+}
+
+export interface MetricRow {
+  phase: string;
+  key: string;
+  step: number;
+  value: number;
+  wall_time: number;
+}
+
+export interface NewRun {
+  id: string;
+  experiment: string;
+  configHash: string;
+  attempt: number;
+  configJson: string;
+  seed: number;
+  runDir: string;
+  gitCommit: string | null;
+  gitDirty: boolean | null;
+  versions: Record<string, string>;
+  backend: string;
+  host: string;
+  params: Record<string, unknown>;
+}
+
+/** The default store path: `SCG_DB`, else ./experiments.db. A `--db` flag overrides both. */
+export function defaultDbPath(flag?: string): string {
+  return path.resolve(flag ?? process.env['SCG_DB'] ?? 'experiments.db');
+}
+
+const now = () => new Date().toISOString();
+
+export class Store {
+  readonly db: Database.Database;
+
+  private constructor(readonly file: string, db: Database.Database) {
+    this.db = db;
+  }
+
+  /** Opens (creating if needed) the store and runs pending migrations. */
+  static open(file: string): Store {
+    fs.mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('busy_timeout = 10000');
+    db.pragma('foreign_keys = ON');
+    const store = new Store(path.resolve(file), db);
+    store.migrate();
+    return store;
+  }
+
+  /** Opens an existing store; a missing file is a NOT_FOUND error instead of a new empty store. */
+  static openExisting(file: string): Store {
+    if (!fs.existsSync(file)) {
+      throw new ScgError('NOT_FOUND', `no store at ${file}`, {hint: 'runs are recorded by `scg run`; pass --db or set SCG_DB to point at another experiments.db'});
+    }
+    return Store.open(file);
+  }
+
+  get version(): number {
+    return this.db.pragma('user_version', {simple: true}) as number;
+  }
+
+  private migrate(): void {
+    const current = this.version;
+    if (current > MIGRATIONS.length) {
+      throw new ScgError('BAD_INPUT', `${this.file} has schema version ${current}, newer than this scg (${MIGRATIONS.length})`, {hint: 'upgrade scg'});
+    }
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    }
+  }
+
+  /** The directory that holds run folders: `runs/` next to the database file. */
+  runsRoot(): string {
+    return path.join(path.dirname(this.file), 'runs');
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private experimentId(name: string): number {
+    this.db.prepare('INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)').run(name, now());
+    return (this.db.prepare('SELECT id FROM experiments WHERE name = ?').get(name) as {id: number}).id;
+  }
+
+  /** Inserts a run (status running) with its flattened params, in one transaction. */
+  createRun(r: NewRun): RunRow {
+    this.db.transaction(() => {
+      const exp = this.experimentId(r.experiment);
+      this.db.prepare(`INSERT INTO runs (id, experiment_id, config_hash, attempt, status, config_json, seed, run_dir, git_commit, git_dirty,
+        versions_json, backend, host, pid, created_at, started_at, heartbeat_at) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(r.id, exp, r.configHash, r.attempt, r.configJson, r.seed, r.runDir, r.gitCommit, r.gitDirty === null ? null : Number(r.gitDirty),
+          JSON.stringify(r.versions), r.backend, r.host, process.pid, now(), now(), now());
+      const insert = this.db.prepare('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)');
+      for (const [k, v] of Object.entries(r.params)) insert.run(r.id, k, JSON.stringify(v));
+    }).immediate();
+    return this.getRun(r.id)!;
+  }
+
+  /** Deletes a run and everything that references it (used when a run could not even start). */
+  deleteRun(id: string): void {
+    this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
+  }
+
+  getRun(id: string): RunRow | undefined {
+    return this.db.prepare('SELECT runs.*, experiments.name AS experiment FROM runs JOIN experiments ON experiments.id = runs.experiment_id WHERE runs.id = ?').get(id) as RunRow | undefined;
+  }
+
+  /** Finds a run by full id or unique id prefix. */
+  findRun(idOrPrefix: string): RunRow | undefined {
+    const exact = this.getRun(idOrPrefix);
+    if (exact) return exact;
+    const rows = this.db.prepare('SELECT id FROM runs WHERE id LIKE ? ORDER BY created_at').all(`${idOrPrefix}%`) as {id: string}[];
+    if (rows.length > 1) {
+      throw new ScgError('BAD_INPUT', `run id prefix '${idOrPrefix}' matches ${rows.length} runs: ${rows.map((r) => r.id).join(', ')}`, {hint: 'give more characters'});
+    }
+    return rows[0] ? this.getRun(rows[0].id) : undefined;
+  }
+
+  /** The newest attempt of the run with this config hash. */
+  latestByHash(hash: string): RunRow | undefined {
+    const row = this.db.prepare('SELECT id FROM runs WHERE config_hash = ? ORDER BY attempt DESC LIMIT 1').get(hash) as {id: string} | undefined;
+    return row ? this.getRun(row.id) : undefined;
+  }
+
+  listRuns(filter: {experiment?: string; status?: RunStatus} = {}): RunRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.experiment) {
+      where.push('experiments.name = ?');
+      args.push(filter.experiment);
+    }
+    if (filter.status) {
+      where.push('runs.status = ?');
+      args.push(filter.status);
+    }
+    return this.db.prepare(`SELECT runs.*, experiments.name AS experiment FROM runs JOIN experiments ON experiments.id = runs.experiment_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY runs.created_at`).all(...args) as RunRow[];
+  }
+
+  /** Marks a run as (re)started by this process. */
+  markRunning(id: string, backend: string, host: string): void {
+    this.db.prepare(`UPDATE runs SET status = 'running', backend = ?, host = ?, pid = ?, started_at = COALESCE(started_at, ?), heartbeat_at = ?, ended_at = NULL, error = NULL WHERE id = ?`)
+      .run(backend, host, process.pid, now(), now(), id);
+  }
+
+  setStatus(id: string, status: RunStatus, error?: string): void {
+    const ended = status === 'running' || status === 'queued' ? null : now();
+    this.db.prepare('UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ?').run(status, error ?? null, ended, id);
+  }
+
+  /** Records where the run is (phase, step) and that its process is alive. */
+  heartbeat(id: string, phase: string, step: number): void {
+    this.db.prepare('UPDATE runs SET phase = ?, step = ?, heartbeat_at = ? WHERE id = ?').run(phase, step, now(), id);
+  }
+
+  /** Appends metric rows in one transaction. */
+  addMetrics(runId: string, rows: readonly MetricRow[]): void {
+    if (rows.length === 0) return;
+    const insert = this.db.prepare('INSERT INTO metrics (run_id, phase, key, step, value, wall_time) VALUES (?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const r of rows) insert.run(runId, r.phase, r.key, r.step, r.value, r.wall_time);
+    })();
+  }
+
+  /** Drops metrics logged after `step` in a phase: a resumed run replays those steps from its checkpoint. */
+  truncateMetrics(runId: string, phase: string, afterStep: number): void {
+    this.db.prepare('DELETE FROM metrics WHERE run_id = ? AND phase = ? AND step > ?').run(runId, phase, afterStep);
+  }
+
+  metrics(runId: string, key?: string): MetricRow[] {
+    return (key
+      ? this.db.prepare('SELECT phase, key, step, value, wall_time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step').all(runId, key)
+      : this.db.prepare('SELECT phase, key, step, value, wall_time FROM metrics WHERE run_id = ? ORDER BY phase, key, step').all(runId)) as MetricRow[];
+  }
+
+  addCheckpoint(runId: string, phase: string, step: number, file: string, sha256: string, bytes: number): void {
+    this.db.prepare('INSERT INTO checkpoints (run_id, phase, step, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, phase, step, file, sha256, bytes, now());
+  }
+
+  latestCheckpoint(runId: string, phase: string): CheckpointRow | undefined {
+    return this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? AND phase = ? ORDER BY step DESC, id DESC LIMIT 1').get(runId, phase) as CheckpointRow | undefined;
+  }
+
+  checkpoints(runId: string): CheckpointRow[] {
+    return this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY phase, step').all(runId) as CheckpointRow[];
+  }
+
+  addArtifact(runId: string, a: {phase?: string; step?: number; kind: string; path: string; sha256?: string; bytes?: number}): void {
+    this.db.prepare('INSERT INTO artifacts (run_id, phase, step, kind, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, a.phase ?? null, a.step ?? null, a.kind, a.path, a.sha256 ?? null, a.bytes ?? null, now());
+  }
+
+  artifacts(runId: string): {phase: string | null; step: number | null; kind: string; path: string; bytes: number | null}[] {
+    return this.db.prepare('SELECT phase, step, kind, path, bytes FROM artifacts WHERE run_id = ? ORDER BY id').all(runId) as never;
+  }
+}
