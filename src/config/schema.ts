@@ -83,7 +83,7 @@ function buildSchema(): JsonSchema {
         checkpointEvery: count(1, 100, 'Steps between checkpoints (one is always written at the end).'),
         logEvery: count(1, 10, 'Steps between progress lines when stderr is not a terminal.'),
       }),
-      train: section('Phase 2: GAN training with λ2 × contrastive.', {
+      train: section('Phase 2: GAN training with λ2 × contrastive. The phase itself is not implemented yet; its keys are validated and part of the run identity.', {
         steps: count(1, 2000, 'Generator steps.'),
         batchSize: count(2, 16, 'Images per batch (each with two captions: two branches).'),
         lrG: positiveNumber(0.0002, 'Generator Adam learning rate.'),
@@ -93,7 +93,7 @@ function buildSchema(): JsonSchema {
         checkpointEvery: count(1, 250, 'Steps between checkpoints.'),
         logEvery: count(1, 10, 'Steps between progress lines when stderr is not a terminal.'),
       }),
-      eval: section('Evaluation protocol.', {
+      eval: section('Evaluation protocol (FID / IS / R-precision). Not implemented yet; its keys are validated and part of the run identity.', {
         every: count(1, 500, 'Steps between evaluations and sample grids.'),
         samples: count(2, 500, 'Generated images per evaluation.'),
         evaluator: {type: 'string', default: 'builtin', description: 'Feature network for FID / IS.'},

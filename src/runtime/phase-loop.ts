@@ -99,6 +99,8 @@ export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: Pha
       for (const [key, value] of Object.entries(losses)) pending.push({phase, key, step: completed, value, wall_time: wall});
       pending.push({phase, key: 'img_per_sec', step: completed, value: rate, wall_time: wall});
       ctx.progress.update({step: completed, losses, imagesPerSecond: rate});
+      // Steps are synchronous; yielding lets a pending SIGINT/SIGTERM handler run before we look at the flag.
+      await new Promise((resolve) => setImmediate(resolve));
       const stopping = ctx.stopRequested();
       if (completed % opts.logEvery === 0 || completed === steps || stopping) {
         ctx.store.addMetrics(ctx.run.id, pending);

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import {makeBatch, selectBatch} from '../../data/batch';
 import {damsmSentenceLoss, damsmWordLoss} from '../../losses/damsm';
 import {Adam, clipByGlobalNorm} from '../../nn/adam';
+import {namedGrads} from '../../nn/grads';
 import {ParamSet} from '../../nn/params';
 import {contrastiveModes, encoders} from '../../registry';
 import {ContrastiveTerm} from '../../registry/contrastive/descriptor';
@@ -91,10 +92,10 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset): Pretr
     step(index) {
       let scalars: Record<string, tf.Scalar> = {};
       tf.tidy(() => {
-        const {grads} = tf.variableGrads(() => {
+        const {grads} = namedGrads(() => {
           scalars = terms(index, true);
           return tf.keep(scalars['loss']!);
-        }, varList);
+        }, variables);
         adam.apply(clipByGlobalNorm(grads, enc.textVariableNames(), p.clipNorm));
       });
       return read(scalars);

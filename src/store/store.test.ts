@@ -1,0 +1,54 @@
+import {strict as assert} from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {describe, it} from 'node:test';
+import Database from 'better-sqlite3';
+import {MIGRATIONS} from './migrations';
+import {Store} from './store';
+
+const tmpDb = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-store-')), 'experiments.db');
+
+describe('store', () => {
+  it('migrates a new file to the latest user_version with WAL and the documented tables', () => {
+    const file = tmpDb();
+    const store = Store.open(file);
+    assert.equal(store.version, MIGRATIONS.length);
+    assert.equal(store.db.pragma('journal_mode', {simple: true}), 'wal');
+    const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {name: string}[]).map((r) => r.name);
+    assert.deepEqual(tables, ['artifacts', 'checkpoints', 'experiments', 'metrics', 'params', 'runs']);
+    store.close();
+    // Reopening runs nothing again and keeps data.
+    const again = Store.open(file);
+    assert.equal(again.version, MIGRATIONS.length);
+    again.close();
+  });
+
+  it('refuses a database from a newer scg', () => {
+    const file = tmpDb();
+    const db = new Database(file);
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    assert.throws(() => Store.open(file), /newer than this scg/);
+  });
+
+  it('records runs, params, metrics and checkpoints, and finds runs by hash and prefix', () => {
+    const store = Store.open(tmpDb());
+    const run = store.createRun({
+      id: 'abc123', experiment: 'e', configHash: 'abc123', attempt: 1, configJson: '{}', seed: 0, runDir: '/tmp/x', gitCommit: null, gitDirty: null,
+      versions: {scg: '0'}, backend: 'wasm', host: 'h', params: {'a.b': 1, 'c': [1, 2]},
+    });
+    assert.equal(run.status, 'running');
+    store.addMetrics(run.id, [{phase: 'pretrain', key: 'loss', step: 1, value: 2, wall_time: 0}, {phase: 'pretrain', key: 'loss', step: 2, value: 1, wall_time: 0}]);
+    store.truncateMetrics(run.id, 'pretrain', 1);
+    assert.deepEqual(store.metrics(run.id).map((m) => m.step), [1]);
+    store.addCheckpoint(run.id, 'pretrain', 1, '/tmp/x/p.ckpt', 'f'.repeat(64), 10);
+    assert.equal(store.latestCheckpoint(run.id, 'pretrain')!.step, 1);
+    assert.equal(store.latestByHash('abc123')!.id, 'abc123');
+    assert.equal(store.findRun('abc')!.id, 'abc123');
+    assert.deepEqual(store.db.prepare('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(run.id), [{key: 'a.b', value: '1'}, {key: 'c', value: '[1,2]'}]);
+    store.deleteRun(run.id);
+    assert.equal(store.metrics(run.id).length, 0, 'cascade');
+    store.close();
+  });
+});
