@@ -101,7 +101,9 @@ describe('scg CLI', () => {
     const doctor = JSON.parse(scg(['doctor', '--json']).stdout) as {backend: {name: string}};
     assert.equal(doctor.backend.name, 'wasm');
     const db = tmpDb();
-    assert.equal(scg(['runs', 'list', '--db', db]).status, 2, 'a missing store is reported, not created');
+    const missing = scg(['runs', 'list', '--db', db]);
+    assert.equal(missing.status, 2, 'a missing store is reported, not created');
+    assert.match(missing.stderr, /no store at/);
     scg(['run', TINY_CONFIG, '--db', db]);
     const runs = JSON.parse(scg(['runs', 'list', '--db', db, '--json']).stdout) as {id: string}[];
     const shown = JSON.parse(scg(['runs', 'show', runs[0]!.id.slice(0, 6), '--db', db, '--json']).stdout) as {status: string; checkpoints: unknown[]};
