@@ -3,11 +3,20 @@ import * as path from 'node:path';
 import {loadConfig} from '../src/config/load';
 import {ExperimentConfig} from '../src/config/types';
 import {Dataset} from '../src/data/dataset';
-import {datasets} from '../src/registry';
+import {ParamSet} from '../src/nn/params';
+import {datasets, encoders} from '../src/registry';
+import {EncoderPair} from '../src/registry/encoders/descriptor';
+import {Rng} from '../src/runtime/rng';
 
 export const TINY_CONFIG = path.resolve(__dirname, '../../test/fixtures/tiny.yaml');
 
 export async function tinyExperiment(sets: string[] = []): Promise<{config: ExperimentConfig; dataset: Dataset}> {
   const {config} = loadConfig(TINY_CONFIG, sets);
   return {config, dataset: await datasets.get(config.dataset.name).build(config.dataset)};
+}
+
+/** Freshly initialised (untrained) encoders for a tiny experiment: enough to exercise the GAN phase. */
+export function tinyEncoders(config: ExperimentConfig, dataset: Dataset): {encoders: EncoderPair; params: ParamSet} {
+  const params = new ParamSet('encoders', Rng.for(config.seed, 'init', 'pretrain'));
+  return {encoders: encoders.get(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params}), params};
 }

@@ -2,7 +2,7 @@
 // semantic checks. Every problem is reported with file:line, YAML path, what was expected and found, and a hint.
 import Ajv, {ErrorObject, ValidateFunction} from 'ajv';
 import {ScgError} from '../errors';
-import {contrastiveModes, datasets} from '../registry';
+import {backbones, contrastiveModes, datasets} from '../registry';
 import {JsonSchema} from '../registry/registry';
 import {experimentSchema} from './schema';
 import {didYouMean} from './suggest';
@@ -170,6 +170,16 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
     problems.push({path: ['contrastive', 'positives'], message: `positives 'jaccard' applies to label sets, but mode is '${cfg.contrastive.mode}'`,
       hint: 'use positives: any, or mode supcon-multi'});
   }
+  if (cfg.contrastive.mode === 'ntxent' && cfg.phases.includes('pretrain') && cfg.contrastive.pretrainViews.join() === 'image') {
+    problems.push({path: ['contrastive', 'pretrainViews'], message: "mode 'ntxent' contrasts views of the same sample, but pretrainViews [image] gives one view per sample",
+      hint: 'add text to pretrainViews'});
+  }
+  if (cfg.phases.includes('train') && !cfg.phases.includes('pretrain') && !cfg.train.encodersFrom) {
+    problems.push({path: ['phases'], message: 'the GAN phase (train) needs pretrained encoders, but phases has no pretrain and train.encodersFrom is not set',
+      hint: 'add pretrain before train, or set train.encodersFrom to the id of a run that pretrained them'});
+  }
+  const backboneProblem = backbones.get(cfg.backbone.name).check?.(cfg.backbone, cfg.dataset.resolution);
+  if (backboneProblem) problems.push({path: ['backbone', 'stages'], message: backboneProblem});
   const order = cfg.phases.map((p) => PHASES.indexOf(p));
   if (order.some((v, i) => i > 0 && v < order[i - 1]!)) {
     problems.push({path: ['phases'], message: `phases must run in the order ${PHASES.join(' → ')}, but found ${cfg.phases.join(', ')}`});

@@ -83,17 +83,19 @@ function buildSchema(): JsonSchema {
         checkpointEvery: count(1, 100, 'Steps between checkpoints (one is always written at the end).'),
         logEvery: count(1, 10, 'Steps between progress lines when stderr is not a terminal.'),
       }),
-      train: section('Phase 2: GAN training with λ2 × contrastive. The phase itself is not implemented yet; its keys are validated and part of the run identity.', {
-        steps: count(1, 2000, 'Generator steps.'),
+      train: section('Phase 2: GAN training with λ2 × contrastive, on two caption branches.', {
+        steps: count(1, 2000, 'Generator steps (each with one D step before it).'),
+        encodersFrom: {type: 'string', minLength: 1, description: 'Id (or unique prefix) of a run whose completed pretraining provides the frozen encoders; unset = this run\'s own pretrain phase.'},
+        sampleGrid: count(1, 16, 'Test captions drawn in each sample grid (every eval.every steps and at the end).'),
         batchSize: count(2, 16, 'Images per batch (each with two captions: two branches).'),
         lrG: positiveNumber(0.0002, 'Generator Adam learning rate.'),
         lrD: positiveNumber(0.0002, 'Discriminator Adam learning rate.'),
         beta1: {type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.5, description: 'Adam β1.'},
         beta2: {type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.999, description: 'Adam β2.'},
-        checkpointEvery: count(1, 250, 'Steps between checkpoints.'),
+        checkpointEvery: count(1, 250, 'Steps between checkpoints (one is always written at the end).'),
         logEvery: count(1, 10, 'Steps between progress lines when stderr is not a terminal.'),
       }),
-      eval: section('Evaluation protocol (FID / IS / R-precision). Not implemented yet; its keys are validated and part of the run identity.', {
+      eval: section('Evaluation protocol (FID / IS / R-precision: not implemented yet; `every` already sets the sample-grid cadence).', {
         every: count(1, 500, 'Steps between evaluations and sample grids.'),
         samples: count(2, 500, 'Generated images per evaluation.'),
         evaluator: {type: 'string', default: 'builtin', description: 'Feature network for FID / IS.'},

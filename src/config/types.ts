@@ -5,7 +5,7 @@ import {DatasetConfig} from '../registry/datasets/descriptor';
 import {EncoderConfig} from '../registry/encoders/descriptor';
 import {BackendChoice} from '../runtime/backend';
 
-export const PHASES = ['pretrain'] as const;
+export const PHASES = ['pretrain', 'train'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface PretrainConfig {
@@ -24,6 +24,9 @@ export interface PretrainConfig {
 
 export interface TrainConfig {
   steps: number;
+  /** Take the encoders from this run's pretraining instead of this run's own. */
+  encodersFrom?: string;
+  sampleGrid: number;
   batchSize: number;
   lrG: number;
   lrD: number;

@@ -7,7 +7,10 @@ import {Rng} from '../runtime/rng';
  * from a seeded stream so that the same seed builds the same model on any backend.
  */
 export class ParamSet {
+  /** Trainable variables (what optimizers and EMA see). */
   readonly variables = new Map<string, tf.Variable>();
+  /** Non-trainable state saved in checkpoints (batch-norm running statistics). */
+  readonly buffers = new Map<string, tf.Variable>();
 
   constructor(readonly prefix: string, private readonly rng: Rng, private readonly trainable = true) {}
 
@@ -15,6 +18,7 @@ export class ParamSet {
   scope(name: string): ParamSet {
     const child = new ParamSet(`${this.prefix}/${name}`, this.rng, this.trainable);
     (child as {variables: Map<string, tf.Variable>}).variables = this.variables;
+    (child as {buffers: Map<string, tf.Variable>}).buffers = this.buffers;
     return child;
   }
 
@@ -31,14 +35,38 @@ export class ParamSet {
     return this.add(name, tf.fill(shape, value));
   }
 
-  private add(name: string, init: tf.Tensor): tf.Variable {
+  /** A non-trainable state tensor filled with `value` (kept in `buffers`). */
+  buffer(name: string, shape: number[], value: number): tf.Variable {
+    return this.add(name, tf.fill(shape, value), false);
+  }
+
+  private add(name: string, init: tf.Tensor, trainable = this.trainable): tf.Variable {
     const full = `${this.prefix}/${name}`;
-    if (this.variables.has(full)) throw new Error(`parameter ${full} created twice`);
+    if (this.variables.has(full) || this.buffers.has(full)) throw new Error(`parameter ${full} created twice`);
     // tfjs variable names are global to the process; ours live in the map, so two models can coexist.
-    const v = tf.variable(init, this.trainable);
+    const v = tf.variable(init, trainable);
     init.dispose();
-    this.variables.set(full, v);
+    (trainable ? this.variables : this.buffers).set(full, v);
     return v;
+  }
+
+  /** Batch-norm scale/shift (trainable) and running mean/variance (buffers) for `channels`. */
+  batchNorm(name: string, channels: number): BatchNormParams {
+    return {
+      gamma: this.constant(`${name}/gamma`, [channels], 1),
+      beta: this.constant(`${name}/beta`, [channels], 0),
+      mean: this.buffer(`${name}/running_mean`, [channels], 0),
+      variance: this.buffer(`${name}/running_var`, [channels], 1),
+    };
+  }
+
+  /** Trainable variables and buffers together, for checkpoints. */
+  all(): Map<string, tf.Variable> {
+    return new Map([...this.variables, ...this.buffers]);
+  }
+
+  dispose(): void {
+    tf.dispose([...this.variables.values(), ...this.buffers.values()]);
   }
 
   /** Dense layer weights `[in, out]` and bias `[out]`. */
@@ -61,6 +89,13 @@ export class ParamSet {
 export interface Dense {
   w: tf.Variable;
   b: tf.Variable | undefined;
+}
+
+export interface BatchNormParams {
+  gamma: tf.Variable;
+  beta: tf.Variable;
+  mean: tf.Variable;
+  variance: tf.Variable;
 }
 
 export interface Conv {

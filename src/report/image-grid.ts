@@ -40,19 +40,27 @@ export function wrapText(text: string, width: number, maxLines: number): string[
   return lines;
 }
 
+const FONT_SIZE = 11;
+const TEXT_LINES = 3;
+const PAD = 6;
+
+/** Layout of a grid of `count` cells: its size in pixels and each cell's. */
+export function gridLayout(count: number, options: GridOptions): {width: number; height: number; columns: number; cellW: number; cellH: number; titleH: number; cell: number} {
+  const cell = options.cellSize ?? 128;
+  const columns = Math.max(1, Math.min(options.columns ?? 8, count));
+  const rows = Math.ceil(count / columns);
+  const titleH = options.title ? 22 : 0;
+  const cellW = cell + PAD * 2;
+  const cellH = cell + PAD + TEXT_LINES * (FONT_SIZE + 2) + PAD;
+  return {width: columns * cellW, height: titleH + rows * cellH, columns, cellW, cellH, titleH, cell};
+}
+
 /** Writes the grid to `file` (PNG), creating its folder; returns the PNG's width and height. */
 export async function writeImageGrid(file: string, cells: GridCell[], options: GridOptions): Promise<{width: number; height: number}> {
-  const cell = options.cellSize ?? 128;
-  const columns = Math.max(1, Math.min(options.columns ?? 8, cells.length));
-  const rows = Math.ceil(cells.length / columns);
-  const fontSize = 11;
-  const textLines = 3;
-  const pad = 6;
-  const titleH = options.title ? 22 : 0;
-  const cellW = cell + pad * 2;
-  const cellH = cell + pad + textLines * (fontSize + 2) + pad;
-  const width = columns * cellW;
-  const height = titleH + rows * cellH;
+  const {width, height, columns, cellW, cellH, titleH, cell} = gridLayout(cells.length, options);
+  const fontSize = FONT_SIZE;
+  const textLines = TEXT_LINES;
+  const pad = PAD;
   const charsPerLine = Math.max(8, Math.floor(cellW / (fontSize * 0.55)));
   const layers: sharp.OverlayOptions[] = [];
   let svgText = '';

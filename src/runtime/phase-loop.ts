@@ -18,6 +18,8 @@ export interface RunContext {
   runDir: string;
   dataset: Dataset;
   progress: Progress;
+  /** Status lines (stderr), printed in --json mode too. */
+  log(line: string): void;
   /** True once SIGINT/SIGTERM arrived: finish the step, checkpoint, stop. */
   stopRequested(): boolean;
 }

@@ -10,6 +10,7 @@ import {BackendInfo, describeBackend, initBackend} from './backend';
 import {configHash, flattenConfig} from './identity';
 import {InterruptedError, RunContext} from './phase-loop';
 import {runPretrain} from './phases/pretrain';
+import {runTrain} from './phases/train';
 import {createProgress} from './progress';
 import {provenance} from './provenance';
 
@@ -41,6 +42,7 @@ export interface RunResult {
 
 const PHASE_RUNNERS: Record<Phase, (ctx: RunContext) => Promise<unknown>> = {
   pretrain: runPretrain,
+  train: runTrain,
 };
 
 function isAlive(pid: number): boolean {
@@ -125,6 +127,7 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
     const ctx: RunContext = {
       store, run, config, configHash: hash, runDir: run.run_dir, dataset,
       progress: createProgress({quiet: Boolean(opts.quiet), mainLosses: ['loss', 'damsm_word', 'damsm_sentence', 'contrastive', 'g_loss', 'd_loss']}),
+      log,
       stopRequested: () => stop,
     };
     try {

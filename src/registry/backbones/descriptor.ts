@@ -1,4 +1,7 @@
-// What a backbone registry entry provides: its config keys (model knobs) and, with the GAN phase, its builder.
+// What a backbone registry entry provides: its knobs (config keys) and a builder of its G and D for the GAN phase.
+import * as tf from '@tensorflow/tfjs';
+import {BatchNormMode} from '../../nn/batch-norm';
+import {ParamSet} from '../../nn/params';
 import {Descriptor} from '../registry';
 
 export interface BackboneConfig {
@@ -6,4 +9,66 @@ export interface BackboneConfig {
   [key: string]: unknown;
 }
 
-export type BackboneDescriptor = Descriptor;
+/** What the generator is conditioned on, for a batch of n (both branches stacked: n = 2·batch). */
+export interface GeneratorInputs {
+  /** `[n, zDim]` noise. */
+  noise: tf.Tensor2D;
+  /** `[n, condDim]` ε of conditioning augmentation (zeros: the mean code). */
+  caNoise: tf.Tensor2D;
+  sentence: tf.Tensor2D;
+  words: tf.Tensor3D;
+  wordMask: tf.Tensor2D;
+}
+
+export interface GeneratorOutput {
+  /** One image batch per stage, in [-1, 1]; the last is at the dataset resolution. */
+  images: tf.Tensor4D[];
+  /** Conditioning-augmentation KL (0 for backbones without it). */
+  kl: tf.Scalar;
+  /** Per refinement stage: attention `[n, H·W, T]` (AttnGAN), memory addressing (DM-GAN), masks (SSA-GAN). */
+  maps: tf.Tensor[];
+}
+
+/** A loss and its named parts (logged separately). */
+export interface LossTerms {
+  loss: tf.Scalar;
+  terms: Record<string, tf.Scalar>;
+}
+
+export interface GanModel {
+  readonly zDim: number;
+  readonly condDim: number;
+  /** Output resolution of every generator stage. */
+  readonly stageResolutions: number[];
+  readonly g: ParamSet;
+  readonly d: ParamSet;
+  /** Weight of the DAMSM term in the G loss (0 for backbones that do not use it). */
+  readonly lambdaDamsm: number;
+  readonly lambdaKl: number;
+  /** Moving-average decay of G's weights for samples (0 = off). */
+  readonly ema: number;
+  generate(inputs: GeneratorInputs, mode: BatchNormMode): GeneratorOutput;
+  /**
+   * D loss of one step. `reals[s]` are the batch's real images at stage s (`[B, …]`); `fakes[s]` are both
+   * branches' generated images (`[2B, …]`, no gradient to G); `sentences` the two branches' sentence codes.
+   * Terms are summed over branches, as the paper's two branches each form a full GAN batch.
+   */
+  discriminatorLoss(reals: tf.Tensor4D[], fakes: tf.Tensor4D[], sentences: [tf.Tensor2D, tf.Tensor2D]): LossTerms;
+  /** Adversarial part of the G loss for both branches' fakes (`[2B, …]` per stage). */
+  generatorLoss(fakes: tf.Tensor4D[], sentences: [tf.Tensor2D, tf.Tensor2D]): LossTerms;
+}
+
+export interface BackboneContext {
+  /** Dataset resolution: the last generator stage's output size. */
+  resolution: number;
+  /** Size of the encoders' sentence and word codes. */
+  embedDim: number;
+  g: ParamSet;
+  d: ParamSet;
+}
+
+export interface BackboneDescriptor extends Descriptor {
+  /** Checks the knobs against the resolution; returns a problem message or undefined. */
+  check?(cfg: BackboneConfig, resolution: number): string | undefined;
+  build(cfg: BackboneConfig, ctx: BackboneContext): GanModel;
+}

@@ -34,7 +34,6 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset): Pretr
     config: config.contrastive, labelKind: dataset.labelKind, classes: dataset.classNames.length, embedDim: enc.embedDim, params: headParams,
   });
   const variables = new Map([...params.variables, ...headParams.variables]);
-  const varList = [...variables.values()];
   const p = config.pretrain;
   const adam = new Adam(variables, {lr: p.lr, beta1: p.beta1, beta2: p.beta2});
   const damsmOpts = {gamma1: p.gamma1, gamma2: p.gamma2, gamma3: p.gamma3};
@@ -102,16 +101,20 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset): Pretr
     },
     losses: (index) => read(tf.tidy(() => terms(index, false))),
     dispose() {
-      tf.dispose(varList);
+      params.dispose();
+      headParams.dispose();
       adam.dispose();
     },
   };
 }
 
-/** Runs (or resumes) the pretraining phase of a run. */
-export async function runPretrain(ctx: RunContext): Promise<PretrainModel> {
+/** Runs (or resumes) the pretraining phase of a run; the encoders live on in its checkpoints. */
+export async function runPretrain(ctx: RunContext): Promise<void> {
   const model = buildPretrain(ctx.config, ctx.dataset);
   const p = ctx.config.pretrain;
-  await runPhaseLoop(ctx, model, {phase: 'pretrain', steps: p.steps, checkpointEvery: p.checkpointEvery, logEvery: p.logEvery});
-  return model;
+  try {
+    await runPhaseLoop(ctx, model, {phase: 'pretrain', steps: p.steps, checkpointEvery: p.checkpointEvery, logEvery: p.logEvery});
+  } finally {
+    model.dispose();
+  }
 }

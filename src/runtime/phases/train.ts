@@ -1,0 +1,176 @@
+// Paper phase 2: GAN training on two parameter-sharing branches (one image, two captions), with the frozen
+// pretrained encoders providing the text codes, DAMSM, and the codes that λ2 × contrastive acts on.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {ExperimentConfig} from '../../config/types';
+import {makeBatch, selectBatch} from '../../data/batch';
+import {Dataset} from '../../data/dataset';
+import {damsmSentenceLoss, damsmWordLoss} from '../../losses/damsm';
+import {Adam} from '../../nn/adam';
+import {Ema} from '../../nn/ema';
+import {namedGrads} from '../../nn/grads';
+import {ParamSet} from '../../nn/params';
+import {backbones, contrastiveModes} from '../../registry';
+import {GanModel} from '../../registry/backbones/descriptor';
+import {ContrastiveTerm} from '../../registry/contrastive/descriptor';
+import {EncoderPair} from '../../registry/encoders/descriptor';
+import {writeImageGrid} from '../../report/image-grid';
+import {restoreVariables} from '../checkpoint';
+import {PhaseModel, RunContext, runPhaseLoop} from '../phase-loop';
+import {loadPretrainedEncoders} from '../pretrained-encoders';
+import {Rng} from '../rng';
+import {drawImages} from '../sampling';
+
+export interface GanTrainer extends PhaseModel {
+  model: GanModel;
+  ema: Ema | undefined;
+  /** Contrastive head (mode ce) and anything else G's optimizer trains besides G. */
+  extra: ParamSet;
+  /** One step's loss terms without updating (for tests). */
+  losses(index: number): Record<string, number>;
+  dispose(): void;
+}
+
+/** Builds G and D (seeded), the contrastive term, both optimizers and the EMA, around frozen encoders. */
+export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: EncoderPair): GanTrainer {
+  const t = config.train;
+  const g = new ParamSet('g', Rng.for(config.seed, 'init', 'g'));
+  const d = new ParamSet('d', Rng.for(config.seed, 'init', 'd'));
+  const model = backbones.get(config.backbone.name).build(config.backbone, {resolution: dataset.resolution, embedDim: enc.embedDim, g, d});
+  const extra = new ParamSet('gan_contrastive', Rng.for(config.seed, 'init', 'gan_contrastive'));
+  const term: ContrastiveTerm = contrastiveModes.get(config.contrastive.mode).build({
+    config: config.contrastive, labelKind: dataset.labelKind, classes: dataset.classNames.length, embedDim: enc.embedDim, params: extra,
+  });
+  const gVars = new Map([...g.variables, ...extra.variables]);
+  const adamG = new Adam(gVars, {lr: t.lrG, beta1: t.beta1, beta2: t.beta2});
+  const adamD = new Adam(d.variables, {lr: t.lrD, beta1: t.beta1, beta2: t.beta2});
+  const ema = model.ema > 0 ? new Ema(g.variables, model.ema) : undefined;
+  const views = config.contrastive.trainViews;
+  const B = t.batchSize;
+  const finalRes = dataset.resolution;
+
+  /** Loss terms of step `index` as kept scalars; with `update`, also applies the D then the G update. */
+  const run = (index: number, update: boolean): Record<string, tf.Scalar> => {
+    const rng = Rng.for(config.seed, 'train', index);
+    const sel = selectBatch(dataset.train, B, rng);
+    const noise = rng.normals(2 * B * model.zDim);
+    const caNoise = rng.normals(2 * B * model.condDim);
+    const out: Record<string, tf.Scalar> = {};
+    const keepAll = (prefix: Record<string, tf.Scalar>) => {
+      for (const [k, v] of Object.entries(prefix)) out[k] = tf.keep(v);
+    };
+    tf.tidy(() => {
+      const batch = makeBatch(dataset, dataset.train, sel);
+      const mask = tf.concat(batch.masks, 0) as tf.Tensor2D;
+      const text = enc.encodeText(tf.concat(batch.tokens, 0) as tf.Tensor2D, mask); // frozen: no dropout, no gradient
+      const sentences = tf.split(text.sentence, 2) as [tf.Tensor2D, tf.Tensor2D];
+      const inputs = {noise: tf.tensor2d(noise, [2 * B, model.zDim]), caNoise: tf.tensor2d(caNoise, [2 * B, model.condDim]), sentence: text.sentence, words: text.words, wordMask: mask};
+      const reals = model.stageResolutions.map((r) => (r === finalRes ? batch.images : tf.avgPool(batch.images, finalRes / r, finalRes / r, 'valid')));
+
+      // D step on detached fakes (the G pass below recomputes them with a tape).
+      const fakes = model.generate(inputs, {training: true, updateStats: false}).images;
+      const dResult = namedGrads(() => {
+        const r = model.discriminatorLoss(reals, fakes, sentences);
+        keepAll({d_loss: r.loss, ...r.terms});
+        return r.loss;
+      }, d.variables);
+      if (update) adamD.apply(dResult.grads);
+
+      const gResult = namedGrads(() => {
+        const gen = model.generate(inputs, {training: true, updateStats: update});
+        const adv = model.generatorLoss(gen.images, sentences);
+        const last = gen.images[gen.images.length - 1]!;
+        const img = enc.encodeImage(last);
+        const regions = tf.split(img.regions, 2) as tf.Tensor3D[];
+        const globals = tf.split(img.global, 2) as tf.Tensor2D[];
+        const words = tf.split(text.words, 2) as tf.Tensor3D[];
+        const masks = batch.masks;
+        const opts = {sameClass: batch.sameClass};
+        const damsmWord = tf.addN([0, 1].map((b) => damsmWordLoss(regions[b]!, words[b]!, masks[b]!, opts))) as tf.Scalar;
+        const damsmSentence = tf.addN([0, 1].map((b) => damsmSentenceLoss(globals[b]!, sentences[b]!, opts))) as tf.Scalar;
+        const kl = tf.mul(gen.kl, 2) as tf.Scalar; // a mean over both branches; the branches' terms are summed
+        const feats: tf.Tensor2D[] = [];
+        if (views.includes('image')) feats.push(...globals);
+        if (views.includes('text')) feats.push(...sentences);
+        const contrast = term.loss(tf.stack(feats, 1) as tf.Tensor3D, batch.labels) ?? tf.scalar(0);
+        const total = tf.addN([
+          adv.loss, tf.mul(tf.add(damsmWord, damsmSentence), model.lambdaDamsm), tf.mul(kl, model.lambdaKl), tf.mul(contrast, config.contrastive.lambda2),
+        ]) as tf.Scalar;
+        keepAll({g_loss: total, ...adv.terms, g_damsm_word: damsmWord, g_damsm_sentence: damsmSentence, g_kl: kl, contrastive: contrast});
+        return total;
+      }, gVars);
+      if (update) {
+        adamG.apply(gResult.grads);
+        ema?.update();
+      }
+    });
+    return out;
+  };
+
+  const read = (scalars: Record<string, tf.Scalar>): Record<string, number> => {
+    const values = Object.fromEntries(Object.entries(scalars).map(([k, v]) => [k, v.dataSync()[0]!]));
+    tf.dispose(Object.values(scalars));
+    return values;
+  };
+
+  const stateVariables = () => new Map<string, tf.Variable>([
+    ...g.all(), ...d.all(), ...extra.all(), ...adamG.stateTensors(), ...adamD.stateTensors(), ...(ema?.stateTensors() ?? []),
+  ]);
+
+  return {
+    model, ema, extra,
+    imagesPerStep: 2 * B,
+    stateTensors: stateVariables,
+    stateExtra: () => ({adamGStep: adamG.step, adamDStep: adamD.step}),
+    restore(ckpt, file) {
+      restoreVariables(ckpt, stateVariables(), file);
+      adamG.step = Number(ckpt.header.extra['adamGStep'] ?? 0);
+      adamD.step = Number(ckpt.header.extra['adamDStep'] ?? 0);
+    },
+    step: (index) => read(run(index, true)),
+    losses: (index) => read(run(index, false)),
+    dispose() {
+      g.dispose();
+      d.dispose();
+      extra.dispose();
+      adamG.dispose();
+      adamD.dispose();
+      ema?.dispose();
+    },
+  };
+}
+
+/** Writes the sample grid of `step`: the first test captions, fixed noise, caption under each image. */
+export async function writeSampleGrid(ctx: RunContext, trainer: GanTrainer, enc: EncoderPair, step: number): Promise<string> {
+  const test = ctx.dataset.test;
+  const n = Math.min(ctx.config.train.sampleGrid, test.count);
+  const drawn = drawImages(trainer.model, enc, trainer.ema, test.tokens.slice(0, n).map((caps) => caps[0]!), ctx.dataset.maxWords, Rng.for(ctx.config.seed, 'sample-grid'));
+  const file = path.join(ctx.runDir, 'samples', `train-${String(step).padStart(7, '0')}.png`);
+  await writeImageGrid(file, drawn.images.map((rgb, i) => ({rgb, caption: test.captions[i]![0]!})), {
+    res: drawn.resolution, cellSize: Math.max(96, drawn.resolution), title: `${ctx.config.name} · ${ctx.config.backbone.name} · ${ctx.config.contrastive.mode} · step ${step}`,
+  });
+  const data = fs.readFileSync(file);
+  ctx.store.addArtifact(ctx.run.id, {phase: 'train', step, kind: 'samples', path: file, sha256: crypto.createHash('sha256').update(data).digest('hex'), bytes: data.length});
+  return file;
+}
+
+/** Runs (or resumes) the GAN phase of a run. */
+export async function runTrain(ctx: RunContext): Promise<void> {
+  const pre = loadPretrainedEncoders(ctx.store, ctx.run, ctx.config, ctx.dataset.vocab);
+  ctx.log(`train: frozen encoders from run ${pre.sourceRun}, pretraining step ${pre.step}`);
+  const trainer = buildGan(ctx.config, ctx.dataset, pre.encoders);
+  const t = ctx.config.train;
+  try {
+    await runPhaseLoop(ctx, trainer, {
+      phase: 'train', steps: t.steps, checkpointEvery: t.checkpointEvery, logEvery: t.logEvery,
+      afterStep: async (completed) => {
+        if (completed % ctx.config.eval.every === 0 || completed === t.steps) await writeSampleGrid(ctx, trainer, pre.encoders, completed);
+      },
+    });
+  } finally {
+    trainer.dispose();
+    pre.params.dispose();
+  }
+}
