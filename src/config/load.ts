@@ -97,7 +97,7 @@ function allowedKeys(schema: JsonSchema, path: YamlPath, data: unknown): string[
   return [...new Set(keys)];
 }
 
-const registryOfPath: Record<string, string> = {'dataset.name': 'datasets', 'backbone.name': 'backbones', 'encoders.name': 'encoders', 'contrastive.mode': 'contrastive'};
+const registryOfPath: Record<string, string> = {'dataset.name': 'datasets', 'backbone.name': 'backbones', 'encoders.name': 'encoders', 'contrastive.mode': 'contrastive', 'eval.evaluator': 'evaluators'};
 
 function schemaProblems(errors: ErrorObject[], raw: unknown): Problem[] {
   const schema = experimentSchema();
@@ -177,6 +177,10 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
   if (cfg.phases.includes('train') && !cfg.phases.includes('pretrain') && !cfg.train.encodersFrom) {
     problems.push({path: ['phases'], message: 'the GAN phase (train) needs pretrained encoders, but phases has no pretrain and train.encodersFrom is not set',
       hint: 'add pretrain before train, or set train.encodersFrom to the id of a run that pretrained them'});
+  }
+  if (cfg.phases.includes('eval') && !cfg.phases.includes('train')) {
+    problems.push({path: ['phases'], message: 'phase eval evaluates the GAN this run trains, but phases has no train',
+      hint: 'to evaluate another run, use `scg eval <run>`'});
   }
   const backboneProblem = backbones.get(cfg.backbone.name).check?.(cfg.backbone, cfg.dataset.resolution);
   if (backboneProblem) problems.push({path: ['backbone', 'stages'], message: backboneProblem});

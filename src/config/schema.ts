@@ -1,6 +1,6 @@
 // Builds the experiment JSON Schema from the registries: one source of defaults, enums that follow the entries.
 import {Descriptor, JsonSchema, Registry} from '../registry/registry';
-import {backbones, contrastiveModes, datasets, encoders} from '../registry';
+import {backbones, contrastiveModes, datasets, encoders, evaluators} from '../registry';
 import {PHASES} from './types';
 
 export const SCHEMA_ID = 'https://scg.dev/schema/experiment.schema.json';
@@ -95,10 +95,13 @@ function buildSchema(): JsonSchema {
         checkpointEvery: count(1, 250, 'Steps between checkpoints (one is always written at the end).'),
         logEvery: count(1, 10, 'Steps between progress lines when stderr is not a terminal.'),
       }),
-      eval: section('Evaluation protocol (FID / IS / R-precision: not implemented yet; `every` already sets the sample-grid cadence).', {
-        every: count(1, 500, 'Steps between evaluations and sample grids.'),
-        samples: count(2, 500, 'Generated images per evaluation.'),
-        evaluator: {type: 'string', default: 'builtin', description: 'Feature network for FID / IS.'},
+      eval: section('Evaluation protocol: FID and IS against the test split, R-precision with the run\'s encoders. With phase eval, the GAN phase also evaluates every `every` steps.', {
+        every: count(1, 500, 'GAN steps between sample grids (and evaluations, with phase eval).'),
+        samples: count(2, 500, 'Generated images per evaluation (captions cycle through the test split).'),
+        evaluator: {type: 'string', enum: evaluators.names(), default: 'builtin', description: `Feature network for FID / IS. One of: ${evaluators.names().join(', ')}`},
+        builtinSteps: count(1, 400, 'Training steps of the builtin classifier (batch 64, Adam 1e-3); cached per dataset and classifier config.'),
+        builtinWidth: count(2, 32, 'Channels of the builtin classifier\'s first conv (doubled by each of 3 downsamplings).'),
+        builtinFeatures: count(2, 64, 'Size of the builtin classifier\'s penultimate layer: the FID features.'),
       }),
       runtime: section('How to compute (not part of the run identity).', {
         backend: {type: 'string', enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'auto = native tensorflow, else wasm, else cpu (with a warning).'},

@@ -5,7 +5,7 @@ import {DatasetConfig} from '../registry/datasets/descriptor';
 import {EncoderConfig} from '../registry/encoders/descriptor';
 import {BackendChoice} from '../runtime/backend';
 
-export const PHASES = ['pretrain', 'train'] as const;
+export const PHASES = ['pretrain', 'train', 'eval'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface PretrainConfig {
@@ -40,6 +40,9 @@ export interface EvalConfig {
   every: number;
   samples: number;
   evaluator: string;
+  builtinSteps: number;
+  builtinWidth: number;
+  builtinFeatures: number;
 }
 
 export interface RuntimeConfig {

@@ -41,6 +41,8 @@ export interface PhaseLoopOptions {
   steps: number;
   checkpointEvery: number;
   logEvery: number;
+  /** Phases whose metrics are keyed by this phase's steps (evaluations during GAN training): replayed too. */
+  derivedPhases?: string[];
   /** Called after each completed step (1-based), e.g. to write sample grids. */
   afterStep?: (completed: number) => Promise<void>;
 }
@@ -77,6 +79,8 @@ export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: Pha
   const {phase, steps} = opts;
   const start = resumePhase(ctx, phase, model);
   ctx.store.truncateMetrics(ctx.run.id, phase, start); // steps after the checkpoint are replayed
+  ctx.store.truncateArtifacts(ctx.run.id, phase, start);
+  for (const derived of opts.derivedPhases ?? []) ctx.store.truncateMetrics(ctx.run.id, derived, start);
   if (start >= steps) return;
   ctx.progress.start(phase, steps, start, opts.logEvery);
   let pending: MetricRow[] = [];

@@ -11,6 +11,7 @@ import {configHash, flattenConfig} from './identity';
 import {InterruptedError, RunContext} from './phase-loop';
 import {runPretrain} from './phases/pretrain';
 import {runTrain} from './phases/train';
+import {runEval} from './phases/eval';
 import {createProgress} from './progress';
 import {provenance} from './provenance';
 
@@ -43,6 +44,7 @@ export interface RunResult {
 const PHASE_RUNNERS: Record<Phase, (ctx: RunContext) => Promise<unknown>> = {
   pretrain: runPretrain,
   train: runTrain,
+  eval: runEval,
 };
 
 function isAlive(pid: number): boolean {

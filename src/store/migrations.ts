@@ -71,4 +71,21 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // 2: evaluation protocols; every evaluation metric links to the protocol that produced it
+  `
+  CREATE TABLE protocols (
+    id              INTEGER PRIMARY KEY,
+    key             TEXT NOT NULL UNIQUE,
+    evaluator       TEXT NOT NULL,
+    weights_sha256  TEXT NOT NULL,
+    n_generated     INTEGER NOT NULL,
+    n_real          INTEGER NOT NULL,
+    resolution      INTEGER NOT NULL,
+    split           TEXT NOT NULL,
+    seed            INTEGER NOT NULL,
+    details_json    TEXT NOT NULL,
+    created_at      TEXT NOT NULL
+  );
+  ALTER TABLE metrics ADD COLUMN protocol_id INTEGER REFERENCES protocols(id);
+  `,
 ];

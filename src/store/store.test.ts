@@ -16,7 +16,7 @@ describe('store', () => {
     assert.equal(store.version, MIGRATIONS.length);
     assert.equal(store.db.pragma('journal_mode', {simple: true}), 'wal');
     const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {name: string}[]).map((r) => r.name);
-    assert.deepEqual(tables, ['artifacts', 'checkpoints', 'experiments', 'metrics', 'params', 'runs']);
+    assert.deepEqual(tables, ['artifacts', 'checkpoints', 'experiments', 'metrics', 'params', 'protocols', 'runs']);
     store.close();
     // Reopening runs nothing again and keeps data.
     const again = Store.open(file);
@@ -49,6 +49,25 @@ describe('store', () => {
     assert.deepEqual(store.db.prepare('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(run.id), [{key: 'a.b', value: '1'}, {key: 'c', value: '[1,2]'}]);
     store.deleteRun(run.id);
     assert.equal(store.metrics(run.id).length, 0, 'cascade');
+    store.close();
+  });
+});
+
+describe('store migrations', () => {
+  it('upgrades a version-1 database in place, keeping its rows', () => {
+    const file = tmpDb();
+    const db = new Database(file);
+    db.exec(MIGRATIONS[0]!);
+    db.pragma('user_version = 1');
+    db.prepare("INSERT INTO experiments (name, created_at) VALUES ('e', 'now')").run();
+    db.prepare("INSERT INTO runs (id, experiment_id, config_hash, status, config_json, seed, run_dir, created_at) VALUES ('r', 1, 'r', 'completed', '{}', 0, '/x', 'now')").run();
+    db.prepare("INSERT INTO metrics (run_id, phase, key, step, value, wall_time) VALUES ('r', 'pretrain', 'loss', 1, 2, 0)").run();
+    db.close();
+    const store = Store.open(file);
+    assert.equal(store.version, MIGRATIONS.length);
+    assert.deepEqual(store.metrics('r').map((m) => [m.key, m.value, m.protocol_id]), [['loss', 2, null]]);
+    const id = store.protocolId({evaluator: 'builtin', weightsSha256: 'x', nGenerated: 10, nReal: 5, resolution: 16, split: 'test', seed: 0, details: {}});
+    assert.equal(store.protocolId({evaluator: 'builtin', weightsSha256: 'x', nGenerated: 10, nReal: 5, resolution: 16, split: 'test', seed: 0, details: {a: 1}}), id, 'details are not identity');
     store.close();
   });
 });

@@ -49,6 +49,21 @@ export interface MetricRow {
   step: number;
   value: number;
   wall_time: number;
+  /** Set on evaluation metrics: the protocol that produced them. */
+  protocol_id?: number | null;
+}
+
+/** How an evaluation metric was measured; two metrics are comparable only under the same protocol. */
+export interface Protocol {
+  evaluator: string;
+  weightsSha256: string;
+  nGenerated: number;
+  nReal: number;
+  resolution: number;
+  split: string;
+  seed: number;
+  /** Evaluator details worth keeping (its test accuracy, feature size, ...). Not part of the identity. */
+  details: Record<string, unknown>;
 }
 
 export interface NewRun {
@@ -206,9 +221,9 @@ export class Store {
   /** Appends metric rows in one transaction. */
   addMetrics(runId: string, rows: readonly MetricRow[]): void {
     if (rows.length === 0) return;
-    const insert = this.db.prepare('INSERT INTO metrics (run_id, phase, key, step, value, wall_time) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare('INSERT INTO metrics (run_id, phase, key, step, value, wall_time, protocol_id) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
-      for (const r of rows) insert.run(runId, r.phase, r.key, r.step, r.value, r.wall_time);
+      for (const r of rows) insert.run(runId, r.phase, r.key, r.step, r.value, r.wall_time, r.protocol_id ?? null);
     })();
   }
 
@@ -217,10 +232,31 @@ export class Store {
     this.db.prepare('DELETE FROM metrics WHERE run_id = ? AND phase = ? AND step > ?').run(runId, phase, afterStep);
   }
 
+  /** Drops artifacts of a phase made after `step` (a resumed phase makes them again). */
+  truncateArtifacts(runId: string, phase: string, afterStep: number): void {
+    this.db.prepare('DELETE FROM artifacts WHERE run_id = ? AND phase = ? AND step > ?').run(runId, phase, afterStep);
+  }
+
   metrics(runId: string, key?: string): MetricRow[] {
     return (key
-      ? this.db.prepare('SELECT phase, key, step, value, wall_time FROM metrics WHERE run_id = ? AND key = ? ORDER BY step').all(runId, key)
-      : this.db.prepare('SELECT phase, key, step, value, wall_time FROM metrics WHERE run_id = ? ORDER BY phase, key, step').all(runId)) as MetricRow[];
+      ? this.db.prepare('SELECT phase, key, step, value, wall_time, protocol_id FROM metrics WHERE run_id = ? AND key = ? ORDER BY step').all(runId, key)
+      : this.db.prepare('SELECT phase, key, step, value, wall_time, protocol_id FROM metrics WHERE run_id = ? ORDER BY phase, key, step').all(runId)) as MetricRow[];
+  }
+
+  /** The id of this protocol's row, inserting it the first time (identity: everything but `details`). */
+  protocolId(p: Protocol): number {
+    const key = [p.evaluator, p.weightsSha256, p.nGenerated, p.nReal, p.resolution, p.split, p.seed].join('|');
+    this.db.prepare(`INSERT OR IGNORE INTO protocols (key, evaluator, weights_sha256, n_generated, n_real, resolution, split, seed, details_json, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(key, p.evaluator, p.weightsSha256, p.nGenerated, p.nReal, p.resolution, p.split, p.seed, JSON.stringify(p.details), now());
+    return (this.db.prepare('SELECT id FROM protocols WHERE key = ?').get(key) as {id: number}).id;
+  }
+
+  /** Replaces the evaluation metrics of (run, step, protocol): re-evaluating overwrites, never duplicates. */
+  replaceEvalMetrics(runId: string, step: number, protocolId: number, rows: readonly MetricRow[]): void {
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM metrics WHERE run_id = ? AND phase = 'eval' AND step = ? AND protocol_id = ?").run(runId, step, protocolId);
+      this.addMetrics(runId, rows);
+    })();
   }
 
   addCheckpoint(runId: string, phase: string, step: number, file: string, sha256: string, bytes: number): void {

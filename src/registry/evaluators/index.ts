@@ -1,7 +1,6 @@
-// The evaluators registry (feature networks for FID / IS / R-precision). Entries arrive with the evaluation work.
-import {Descriptor} from '../registry';
+// The evaluators registry (feature networks for FID / IS): one line per evaluator.
 import {Registry} from '../registry';
+import {builtin} from './builtin';
+import {EvaluatorDescriptor} from './descriptor';
 
-export type EvaluatorDescriptor = Descriptor;
-
-export const evaluators = new Registry<EvaluatorDescriptor>('evaluators', []);
+export const evaluators = new Registry<EvaluatorDescriptor>('evaluators', [builtin]);

@@ -22,6 +22,8 @@ import {PhaseModel, RunContext, runPhaseLoop} from '../phase-loop';
 import {loadPretrainedEncoders} from '../pretrained-encoders';
 import {Rng} from '../rng';
 import {drawImages} from '../sampling';
+import {evaluateGenerator} from '../evaluate';
+import {cacheDirOf} from '../evaluate-run';
 
 export interface GanTrainer extends PhaseModel {
   model: GanModel;
@@ -123,11 +125,12 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
     model, ema, extra,
     imagesPerStep: 2 * B,
     stateTensors: stateVariables,
-    stateExtra: () => ({adamGStep: adamG.step, adamDStep: adamD.step}),
+    stateExtra: () => ({adamGStep: adamG.step, adamDStep: adamD.step, emaUpdates: ema?.updates ?? 0}),
     restore(ckpt, file) {
       restoreVariables(ckpt, stateVariables(), file);
       adamG.step = Number(ckpt.header.extra['adamGStep'] ?? 0);
       adamD.step = Number(ckpt.header.extra['adamDStep'] ?? 0);
+      if (ema) ema.updates = Number(ckpt.header.extra['emaUpdates'] ?? 0);
     },
     step: (index) => read(run(index, true)),
     losses: (index) => read(run(index, false)),
@@ -156,17 +159,31 @@ export async function writeSampleGrid(ctx: RunContext, trainer: GanTrainer, enc:
   return file;
 }
 
+export function formatEval(m: Record<string, number>): string {
+  return `FID ${m['fid']!.toFixed(2)}  IS ${m['is_mean']!.toFixed(3)} ± ${m['is_std']!.toFixed(3)}  R-precision ${(100 * m['r_precision']!).toFixed(1)}%`;
+}
+
 /** Runs (or resumes) the GAN phase of a run. */
 export async function runTrain(ctx: RunContext): Promise<void> {
   const pre = loadPretrainedEncoders(ctx.store, ctx.run, ctx.config, ctx.dataset.vocab);
   ctx.log(`train: frozen encoders from run ${pre.sourceRun}, pretraining step ${pre.step}`);
   const trainer = buildGan(ctx.config, ctx.dataset, pre.encoders);
   const t = ctx.config.train;
+  const evaluating = ctx.config.phases.includes('eval');
   try {
     await runPhaseLoop(ctx, trainer, {
-      phase: 'train', steps: t.steps, checkpointEvery: t.checkpointEvery, logEvery: t.logEvery,
+      phase: 'train', steps: t.steps, checkpointEvery: t.checkpointEvery, logEvery: t.logEvery, derivedPhases: ['eval'],
       afterStep: async (completed) => {
-        if (completed % ctx.config.eval.every === 0 || completed === t.steps) await writeSampleGrid(ctx, trainer, pre.encoders, completed);
+        if (completed % ctx.config.eval.every !== 0 && completed !== t.steps) return;
+        await writeSampleGrid(ctx, trainer, pre.encoders, completed);
+        // The final step is evaluated by the eval phase, from the checkpoint, like `scg eval` would.
+        if (evaluating && completed < t.steps) {
+          const r = await evaluateGenerator({
+            store: ctx.store, runId: ctx.run.id, step: completed, config: ctx.config, dataset: ctx.dataset, model: trainer.model, ema: trainer.ema,
+            encoders: pre.encoders, cacheDir: cacheDirOf(ctx.store), log: ctx.log,
+          });
+          ctx.progress.log(`eval @${completed}: ${formatEval(r.metrics)}`);
+        }
       },
     });
   } finally {

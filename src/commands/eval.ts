@@ -1,0 +1,43 @@
+// `scg eval <run>`: evaluate any GAN checkpoint of a run under any protocol; metrics are stored with it.
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
+import {ScgError} from '../errors';
+import {evaluators} from '../registry';
+import {initBackend} from '../runtime/backend';
+import {evaluateRunCheckpoint} from '../runtime/evaluate-run';
+import {formatEval} from '../runtime/phases/train';
+import {Store} from '../store/store';
+
+export default class Eval extends BaseCommand {
+  static override summary = 'Evaluate a run\'s GAN checkpoint: FID, IS and R-precision, stored with their protocol';
+  static override examples = [
+    '<%= config.bin %> eval 3f2a9c',
+    '<%= config.bin %> eval 3f2a9c --step 400 --samples 1000 --evaluator builtin --json',
+  ];
+  static override args = {run: Args.string({description: 'run id or a unique prefix', required: true})};
+  static override flags = {
+    step: Flags.integer({description: 'GAN checkpoint step (default: the latest)'}),
+    samples: Flags.integer({description: 'generated images (default: the run\'s eval.samples)', min: 2}),
+    evaluator: Flags.string({description: `feature network (default: the run's eval.evaluator); one of ${evaluators.names().join(', ')}`}),
+    db: dbFlag,
+  };
+
+  async run(): Promise<object> {
+    const {args, flags} = await this.parse(Eval);
+    if (flags.evaluator) evaluators.get(flags.evaluator);
+    const store = Store.openExisting(dbPathOf(flags.db));
+    try {
+      const run = store.findRun(args.run);
+      if (!run) throw new ScgError('NOT_FOUND', `no run '${args.run}' in ${store.file}`, {hint: 'see `scg runs list`'});
+      await initBackend('auto');
+      const r = await evaluateRunCheckpoint(store, run, {step: flags.step, samples: flags.samples, evaluator: flags.evaluator, log: (l) => this.note(l)});
+      if (!this.jsonEnabled()) {
+        this.log(`run ${run.id} step ${r.step}: ${formatEval(r.metrics)}`);
+        this.log(`protocol ${r.protocolId}: evaluator ${r.protocol.evaluator} (weights ${r.protocol.weightsSha256.slice(0, 12)}…), ${r.protocol.nGenerated} generated vs ${r.protocol.nReal} real ${r.protocol.split} images at ${r.protocol.resolution} px, seed ${r.protocol.seed}`);
+      }
+      return {runId: run.id, ...r};
+    } finally {
+      store.close();
+    }
+  }
+}

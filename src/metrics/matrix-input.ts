@@ -1,0 +1,23 @@
+// Reads the `[n, d]` inputs of the metric functions (number[][] or Tensor2D) into float64 rows, with checks.
+import * as tf from '@tensorflow/tfjs';
+import {InputError} from '../errors';
+
+/** Float64 rows of a `[n, d]` input; rejects wrong rank, ragged rows, fewer than `minRows` rows and NaN/Inf. */
+export function readRows(fn: string, name: string, input: number[][] | tf.Tensor2D, minRows = 2): Float64Array[] {
+  let rows: number[][];
+  if (input instanceof tf.Tensor) {
+    if (input.rank !== 2) throw new InputError(fn, `${name} must be rank 2 [n, d], but got rank ${input.rank}`);
+    rows = input.arraySync();
+  } else if (Array.isArray(input)) rows = input;
+  else throw new InputError(fn, `${name} must be number[][] or a Tensor2D, but got ${typeof input}`);
+  if (rows.length < minRows) throw new InputError(fn, `${name} needs at least ${minRows} rows, but has ${rows.length}`);
+  const d = Array.isArray(rows[0]) ? rows[0].length : -1;
+  return rows.map((r, i) => {
+    if (!Array.isArray(r) || r.length !== d) throw new InputError(fn, `${name} row ${i} has ${Array.isArray(r) ? r.length : 'no'} entries but row 0 has ${d}`);
+    const out = Float64Array.from(r);
+    out.forEach((v, j) => {
+      if (!Number.isFinite(v)) throw new InputError(fn, `${name}[${i}][${j}] is ${v}; features must be finite`);
+    });
+    return out;
+  });
+}

@@ -1,0 +1,107 @@
+// The `builtin` evaluator: a classifier CNN scg trains on the dataset's real training images (clean labels),
+// cached on disk by a hash of the dataset and classifier config. Its penultimate layer gives FID features.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import {imagesTensor, selectBatch} from '../../data/batch';
+import {multiHot} from '../../data/dataset';
+import {labelCrossEntropyLoss} from '../../losses/label-cross-entropy';
+import {Adam} from '../../nn/adam';
+import {namedGrads} from '../../nn/grads';
+import {conv, Conv, dense, Dense, ParamSet} from '../../nn/params';
+import {readCheckpoint, restoreVariables, writeCheckpoint} from '../../runtime/checkpoint';
+import {canonicalJson} from '../../runtime/identity';
+import {Rng} from '../../runtime/rng';
+import {EvaluatorDescriptor, FeatureExtractor} from './descriptor';
+
+interface ClassifierOptions {
+  width: number;
+  featureDim: number;
+  classes: number;
+}
+
+/** conv3 → three conv4/2 (channels ×2 each) → mean pool → dense featureDim (LeakyReLU) = features → dense classes. */
+class Classifier {
+  private readonly convs: Conv[];
+  private readonly feat: Dense;
+  private readonly head: Dense;
+
+  constructor(readonly params: ParamSet, opts: ClassifierOptions) {
+    const w = opts.width;
+    this.convs = [params.conv('c0', 3, 3, w), params.conv('c1', 4, w, 2 * w), params.conv('c2', 4, 2 * w, 4 * w), params.conv('c3', 4, 4 * w, 8 * w)];
+    this.feat = params.dense('features', 8 * w, opts.featureDim);
+    this.head = params.dense('head', opts.featureDim, opts.classes);
+  }
+
+  apply(x: tf.Tensor4D): {features: tf.Tensor2D; logits: tf.Tensor2D} {
+    let h = x;
+    this.convs.forEach((c, i) => (h = tf.leakyRelu(conv(h, c, i === 0 ? 1 : 2), 0.2)));
+    const features = tf.leakyRelu(dense(tf.mean(h, [1, 2]), this.feat), 0.2) as tf.Tensor2D;
+    return {features, logits: dense(features, this.head) as tf.Tensor2D};
+  }
+}
+
+export const builtin: EvaluatorDescriptor = {
+  name: 'builtin',
+  summary: 'A classifier CNN trained by scg on the real training images (cached); penultimate features for FID, class probabilities for IS',
+  build: async ({config, dataset, cacheDir, log}) => {
+    const e = config.eval;
+    const opts: ClassifierOptions = {width: e.builtinWidth, featureDim: e.builtinFeatures, classes: dataset.classNames.length};
+    const key = crypto.createHash('sha256').update(canonicalJson({dataset: config.dataset, classifier: opts, steps: e.builtinSteps, version: 1})).digest('hex').slice(0, 16);
+    const file = path.join(cacheDir, 'evaluators', `builtin-${key}.ckpt`);
+    const params = new ParamSet('evaluator', Rng.for(0, 'init', 'builtin-evaluator', key));
+    const net = new Classifier(params, opts);
+    const multi = dataset.labelKind === 'multi';
+    const targets = (split: typeof dataset.train, idx: number[]) => {
+      const clean = split.cleanLabels!; // an evaluator must not learn the label noise an experiment injects
+      return multi ? multiHot(idx.map((i) => (clean as number[][])[i]!), opts.classes) : idx.map((i) => (clean as number[])[i]!);
+    };
+    if (fs.existsSync(file) && fs.existsSync(`${file}.json`)) {
+      const meta = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string};
+      restoreVariables(readCheckpoint(file, meta.sha256), params.variables, file);
+      log(`evaluator builtin: cached weights ${file}`);
+    } else {
+      log(`evaluator builtin: training a ${opts.classes}-class classifier on ${dataset.train.count} real images (${e.builtinSteps} steps, cached afterwards)`);
+      const adam = new Adam(params.variables, {lr: 0.001, beta1: 0.9, beta2: 0.999});
+      for (let s = 0; s < e.builtinSteps; s++) {
+        const sel = selectBatch(dataset.train, Math.min(64, dataset.train.count), Rng.for(0, 'builtin-evaluator', key, s));
+        tf.tidy(() => {
+          const x = imagesTensor(dataset.train, sel.indices, dataset.resolution);
+          const {grads} = namedGrads(() => labelCrossEntropyLoss(net.apply(x).logits, targets(dataset.train, sel.indices) as number[][]), params.variables);
+          adam.apply(grads);
+        });
+      }
+      adam.dispose();
+      const test = dataset.test;
+      const idx = Array.from({length: test.count}, (_, i) => i);
+      const predicted = tf.tidy(() => net.apply(imagesTensor(test, idx, dataset.resolution)).logits).arraySync();
+      const truth = targets(test, idx);
+      // single: top-1 accuracy; multi: accuracy of every (image, category) decision at probability 0.5.
+      const accuracy = multi
+        ? predicted.flatMap((row, i) => row.map((l, c) => Number((l > 0) === ((truth as number[][])[i]![c] === 1)))).reduce((a, b) => a + b, 0) / (test.count * opts.classes)
+        : predicted.filter((row, i) => row.indexOf(Math.max(...row)) === (truth as number[])[i]).length / test.count;
+      const {sha256} = writeCheckpoint(file, {runId: 'evaluator', configHash: key, phase: 'evaluator', step: e.builtinSteps, rng: {seed: 0, scheme: 'keyed-sfc32'}, extra: {}}, params.variables);
+      fs.writeFileSync(`${file}.json`, JSON.stringify({sha256, testAccuracy: accuracy, accuracyKind: multi ? 'per-label' : 'top-1', options: opts, steps: e.builtinSteps}, null, 2));
+      log(`evaluator builtin: test accuracy ${(100 * accuracy).toFixed(1)}% (${multi ? 'per label' : 'top-1'})`);
+    }
+    const meta = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string; testAccuracy: number; accuracyKind: string};
+    const extractor: FeatureExtractor = {
+      name: 'builtin',
+      weightsSha256: meta.sha256,
+      featureDim: opts.featureDim,
+      details: {
+        testAccuracy: meta.testAccuracy, accuracyKind: meta.accuracyKind, featureDim: opts.featureDim, classes: opts.classes,
+        isDefinition: multi ? 'sigmoid category scores normalised to sum 1 per image' : 'softmax over classes',
+      },
+      extract: (images) => tf.tidy(() => {
+        const {features, logits} = net.apply(images);
+        if (!multi) return {features, probs: tf.softmax(logits) as tf.Tensor2D};
+        const s = tf.sigmoid(logits);
+        return {features, probs: tf.div(s, tf.sum(s, 1, true)) as tf.Tensor2D};
+      }),
+      dispose: () => params.dispose(),
+    };
+    return extractor;
+  },
+};

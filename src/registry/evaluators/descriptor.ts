@@ -1,0 +1,32 @@
+// What an evaluators registry entry provides: a feature network giving pooled features and class probabilities.
+import * as tf from '@tensorflow/tfjs';
+import {ExperimentConfig} from '../../config/types';
+import {Dataset} from '../../data/dataset';
+import {Descriptor} from '../registry';
+
+export interface FeatureExtractor {
+  name: string;
+  /** sha256 of the weights file: part of every protocol. */
+  weightsSha256: string;
+  featureDim: number;
+  /** Evaluator facts to keep with the protocol (test accuracy, how IS is defined, ...). */
+  details: Record<string, unknown>;
+  /**
+   * Pooled features (for FID) and class probabilities (for IS, rows summing to 1) of images `[n, r, r, 3]`
+   * in [-1, 1] at the dataset resolution. Returned tensors are new; the caller disposes them.
+   */
+  extract(images: tf.Tensor4D): {features: tf.Tensor2D; probs: tf.Tensor2D};
+  dispose(): void;
+}
+
+export interface EvaluatorContext {
+  config: ExperimentConfig;
+  dataset: Dataset;
+  /** Folder for cached evaluator weights and real-image statistics. */
+  cacheDir: string;
+  log(line: string): void;
+}
+
+export interface EvaluatorDescriptor extends Descriptor {
+  build(ctx: EvaluatorContext): Promise<FeatureExtractor>;
+}
