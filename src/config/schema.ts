@@ -102,6 +102,8 @@ function buildSchema(): JsonSchema {
         builtinSteps: count(1, 400, 'Training steps of the builtin classifier (batch 64, Adam 1e-3); cached per dataset and classifier config.'),
         builtinWidth: count(2, 32, 'Channels of the builtin classifier\'s first conv (doubled by each of 3 downsamplings).'),
         builtinFeatures: count(2, 64, 'Size of the builtin classifier\'s penultimate layer: the FID features.'),
+        inceptionPath: {type: 'string', minLength: 1, description: 'inception-v3 evaluator: folder with the converted model.json and weight shards (see README).'},
+        inceptionPoolLayer: {type: 'string', minLength: 1, default: 'avg_pool', description: 'inception-v3 evaluator: layer whose output are the FID features (Keras InceptionV3: avg_pool, 2048-d).'},
       }),
       runtime: section('How to compute (not part of the run identity).', {
         backend: {type: 'string', enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'auto = native tensorflow, else wasm, else cpu (with a warning).'},

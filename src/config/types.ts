@@ -43,6 +43,8 @@ export interface EvalConfig {
   builtinSteps: number;
   builtinWidth: number;
   builtinFeatures: number;
+  inceptionPath?: string;
+  inceptionPoolLayer: string;
 }
 
 export interface RuntimeConfig {

@@ -10,12 +10,13 @@ export function cacheDirOf(store: Store): string {
   return path.join(path.dirname(store.file), 'cache');
 }
 
-export async function evaluateRunCheckpoint(store: Store, run: RunRow, opts: {step?: number | undefined; samples?: number | undefined; evaluator?: string | undefined; log(line: string): void}): Promise<EvaluationResult & {step: number}> {
+export async function evaluateRunCheckpoint(store: Store, run: RunRow, opts: {step?: number | undefined; samples?: number | undefined; evaluator?: string | undefined; inceptionPath?: string | undefined; log(line: string): void}): Promise<EvaluationResult & {step: number}> {
   const gen = loadTrainedGenerator(store, run, opts.step);
   try {
     const dataset = await datasets.get(gen.config.dataset.name).build(gen.config.dataset);
+    const config = opts.inceptionPath ? {...gen.config, eval: {...gen.config.eval, inceptionPath: opts.inceptionPath}} : gen.config;
     const result = await evaluateGenerator({
-      store, runId: run.id, step: gen.checkpoint.step, config: gen.config, dataset, model: gen.model, ema: gen.ema, encoders: gen.pre.encoders,
+      store, runId: run.id, step: gen.checkpoint.step, config, dataset, model: gen.model, ema: gen.ema, encoders: gen.pre.encoders,
       samples: opts.samples, evaluator: opts.evaluator, cacheDir: cacheDirOf(store), log: opts.log,
     });
     return {...result, step: gen.checkpoint.step};

@@ -2,5 +2,6 @@
 import {Registry} from '../registry';
 import {builtin} from './builtin';
 import {EvaluatorDescriptor} from './descriptor';
+import {inceptionV3} from './inception-v3';
 
-export const evaluators = new Registry<EvaluatorDescriptor>('evaluators', [builtin]);
+export const evaluators = new Registry<EvaluatorDescriptor>('evaluators', [builtin, inceptionV3]);
