@@ -10,7 +10,6 @@ import {Rng} from './rng';
 export interface DrawnImages {
   /** RGB bytes per image at the final resolution. */
   images: Uint8Array[];
-  /** Extra per-stage maps the backbone exposes (attention, masks), as plain arrays. */
   resolution: number;
 }
 
