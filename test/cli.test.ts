@@ -92,6 +92,18 @@ describe('scg CLI', () => {
     assert.equal(query<{status: string}>(db, 'SELECT status FROM runs')[0]!.status, 'completed');
   });
 
+  it('a non-finite loss fails the run (exit 1) naming the loss and step, and keeps the last good checkpoint', () => {
+    const db = tmpDb();
+    const r = scg(['run', TINY_CONFIG, '--db', db, '--set', 'pretrain.lr=1e30', '--set', 'pretrain.clipNorm=1e30', '--set', 'pretrain.steps=6', '--set', 'pretrain.checkpointEvery=1']);
+    assert.equal(r.status, 1, r.stderr);
+    const [run] = query<{status: string; error: string}>(db, 'SELECT status, error FROM runs');
+    assert.equal(run!.status, 'failed');
+    assert.match(run!.error, /^loss \w+ is NaN at pretrain step (\d+); the last good checkpoint \(step \d+\) is kept$/);
+    const failedAt = Number(/step (\d+);/.exec(run!.error)![1]);
+    const ckpts = query<{step: number}>(db, 'SELECT step FROM checkpoints ORDER BY step').map((c) => c.step);
+    assert.equal(Math.max(...ckpts), failedAt - 1, 'no checkpoint of the failed step');
+  });
+
   it('validate, list, doctor and runs commands answer, with --json', () => {
     const v = scg(['validate', TINY_CONFIG, '--json']);
     assert.equal(v.status, 0, v.stderr);

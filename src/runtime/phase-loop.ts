@@ -97,7 +97,8 @@ export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: Pha
       const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
       if (bad) {
         ctx.store.addMetrics(ctx.run.id, pending);
-        throw new ScgError('RUN_FAILED', `loss ${bad[0]} is ${bad[1]} at ${phase} step ${completed}; the last good checkpoint (step ${lastCheckpoint}) is kept`, {
+        const kept = lastCheckpoint > 0 ? `the last good checkpoint (step ${lastCheckpoint}) is kept` : 'no checkpoint of this phase was written yet';
+        throw new ScgError('RUN_FAILED', `loss ${bad[0]} is ${bad[1]} at ${phase} step ${completed}; ${kept}`, {
           hint: 'lower the learning rate or the loss weights, or check the data',
         });
       }
