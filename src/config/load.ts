@@ -66,6 +66,16 @@ function fillEntryNames(raw: Record<string, unknown>): Record<string, unknown> {
   return raw;
 }
 
+/**
+ * A config stored with a run, with defaults for keys added to the schema since it was written (older runs
+ * lack them). Values it has are kept as they are; it is not re-validated.
+ */
+export function storedConfig(json: string): ExperimentConfig {
+  const raw = fillEntryNames(JSON.parse(json) as Record<string, unknown>);
+  validator()(raw);
+  return raw as unknown as ExperimentConfig;
+}
+
 function pathOf(instancePath: string): YamlPath {
   return instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }

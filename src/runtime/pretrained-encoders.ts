@@ -1,6 +1,7 @@
 // Loads the frozen encoders the GAN phase (and sampling) use: from a run's completed pretraining checkpoint.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import {storedConfig} from '../config/load';
 import {ExperimentConfig} from '../config/types';
 import {ScgError} from '../errors';
 import {ParamSet} from '../nn/params';
@@ -41,7 +42,7 @@ export function loadPretrainedEncoders(store: Store, run: RunRow, config: Experi
     }
     source = found;
   }
-  const sourceConfig = JSON.parse(source.config_json) as ExperimentConfig;
+  const sourceConfig = storedConfig(source.config_json);
   const ckpt = store.latestCheckpoint(source.id, 'pretrain');
   if (!ckpt || ckpt.step < sourceConfig.pretrain.steps) {
     throw new ScgError('BAD_INPUT', `run ${source.id} has no completed pretraining (${ckpt ? `its last checkpoint is at step ${ckpt.step} of ${sourceConfig.pretrain.steps}` : 'no pretrain checkpoint'})`, {

@@ -1,5 +1,6 @@
 // A trained generator as stored by a run: its frozen encoders and vocabulary, G (and its moving average)
 // restored from a GAN checkpoint. Used by sampling and evaluation of finished runs.
+import {storedConfig} from '../config/load';
 import {ExperimentConfig} from '../config/types';
 import {ScgError} from '../errors';
 import {Ema} from '../nn/ema';
@@ -22,7 +23,7 @@ export interface TrainedGenerator {
 
 /** Loads the GAN checkpoint of `step` (default: the latest); no checkpoint is a BAD_INPUT error. */
 export function loadTrainedGenerator(store: Store, run: RunRow, step?: number): TrainedGenerator {
-  const config = JSON.parse(run.config_json) as ExperimentConfig;
+  const config = storedConfig(run.config_json);
   const ckpts = store.checkpoints(run.id).filter((c) => c.phase === 'train');
   const ckpt = step === undefined ? ckpts[ckpts.length - 1] : ckpts.find((c) => c.step === step);
   if (!ckpt) {
