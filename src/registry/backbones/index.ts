@@ -2,5 +2,6 @@
 import {Registry} from '../registry';
 import {attngan} from './attngan';
 import {BackboneDescriptor} from './descriptor';
+import {dmgan} from './dmgan';
 
-export const backbones = new Registry<BackboneDescriptor>('backbones', [attngan]);
+export const backbones = new Registry<BackboneDescriptor>('backbones', [attngan, dmgan]);

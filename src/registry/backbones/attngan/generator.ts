@@ -1,48 +1,12 @@
-// AttnGAN's generator (G_NET): conditioning augmentation, an initial stage from 4×4 up to the base resolution
-// with GLU upsampling, then refinement stages of word attention + residual blocks that double the resolution.
+// AttnGAN's refinement stage (NEXT_STAGE_G): [h ‖ word attention(h, words)] → residual blocks → GLU upsampling.
 import * as tf from '@tensorflow/tfjs';
-import {batchNorm, BatchNormMode} from '../../../nn/batch-norm';
-import {BatchNormParams, dense, Dense, ParamSet} from '../../../nn/params';
-import {GeneratorInputs, GeneratorOutput} from '../descriptor';
-import {glu, ResBlock, ToImage, UpBlock} from '../shared/blocks';
-import {ConditioningAugmentation} from '../shared/conditioning';
+import {BatchNormMode} from '../../../nn/batch-norm';
+import {ParamSet} from '../../../nn/params';
+import {ResBlock, UpBlock} from '../shared/blocks';
+import {MultiStageGenerator, MultiStageOptions, RefinementStage} from '../shared/multi-stage-generator';
 import {WordAttention} from './attention';
 
-export interface AttnGanGeneratorOptions {
-  stages: number;
-  /** ngf: channels of every stage's output (the 4×4 code has ngf·2^u, halved by each of u upsamplings). */
-  width: number;
-  zDim: number;
-  condDim: number;
-  resBlocks: number;
-  embedDim: number;
-  resolution: number;
-}
-
-/** INIT_STAGE_G: fc(z ‖ c) → BN → GLU → 4×4 → u GLU upsamplings to the base resolution. */
-export class InitStage {
-  private readonly fc: Dense;
-  private readonly bn: BatchNormParams;
-  private readonly ups: UpBlock[] = [];
-  readonly startChannels: number;
-
-  constructor(params: ParamSet, inDim: number, width: number, baseResolution: number) {
-    const u = Math.log2(baseResolution / 4);
-    this.startChannels = width * 2 ** u;
-    this.fc = params.dense('init/fc', inDim, 4 * 4 * this.startChannels * 2, false);
-    this.bn = params.batchNorm('init/fc_bn', 4 * 4 * this.startChannels * 2);
-    for (let i = 0, ch = this.startChannels; i < u; i++, ch /= 2) this.ups.push(new UpBlock(params, `init/up${i}`, ch, ch / 2));
-  }
-
-  apply(zc: tf.Tensor2D, mode: BatchNormMode): tf.Tensor4D {
-    let h = tf.reshape(glu(batchNorm(dense(zc, this.fc), this.bn, mode)), [-1, 4, 4, this.startChannels]) as tf.Tensor4D;
-    for (const up of this.ups) h = up.apply(h, mode);
-    return h;
-  }
-}
-
-/** NEXT_STAGE_G with word attention: [h ‖ attend(h, words)] → residual blocks (2ngf) → upBlock → ngf. */
-class AttentionStage {
+class AttentionStage implements RefinementStage {
   private readonly attention: WordAttention;
   private readonly res: ResBlock[] = [];
   private readonly up: UpBlock;
@@ -53,44 +17,17 @@ class AttentionStage {
     this.up = new UpBlock(params, `${name}/up`, 2 * width, width);
   }
 
-  apply(h: tf.Tensor4D, words: tf.Tensor3D, mask: tf.Tensor2D, mode: BatchNormMode): {h: tf.Tensor4D; attention: tf.Tensor3D} {
+  apply(h: tf.Tensor4D, words: tf.Tensor3D, mask: tf.Tensor2D, mode: BatchNormMode): {h: tf.Tensor4D; map: tf.Tensor3D} {
     const {context, attention} = this.attention.apply(h, words, mask);
     let x = tf.concat([h, context], 3) as tf.Tensor4D;
     for (const r of this.res) x = r.apply(x, mode);
-    return {h: this.up.apply(x, mode), attention};
+    return {h: this.up.apply(x, mode), map: attention};
   }
 }
 
-export class AttnGanGenerator {
-  private readonly ca: ConditioningAugmentation;
-  private readonly init: InitStage;
-  private readonly next: AttentionStage[] = [];
-  private readonly toImage: ToImage[] = [];
-  readonly stageResolutions: number[];
-
-  constructor(params: ParamSet, readonly opts: AttnGanGeneratorOptions) {
-    const base = opts.resolution / 2 ** (opts.stages - 1);
-    this.stageResolutions = Array.from({length: opts.stages}, (_, s) => base * 2 ** s);
-    this.ca = new ConditioningAugmentation(params, opts.embedDim, opts.condDim);
-    this.init = new InitStage(params, opts.zDim + opts.condDim, opts.width, base);
-    this.toImage.push(new ToImage(params, 'image0', opts.width));
-    for (let s = 1; s < opts.stages; s++) {
-      this.next.push(new AttentionStage(params, `stage${s}`, opts.width, opts.embedDim, opts.resBlocks));
-      this.toImage.push(new ToImage(params, `image${s}`, opts.width));
-    }
-  }
-
-  apply(x: GeneratorInputs, mode: BatchNormMode): GeneratorOutput {
-    const {code, kl} = this.ca.apply(x.sentence, x.caNoise);
-    let h = this.init.apply(tf.concat([code, x.noise], 1) as tf.Tensor2D, mode);
-    const images = [this.toImage[0]!.apply(h)];
-    const maps: tf.Tensor[] = [];
-    this.next.forEach((stage, s) => {
-      const out = stage.apply(h, x.words, x.wordMask, mode);
-      h = out.h;
-      maps.push(out.attention);
-      images.push(this.toImage[s + 1]!.apply(h));
-    });
-    return {images, kl, maps};
+/** G_NET with word-attention refinement stages; `maps` holds each stage's attention `[n, H·W, T]`. */
+export class AttnGanGenerator extends MultiStageGenerator {
+  constructor(params: ParamSet, opts: MultiStageOptions) {
+    super(params, opts, (p, name, o) => new AttentionStage(p, name, o.width, o.embedDim, o.resBlocks));
   }
 }

@@ -1,0 +1,19 @@
+// The `dmgan` backbone entry (MinfengZhu/DM-GAN): AttnGAN's pipeline with a dynamic memory in every refinement stage.
+import {ParamSet} from '../../../nn/params';
+import {BackboneDescriptor} from '../descriptor';
+import {multiStageBackbone} from '../shared/multi-stage-backbone';
+import {MultiStageGenerator, MultiStageOptions} from '../shared/multi-stage-generator';
+import {MemoryStage} from './memory-stage';
+
+/** G_NET whose refinement stages are memory stages; `maps` holds each stage's key addressing `[n, H·W, T]`. */
+export class DmGanGenerator extends MultiStageGenerator {
+  constructor(params: ParamSet, opts: MultiStageOptions) {
+    super(params, opts, (p, name, o) => new MemoryStage(p, name, o.width, o.embedDim, o.resBlocks));
+  }
+}
+
+export const dmgan: BackboneDescriptor = {
+  name: 'dmgan',
+  summary: 'DM-GAN: AttnGAN\'s stages with a dynamic memory (writing gate, key addressing, value reading, response gate)',
+  ...multiStageBackbone((g, opts) => new DmGanGenerator(g, opts)),
+};
