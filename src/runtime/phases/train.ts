@@ -30,7 +30,7 @@ export interface GanTrainer extends PhaseModel {
   ema: Ema | undefined;
   /** Contrastive head (mode ce) and anything else G's optimizer trains besides G. */
   extra: ParamSet;
-  /** One step's loss terms without updating (for tests). */
+  /** One step's loss terms from forward passes only: no gradients, no updates (tests, benchmarks). */
   losses(index: number): Record<string, number>;
   dispose(): void;
 }
@@ -53,7 +53,7 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
   const B = t.batchSize;
   const finalRes = dataset.resolution;
 
-  /** Loss terms of step `index` as kept scalars; with `update`, also applies the D then the G update. */
+  /** Loss terms of step `index` as kept scalars; with `update`, also computes gradients and applies the D then the G update. */
   const run = (index: number, update: boolean): Record<string, tf.Scalar> => {
     const rng = Rng.for(config.seed, 'train', index);
     const sel = selectBatch(dataset.train, B, rng);
@@ -73,14 +73,15 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
 
       // D step on detached fakes (the G pass below recomputes them with a tape).
       const fakes = model.generate(inputs, {training: true, updateStats: false}).images;
-      const dResult = namedGrads(() => {
+      const dLoss = () => {
         const r = model.discriminatorLoss(reals, fakes, sentences);
         keepAll({d_loss: r.loss, ...r.terms});
         return r.loss;
-      }, d.variables);
-      if (update) adamD.apply(dResult.grads);
+      };
+      if (update) adamD.apply(namedGrads(dLoss, d.variables).grads);
+      else dLoss();
 
-      const gResult = namedGrads(() => {
+      const gLoss = () => {
         const gen = model.generate(inputs, {training: true, updateStats: update});
         const adv = model.generatorLoss(gen.images, sentences);
         const last = gen.images[gen.images.length - 1]!;
@@ -102,11 +103,11 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
         ]) as tf.Scalar;
         keepAll({g_loss: total, ...adv.terms, g_damsm_word: damsmWord, g_damsm_sentence: damsmSentence, g_kl: kl, contrastive: contrast});
         return total;
-      }, gVars);
+      };
       if (update) {
-        adamG.apply(gResult.grads);
+        adamG.apply(namedGrads(gLoss, gVars).grads);
         ema?.update();
-      }
+      } else gLoss();
     });
     return out;
   };

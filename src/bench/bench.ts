@@ -1,0 +1,71 @@
+// Times training steps against the forward passes of the same steps, with throughput, memory and a kernel profile.
+import * as tf from '@tensorflow/tfjs';
+
+export interface Timed {
+  /** Runs one training step (forward, backward, update). */
+  step(): void;
+  /** Runs the forward passes of one such step, without gradients. */
+  forward(): void;
+  imagesPerStep: number;
+}
+
+export interface BenchResult {
+  steps: number;
+  stepMs: number;
+  forwardMs: number;
+  /** step time / forward time: how much backward and update cost on top of the forward passes. */
+  stepOverForward: number;
+  imagesPerSecond: number;
+  peakRssMb: number;
+  tensorBytesMb: number;
+  /** With profile: the kernels with the largest total time in one step. */
+  topKernels?: {kernel: string; ms: number; calls: number; share: number}[];
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+};
+
+/**
+ * Warm-up, then `steps` rounds that time one step and one forward pass each, alternately, so both see the same
+ * machine load; reports medians.
+ */
+export async function benchmark(t: Timed, opts: {steps: number; warmup?: number; profile?: boolean}): Promise<BenchResult> {
+  for (let i = 0; i < (opts.warmup ?? 2); i++) {
+    t.step();
+    t.forward();
+  }
+  const stepMs: number[] = [];
+  const forwardMs: number[] = [];
+  let peak = process.memoryUsage().rss;
+  for (let i = 0; i < opts.steps; i++) {
+    let t0 = performance.now();
+    t.step();
+    stepMs.push(performance.now() - t0);
+    t0 = performance.now();
+    t.forward();
+    forwardMs.push(performance.now() - t0);
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }
+  const s = median(stepMs);
+  const f = median(forwardMs);
+  const result: BenchResult = {
+    steps: opts.steps, stepMs: s, forwardMs: f, stepOverForward: s / f, imagesPerSecond: (t.imagesPerStep * 1000) / s,
+    peakRssMb: peak / 2 ** 20, tensorBytesMb: tf.memory().numBytes / 2 ** 20,
+  };
+  if (opts.profile) {
+    const info = await tf.profile(() => t.step());
+    const byKernel = new Map<string, {ms: number; calls: number}>();
+    for (const k of info.kernels) {
+      const e = byKernel.get(k.name) ?? {ms: 0, calls: 0};
+      e.ms += k.kernelTimeMs as number;
+      e.calls += 1;
+      byKernel.set(k.name, e);
+    }
+    const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
+    result.topKernels = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8)
+      .map(([kernel, e]) => ({kernel, ms: e.ms, calls: e.calls, share: e.ms / total}));
+  }
+  return result;
+}

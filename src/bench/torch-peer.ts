@@ -1,0 +1,26 @@
+// Runs bench/reference_step.py (PyTorch, Debian's python3-torch) and reads its timing.
+import {spawnSync} from 'node:child_process';
+import * as path from 'node:path';
+import {ScgError} from '../errors';
+
+export interface TorchTiming {
+  torch: string;
+  threads: number;
+  stepMs: number;
+  imagesPerSecond: number;
+}
+
+export const TORCH_SCRIPT = path.resolve(__dirname, '../../../bench/reference_step.py');
+const PYTHON = '/usr/bin/python3';
+
+export function runTorchReference(res: number, batch: number, threads: number, steps: number): TorchTiming {
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, String(res), String(batch), String(threads), String(steps)], {encoding: 'utf8'});
+  if (r.error || r.status !== 0) {
+    const missing = /No module named 'torch'/.test(r.stderr ?? '') || (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+    throw new ScgError('BAD_INPUT', missing ? `--torch needs PyTorch for ${PYTHON}, which is not installed` : `the PyTorch reference step failed: ${(r.stderr ?? String(r.error)).trim().split('\n').pop()}`, {
+      hint: missing ? 'install Debian\'s package: apt-get install -y python3-torch' : `run it by hand: ${PYTHON} ${TORCH_SCRIPT} ${res} ${batch} ${threads} ${steps}`,
+    });
+  }
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as {torch: string; threads: number; step_ms: number; img_per_s: number};
+  return {torch: j.torch, threads: j.threads, stepMs: j.step_ms, imagesPerSecond: j.img_per_s};
+}

@@ -1,0 +1,75 @@
+// `scg bench`: time training steps (a config's, or the reference GAN step) against their forward passes,
+// optionally next to the same step in PyTorch.
+import {Args, Flags} from '@oclif/core';
+import {BaseCommand, setFlag} from '../cli/base-command';
+import {benchmark, BenchResult} from '../bench/bench';
+import {benchExperiment} from '../bench/experiment-bench';
+import {buildReferenceStep} from '../bench/reference-step';
+import {runTorchReference, TorchTiming} from '../bench/torch-peer';
+import {loadConfig} from '../config/load';
+import {ScgError} from '../errors';
+import {describeBackend, initBackend} from '../runtime/backend';
+
+function line(name: string, r: BenchResult): string {
+  return `${name}: ${r.imagesPerSecond.toFixed(1)} img/s, step ${r.stepMs.toFixed(0)} ms, forward ${r.forwardMs.toFixed(0)} ms, step/forward ${r.stepOverForward.toFixed(2)}, peak RSS ${r.peakRssMb.toFixed(0)} MB`;
+}
+
+export default class Bench extends BaseCommand {
+  static override summary = 'Time training steps (img/s, step vs forward ms, memory, kernel profile), optionally against PyTorch';
+  static override examples = [
+    '<%= config.bin %> bench configs/quickstart.yaml --steps 5 --profile',
+    '<%= config.bin %> bench --reference --torch --rounds 3',
+  ];
+  static override args = {config: Args.string({description: 'experiment config to time (its pretraining and GAN steps)'})};
+  static override flags = {
+    reference: Flags.boolean({description: 'time the reference GAN step (DCGAN-like, hinge, 64 px, batch 16) instead of a config'}),
+    torch: Flags.boolean({description: 'with --reference: also run bench/reference_step.py (python3-torch), alternately, and print the ratio'}),
+    steps: Flags.integer({description: 'timed steps per measurement (after 2 warm-up steps)', default: 5, min: 1}),
+    rounds: Flags.integer({description: 'with --torch: alternating tfjs / PyTorch rounds', default: 3, min: 1}),
+    res: Flags.integer({description: 'reference step resolution', default: 64}),
+    batch: Flags.integer({description: 'reference step batch', default: 16}),
+    threads: Flags.integer({description: 'PyTorch threads', default: 2}),
+    profile: Flags.boolean({description: 'list the kernels that take the most time in one step'}),
+    set: setFlag,
+  };
+
+  async run(): Promise<object> {
+    const {args, flags} = await this.parse(Bench);
+    if (!flags.reference && !args.config) throw new ScgError('BAD_INPUT', 'give a config to time, or --reference', {hint: 'scg bench configs/quickstart.yaml, or scg bench --reference --torch'});
+    const loaded = args.config ? loadConfig(args.config, flags.set) : undefined;
+    const backend = await initBackend(loaded?.config.runtime.backend ?? 'auto');
+    this.note(describeBackend(backend));
+    const report: {backend: string; threads: number; results: Record<string, BenchResult>; torch?: TorchTiming[]; ratio?: number} = {backend: backend.name, threads: backend.threads, results: {}};
+    if (loaded) {
+      for (const r of await benchExperiment(loaded.config, {steps: flags.steps, profile: flags.profile})) report.results[r.phase] = r;
+    } else {
+      const ref = buildReferenceStep(flags.res, flags.batch);
+      const tfjs: BenchResult[] = [];
+      const torch: TorchTiming[] = [];
+      try {
+        for (let round = 0; round < (flags.torch ? flags.rounds : 1); round++) {
+          tfjs.push(await benchmark(ref, {steps: flags.steps, profile: flags.profile && round === 0}));
+          if (flags.torch) torch.push(runTorchReference(flags.res, flags.batch, flags.threads, flags.steps));
+        }
+      } finally {
+        ref.dispose();
+      }
+      const best = tfjs.sort((a, b) => a.stepMs - b.stepMs)[Math.floor(tfjs.length / 2)]!;
+      report.results['reference'] = {...best, topKernels: tfjs.find((t) => t.topKernels)?.topKernels ?? []};
+      if (flags.torch) {
+        report.torch = torch;
+        const torchMedian = torch.map((t) => t.imagesPerSecond).sort((a, b) => a - b)[Math.floor(torch.length / 2)]!;
+        report.ratio = best.imagesPerSecond / torchMedian;
+      }
+    }
+    if (!this.jsonEnabled()) {
+      for (const [name, r] of Object.entries(report.results)) {
+        this.log(line(name, r));
+        for (const k of r.topKernels ?? []) this.log(`  ${k.kernel.padEnd(22)} ${k.ms.toFixed(0).padStart(6)} ms  ${String(k.calls).padStart(4)} calls  ${(100 * k.share).toFixed(1)}%`);
+      }
+      for (const t of report.torch ?? []) this.log(`torch ${t.torch} (${t.threads} threads): ${t.imagesPerSecond.toFixed(1)} img/s, step ${t.stepMs.toFixed(0)} ms`);
+      if (report.ratio !== undefined) this.log(`tfjs / PyTorch img/s: ${report.ratio.toFixed(3)}`);
+    }
+    return report;
+  }
+}
