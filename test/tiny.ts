@@ -4,11 +4,17 @@ import {loadConfig} from '../src/config/load';
 import {ExperimentConfig} from '../src/config/types';
 import {Dataset} from '../src/data/dataset';
 import {ParamSet} from '../src/nn/params';
-import {datasets, encoders} from '../src/registry';
+import {backbones, datasets, encoders} from '../src/registry';
 import {EncoderPair} from '../src/registry/encoders/descriptor';
 import {Rng} from '../src/runtime/rng';
 
 export const TINY_CONFIG = path.resolve(__dirname, '../../test/fixtures/tiny.yaml');
+
+/** `--set` overrides that put backbone `name` with its tiny knobs in place of the fixture's backbone section. */
+export function tinyBackbone(name: string): string {
+  const knobs = Object.entries(backbones.get(name).tiny).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+  return `backbone={name: ${name}${knobs.map((k) => `, ${k}`).join('')}}`;
+}
 
 export async function tinyExperiment(sets: string[] = []): Promise<{config: ExperimentConfig; dataset: Dataset}> {
   const {config} = loadConfig(TINY_CONFIG, sets);

@@ -50,11 +50,14 @@ export class ParamSet {
     return v;
   }
 
-  /** Batch-norm scale/shift (trainable) and running mean/variance (buffers) for `channels`. */
-  batchNorm(name: string, channels: number): BatchNormParams {
+  /**
+   * Batch-norm scale/shift and running mean/variance (buffers) for `channels`. With `affine: false` the scale
+   * and shift are fixed at 1 and 0 (buffers), like PyTorch's BatchNorm2d(affine=False).
+   */
+  batchNorm(name: string, channels: number, affine = true): BatchNormParams {
     return {
-      gamma: this.constant(`${name}/gamma`, [channels], 1),
-      beta: this.constant(`${name}/beta`, [channels], 0),
+      gamma: affine ? this.constant(`${name}/gamma`, [channels], 1) : this.buffer(`${name}/gamma`, [channels], 1),
+      beta: affine ? this.constant(`${name}/beta`, [channels], 0) : this.buffer(`${name}/beta`, [channels], 0),
       mean: this.buffer(`${name}/running_mean`, [channels], 0),
       variance: this.buffer(`${name}/running_var`, [channels], 1),
     };

@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../errors';
-import {registerWasmPatches} from './kernels';
+import {registerGradientPatches, registerWasmPatches} from './kernels';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -108,6 +108,7 @@ export async function initBackend(requested: BackendChoice = 'auto'): Promise<Ba
     }
   }
   await tf.ready();
+  registerGradientPatches();
   current = info;
   return info;
 }

@@ -10,6 +10,8 @@ import {Rng} from './rng';
 export interface DrawnImages {
   /** RGB bytes per image at the final resolution. */
   images: Uint8Array[];
+  /** For backbones with masks: the last mask of each image as grey RGB bytes at the same resolution. */
+  masks?: Uint8Array[];
   resolution: number;
 }
 
@@ -26,12 +28,19 @@ export function drawImages(model: GanModel, enc: EncoderPair, ema: Ema | undefin
       sentence: text.sentence, words: text.words, wordMask: mask,
     }, {training: false});
     const last = out.images[out.images.length - 1]!;
-    return tf.cast(tf.clipByValue(tf.round(tf.mul(tf.add(last, 1), 127.5)), 0, 255), 'int32');
+    const pixels = tf.cast(tf.clipByValue(tf.round(tf.mul(tf.add(last, 1), 127.5)), 0, 255), 'int32') as tf.Tensor4D;
+    if (!model.masks) return [pixels];
+    const [, r] = last.shape;
+    const finest = tf.image.resizeNearestNeighbor(out.maps[out.maps.length - 1] as tf.Tensor4D, [r, r]);
+    return [pixels, tf.cast(tf.round(tf.mul(tf.tile(finest, [1, 1, 1, 3]), 255)), 'int32') as tf.Tensor4D];
   });
-  const pixels = ema ? ema.withAveraged(run) : run();
-  const res = pixels.shape[1]!;
-  const values = pixels.dataSync();
-  pixels.dispose();
+  const [pixels, masks] = ema ? ema.withAveraged(run) : run();
+  const res = pixels!.shape[1]!;
   const px = res * res * 3;
-  return {images: Array.from({length: n}, (_, i) => Uint8Array.from(values.subarray(i * px, (i + 1) * px))), resolution: res};
+  const split = (t: tf.Tensor4D) => {
+    const values = t.dataSync();
+    t.dispose();
+    return Array.from({length: n}, (_, i) => Uint8Array.from(values.subarray(i * px, (i + 1) * px)));
+  };
+  return {images: split(pixels!), ...(masks ? {masks: split(masks)} : {}), resolution: res};
 }

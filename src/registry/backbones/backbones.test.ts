@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {useWasm} from '../../../test/support';
-import {tinyEncoders, tinyExperiment} from '../../../test/tiny';
+import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../test/tiny';
 import {readCheckpoint, writeCheckpoint} from '../../runtime/checkpoint';
 import {buildGan} from '../../runtime/phases/train';
 import {backbones, contrastiveModes} from '..';
@@ -16,7 +16,7 @@ describe('backbones (every registered one)', () => {
 
   for (const backbone of backbones.names()) {
     it(`${backbone}: generator stages end at the dataset resolution, images in [-1, 1]`, async () => {
-      const {config, dataset} = await tinyExperiment([`backbone.name=${backbone}`]);
+      const {config, dataset} = await tinyExperiment([tinyBackbone(backbone)]);
       const enc = tinyEncoders(config, dataset);
       const trainer = buildGan(config, dataset, enc.encoders);
       const m = trainer.model;
@@ -39,7 +39,7 @@ describe('backbones (every registered one)', () => {
     for (const mode of contrastiveModes.names()) {
       it(`${backbone} + ${mode}: one D+G step gives finite losses and leaks no tensors`, async () => {
         const dataset = mode === 'supcon-multi' ? 'shapes-multi' : 'shapes';
-        const {config, dataset: ds} = await tinyExperiment([`backbone.name=${backbone}`, `contrastive.mode=${mode}`, `dataset.name=${dataset}`]);
+        const {config, dataset: ds} = await tinyExperiment([tinyBackbone(backbone), `contrastive.mode=${mode}`, `dataset.name=${dataset}`]);
         const enc = tinyEncoders(config, ds);
         const trainer = buildGan(config, ds, enc.encoders);
         trainer.step(0);
@@ -55,7 +55,7 @@ describe('backbones (every registered one)', () => {
     }
 
     it(`${backbone}: checkpoint round trip restores G, D, optimizers and EMA, and the next step matches`, async () => {
-      const {config, dataset} = await tinyExperiment([`backbone.name=${backbone}`]);
+      const {config, dataset} = await tinyExperiment([tinyBackbone(backbone)]);
       const enc = tinyEncoders(config, dataset);
       const a = buildGan(config, dataset, enc.encoders);
       a.step(0);

@@ -47,6 +47,8 @@ export interface GanModel {
   readonly lambdaKl: number;
   /** Moving-average decay of G's weights for samples (0 = off). */
   readonly ema: number;
+  /** The last of `maps` is a `[n, h, w, 1]` mask in [0, 1] worth showing next to the samples (SSA-GAN). */
+  readonly masks?: boolean;
   generate(inputs: GeneratorInputs, mode: BatchNormMode): GeneratorOutput;
   /**
    * D loss of one step. `reals[s]` are the batch's real images at stage s (`[B, …]`); `fakes[s]` are both
@@ -68,6 +70,8 @@ export interface BackboneContext {
 }
 
 export interface BackboneDescriptor extends Descriptor {
+  /** Knob values for a tiny model that trains in a test in about a second (registry-driven tests use them). */
+  readonly tiny: Record<string, unknown>;
   /** Checks the knobs against the resolution; returns a problem message or undefined. */
   check?(cfg: BackboneConfig, resolution: number): string | undefined;
   build(cfg: BackboneConfig, ctx: BackboneContext): GanModel;

@@ -3,5 +3,6 @@ import {Registry} from '../registry';
 import {attngan} from './attngan';
 import {BackboneDescriptor} from './descriptor';
 import {dmgan} from './dmgan';
+import {ssagan} from './ssagan';
 
-export const backbones = new Registry<BackboneDescriptor>('backbones', [attngan, dmgan]);
+export const backbones = new Registry<BackboneDescriptor>('backbones', [attngan, dmgan, ssagan]);

@@ -1,6 +1,8 @@
 // The one explicit list of kernels scg adds to or wraps in tfjs. Nothing registers on import.
 import * as tf from '@tensorflow/tfjs';
+import {avgPoolGradGradient} from './avg-pool-grad-gradient';
 import {wrapBatchMatMul} from './batch-matmul';
+import {COMPARISON_KERNELS, zeroComparisonGradient} from './comparison-gradients';
 import {conv2DBackpropFilterWasm} from './conv2d-backprop-filter';
 import {wrapConv2DBackpropInput} from './conv2d-backprop-input';
 import {unsortedSegmentSumWasm} from './unsorted-segment-sum';
@@ -13,6 +15,21 @@ export const wasmKernelWrappers: readonly {kernelName: string; wrap: (original: 
   {kernelName: 'BatchMatMul', wrap: wrapBatchMatMul},
   {kernelName: 'Conv2DBackpropInput', wrap: wrapConv2DBackpropInput},
 ];
+
+/** Gradients tfjs lacks and second-order training (MA-GP) needs; backend-independent. */
+export const gradientPatches: readonly tf.GradConfig[] = [...COMPARISON_KERNELS.map(zeroComparisonGradient), avgPoolGradGradient];
+
+const patchedGradients = new Set<string>();
+
+/** Registers the gradient patches tfjs does not already have (once per process); returns the kernels patched. */
+export function registerGradientPatches(): string[] {
+  for (const g of gradientPatches) {
+    if (tf.getGradient(g.kernelName)) continue; // tfjs' own (GreaterEqual has one) or ours from an earlier call
+    tf.registerGradient(g);
+    patchedGradients.add(g.kernelName);
+  }
+  return [...patchedGradients];
+}
 
 const wrapped = new Set<string>();
 

@@ -155,8 +155,18 @@ export async function writeSampleGrid(ctx: RunContext, trainer: GanTrainer, enc:
   await writeImageGrid(file, drawn.images.map((rgb, i) => ({rgb, caption: test.captions[i]![0]!})), {
     res: drawn.resolution, cellSize: Math.max(96, drawn.resolution), title: `${ctx.config.name} · ${ctx.config.backbone.name} · ${ctx.config.contrastive.mode} · step ${step}`,
   });
-  const data = fs.readFileSync(file);
-  ctx.store.addArtifact(ctx.run.id, {phase: 'train', step, kind: 'samples', path: file, sha256: crypto.createHash('sha256').update(data).digest('hex'), bytes: data.length});
+  const record = (kind: string, f: string) => {
+    const data = fs.readFileSync(f);
+    ctx.store.addArtifact(ctx.run.id, {phase: 'train', step, kind, path: f, sha256: crypto.createHash('sha256').update(data).digest('hex'), bytes: data.length});
+  };
+  record('samples', file);
+  if (drawn.masks) {
+    const maskFile = path.join(ctx.runDir, 'samples', `masks-${String(step).padStart(7, '0')}.png`);
+    await writeImageGrid(maskFile, drawn.masks.map((rgb, i) => ({rgb, caption: test.captions[i]![0]!})), {
+      res: drawn.resolution, cellSize: Math.max(96, drawn.resolution), title: `${ctx.config.name} · predicted masks (white = sentence modulation on) · step ${step}`,
+    });
+    record('masks', maskFile);
+  }
   return file;
 }
 

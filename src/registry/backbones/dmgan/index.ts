@@ -15,5 +15,6 @@ export class DmGanGenerator extends MultiStageGenerator {
 export const dmgan: BackboneDescriptor = {
   name: 'dmgan',
   summary: 'DM-GAN: AttnGAN\'s stages with a dynamic memory (writing gate, key addressing, value reading, response gate)',
+  tiny: {stages: 2, width: 4, dWidth: 4, zDim: 8, condDim: 4, resBlocks: 1},
   ...multiStageBackbone((g, opts) => new DmGanGenerator(g, opts)),
 };
