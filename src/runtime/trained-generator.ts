@@ -35,7 +35,7 @@ export function loadTrainedGenerator(store: Store, run: RunRow, step?: number): 
   const pre = loadPretrainedEncoders(store, run, config);
   const g = new ParamSet('g', Rng.for(0, 'unused-init'));
   const d = new ParamSet('d', Rng.for(0, 'unused-init'));
-  const model = backbones.get(config.backbone.name).build(config.backbone, {resolution: config.dataset.resolution, embedDim: pre.encoders.embedDim, g, d});
+  const model = backbones.get(config.backbone.name).build(config.backbone, {resolution: config.dataset.resolution, embedDim: pre.encoders.embedDim, g, d, encoders: pre.encoders});
   const ema = model.ema > 0 ? new Ema(g.variables, model.ema) : undefined;
   const dispose = () => {
     g.dispose();

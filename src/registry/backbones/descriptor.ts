@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import {BatchNormMode} from '../../nn/batch-norm';
 import {ParamSet} from '../../nn/params';
 import {Descriptor} from '../registry';
+import {EncoderPair} from '../encoders/descriptor';
 
 export interface BackboneConfig {
   name: string;
@@ -67,6 +68,8 @@ export interface BackboneContext {
   embedDim: number;
   g: ParamSet;
   d: ParamSet;
+  /** The frozen pretrained encoders (GALIP runs features through them). Never trained by the GAN phase. */
+  encoders: EncoderPair;
 }
 
 export interface BackboneDescriptor extends Descriptor {

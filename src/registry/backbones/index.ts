@@ -3,6 +3,7 @@ import {Registry} from '../registry';
 import {attngan} from './attngan';
 import {BackboneDescriptor} from './descriptor';
 import {dmgan} from './dmgan';
+import {galip} from './galip';
 import {ssagan} from './ssagan';
 
-export const backbones = new Registry<BackboneDescriptor>('backbones', [attngan, dmgan, ssagan]);
+export const backbones = new Registry<BackboneDescriptor>('backbones', [attngan, dmgan, ssagan, galip]);

@@ -27,6 +27,12 @@ export interface EncoderPair {
   encodeImage(images: tf.Tensor4D): ImageEncoding;
   /** Variable names of the text encoder (gradient clipping applies to them). */
   textVariableNames(): string[];
+  /**
+   * The image encoder's inner layers, for backbones that run generator or discriminator features through the
+   * frozen encoder (GALIP): `lower` maps images to `[n, res/2, res/2, C]`; `upper` maps such features to the
+   * region-code map `[n, res/4, res/4, embedDim]`.
+   */
+  imageLayers?: {lowerChannels: number; lower(images: tf.Tensor4D): tf.Tensor4D; upper(h: tf.Tensor4D): tf.Tensor4D};
 }
 
 export interface EncoderDescriptor extends Descriptor {

@@ -40,7 +40,7 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
   const t = config.train;
   const g = new ParamSet('g', Rng.for(config.seed, 'init', 'g'));
   const d = new ParamSet('d', Rng.for(config.seed, 'init', 'd'));
-  const model = backbones.get(config.backbone.name).build(config.backbone, {resolution: dataset.resolution, embedDim: enc.embedDim, g, d});
+  const model = backbones.get(config.backbone.name).build(config.backbone, {resolution: dataset.resolution, embedDim: enc.embedDim, g, d, encoders: enc});
   const extra = new ParamSet('gan_contrastive', Rng.for(config.seed, 'init', 'gan_contrastive'));
   const term: ContrastiveTerm = contrastiveModes.get(config.contrastive.mode).build({
     config: config.contrastive, labelKind: dataset.labelKind, classes: dataset.classNames.length, embedDim: enc.embedDim, params: extra,

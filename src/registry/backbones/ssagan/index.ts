@@ -1,7 +1,7 @@
 // The `ssagan` backbone entry (wtliao/text2image): single-stage, mask-guided sentence modulation, hinge + MA-GP.
 import {BackboneDescriptor} from '../descriptor';
 import {hingeGeneratorLoss, hingeMaGpDiscriminatorLoss} from '../shared/hinge-ma-gp';
-import {JointDiscriminator} from './discriminator';
+import {JointDiscriminator} from '../shared/joint-discriminator';
 import {SsaGanGenerator} from './generator';
 
 export const ssagan: BackboneDescriptor = {

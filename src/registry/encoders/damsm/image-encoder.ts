@@ -34,18 +34,32 @@ export class ImageEncoder {
     this.globalProj = params.dense('global_proj', 8 * w, opts.embedDim);
   }
 
+  /** stem and first downsampling: `[n, res/2, res/2, 2·width]`. */
+  lower(images: tf.Tensor4D): tf.Tensor4D {
+    return act(conv(act(conv(images, this.stem)), this.down[0]!, 2));
+  }
+
+  /** Second downsampling: `[n, res/4, res/4, 4·width]`, the layer the region codes are projected from. */
+  middle(h: tf.Tensor4D): tf.Tensor4D {
+    return act(conv(h, this.down[1]!, 2));
+  }
+
+  /** Region codes as a map `[n, res/4, res/4, embedDim]` from `middle`'s output. */
+  regionMap(m: tf.Tensor4D): tf.Tensor4D {
+    return conv(m, this.regionProj);
+  }
+
   /** `images`: `[batch, res, res, 3]` in [-1, 1]. */
   encode(images: tf.Tensor4D): ImageCodes {
-    const act = (x: tf.Tensor4D) => tf.leakyRelu(x, 0.2) as tf.Tensor4D;
-    let x = act(conv(images, this.stem));
-    x = act(conv(x, this.down[0]!, 2));
-    x = act(conv(x, this.down[1]!, 2));
-    const regionMap = conv(x, this.regionProj);
+    const m = this.middle(this.lower(images));
+    const regionMap = this.regionMap(m);
     const [b, h, w, d] = regionMap.shape;
-    x = act(conv(x, this.down[2]!, 2));
+    const x = act(conv(m, this.down[2]!, 2));
     return {
       regions: tf.reshape(regionMap, [b, h * w, d]),
       global: dense(tf.mean(x, [1, 2]), this.globalProj) as tf.Tensor2D,
     };
   }
 }
+
+const act = (x: tf.Tensor4D) => tf.leakyRelu(x, 0.2) as tf.Tensor4D;

@@ -23,6 +23,7 @@ export const damsm: EncoderDescriptor = {
       encodeText: (tokens, mask, seed) => text.encode(tokens, mask, seed),
       encodeImage: (images) => image.encode(images),
       textVariableNames: () => [...params.variables.keys()].filter((n) => n.includes('/text/')),
+      imageLayers: {lowerChannels: 2 * (cfg['imageWidth'] as number), lower: (x) => image.lower(x), upper: (h) => image.regionMap(image.middle(h))},
     };
   },
 };

@@ -1,5 +1,5 @@
-// SSA-GAN's (DF-GAN's) discriminator: conv3×3, residual downsampling blocks with a learned gate, and a joint
-// head on the 4×4 features concatenated with the tiled sentence.
+// DF-GAN's discriminator (SSA-GAN, and GALIP on frozen encoder features): conv3×3, residual downsampling blocks
+// with a learned gate, and a joint head on the 4×4 features concatenated with the tiled sentence.
 import * as tf from '@tensorflow/tfjs';
 import {conv, Conv, ParamSet} from '../../../nn/params';
 
@@ -29,9 +29,12 @@ export class JointDiscriminator {
   private readonly out: Conv;
   readonly outChannels: number;
 
-  /** Channels ndf·2^(i+1) per downsampling, at most 16ndf (the original's 256 px schedule). */
-  constructor(params: ParamSet, resolution: number, ndf: number, readonly embedDim: number) {
-    this.stem = params.conv('stem', 3, 3, ndf);
+  /**
+   * Channels ndf·2^(i+1) per downsampling, at most 16ndf (the original's 256 px schedule). `resolution` and
+   * `inChannels` describe the input: images (3) or an encoder's feature map.
+   */
+  constructor(params: ParamSet, resolution: number, ndf: number, readonly embedDim: number, inChannels = 3) {
+    this.stem = params.conv('stem', 3, inChannels, ndf);
     let ch = ndf;
     for (let i = 0; i < Math.log2(resolution / 4); i++) {
       const next = Math.min(ndf * 2 ** (i + 1), 16 * ndf);
@@ -43,7 +46,7 @@ export class JointDiscriminator {
     this.out = params.conv('out', 4, 2 * ndf, 1, false);
   }
 
-  /** `[n]` logits of "a real image that matches this sentence". */
+  /** `[n]` logits of "a real image (or its features) that matches this sentence". */
   apply(images: tf.Tensor4D, sentence: tf.Tensor2D): tf.Tensor1D {
     let h = conv(images, this.stem);
     for (const b of this.blocks) h = b.apply(h);
