@@ -88,8 +88,9 @@ function main(): void {
   out.push('- 2-worker scaling ≥ 1.7×: not measured — data-parallel workers are not built, scg trains on one core.');
   if (ref.report?.ratio !== undefined) {
     const ratio = ref.report.ratio;
+    const convShare = (r?.topKernels ?? []).filter((k) => k.kernel.startsWith('Conv2D')).reduce((a, k) => a + k.share, 0);
     out.push(`- tfjs/PyTorch ≥ 0.3 on the reference step: ${n(ratio, 3)}, ${verdict(ratio >= 0.3)}${ratio < 0.3 ? ` by a factor of ${n(0.3 / ratio, 1)}` : ''}. ` +
-      'Why: scg runs on one core while PyTorch uses two, and the three conv kernels (forward, both gradients) that take ~70% of the step run ' +
+      `Why: scg runs on one core while PyTorch uses two, and the three conv kernels (forward, both gradients), ${n(100 * convShare, 0)}% of the step, run ` +
       'through tfjs-wasm/XNNPACK at a fraction of the throughput of PyTorch\'s CPU kernels (compare the img/s columns).');
   }
   out.push('', 'Peak RSS is that of the benchmark process.', '');
