@@ -2,7 +2,7 @@
 // discriminator on frozen encoder features, hinge + MA-GP, and a text–image cosine term for G.
 import * as tf from '@tensorflow/tfjs';
 import {BackboneDescriptor} from '../descriptor';
-import {hingeGeneratorLoss, hingeMaGpDiscriminatorLoss} from '../shared/hinge-ma-gp';
+import {hingeGeneratorLoss, hingeMaGpDiscriminatorLoss, maGpProperties} from '../shared/hinge-ma-gp';
 import {JointDiscriminator} from '../shared/joint-discriminator';
 import {GalipGenerator} from './generator';
 
@@ -17,8 +17,7 @@ export const galip: BackboneDescriptor = {
       zDim: {type: 'integer', minimum: 1, default: 100, description: 'Noise size (original: 100).'},
       cosWeight: {type: 'number', minimum: 0, default: 4, description: 'k in G\'s −k·cos(image code of fake, sentence code) (original: 4).'},
       lambdaDamsm: {type: 'number', minimum: 0, default: 0, description: 'Weight of DAMSM in the G loss (GALIP uses none: 0).'},
-      maGpWeight: {type: 'number', minimum: 0, default: 2, description: 'MA-GP weight (original: 2).'},
-      maGpPower: {type: 'number', exclusiveMinimum: 0, default: 6, description: 'MA-GP power of the gradient norm (original: 6).'},
+      ...maGpProperties,
       ema: {type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Moving average of G for samples (original: none).'},
     },
   },

@@ -1,6 +1,6 @@
 // The `ssagan` backbone entry (wtliao/text2image): single-stage, mask-guided sentence modulation, hinge + MA-GP.
 import {BackboneDescriptor} from '../descriptor';
-import {hingeGeneratorLoss, hingeMaGpDiscriminatorLoss} from '../shared/hinge-ma-gp';
+import {hingeGeneratorLoss, hingeMaGpDiscriminatorLoss, maGpProperties} from '../shared/hinge-ma-gp';
 import {JointDiscriminator} from '../shared/joint-discriminator';
 import {SsaGanGenerator} from './generator';
 
@@ -15,8 +15,7 @@ export const ssagan: BackboneDescriptor = {
       zDim: {type: 'integer', minimum: 1, default: 100, description: 'Noise size (original: 100).'},
       maskWidth: {type: 'integer', minimum: 1, default: 100, description: 'Hidden channels of each mask predictor (original: 100).'},
       lambdaDamsm: {type: 'number', minimum: 0, default: 0.05, description: 'Weight of DAMSM in the G loss (original: 0.05).'},
-      maGpWeight: {type: 'number', minimum: 0, default: 2, description: 'MA-GP weight k (original: 2).'},
-      maGpPower: {type: 'number', exclusiveMinimum: 0, default: 6, description: 'MA-GP power p of the gradient norm (original: 6).'},
+      ...maGpProperties,
       ema: {type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Moving average of G for samples; the original keeps none (0).'},
     },
   },
