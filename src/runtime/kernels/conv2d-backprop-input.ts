@@ -8,6 +8,22 @@ import {callKernel, disposeInfos, KernelBackend} from './call-kernel';
  * full stride-1 convolution of dy with the flipped, channel-transposed sub-filter W[r::s]. Each is one
  * XNNPACK conv; the phases are then interleaved into dx. No zeros are multiplied (unlike zero-inserting dy).
  */
+/** Flipped sub-filter W[ry::sh, rx::sw] with in/out channels swapped: wf[a, b, o, c] = W[ry + sh·(subH−1−a), rx + sw·(subW−1−b), c, o]. */
+function flippedSubFilter(backend: Required<KernelBackend>, w: ArrayLike<number>, kh: number, kw: number, ci: number, co: number, ry: number, rx: number, sh: number, sw: number): tf.TensorInfo {
+  const subH = Math.ceil((kh - ry) / sh);
+  const subW = Math.ceil((kw - rx) / sw);
+  const wf = backend.makeOutput([subH, subW, co, ci], 'float32');
+  const wv = backend.typedArrayFromHeap(wf);
+  for (let a = 0; a < subH; a++) {
+    for (let b = 0; b < subW; b++) {
+      const src = ((ry + sh * (subH - 1 - a)) * kw + (rx + sw * (subW - 1 - b))) * ci * co;
+      const dst = (a * subW + b) * co * ci;
+      for (let c = 0; c < ci; c++) for (let o = 0; o < co; o++) wv[dst + o * ci + c] = w[src + c * co + o]!;
+    }
+  }
+  return wf;
+}
+
 export function wrapConv2DBackpropInput(original: tf.KernelFunc): tf.KernelFunc {
   return ((args: {inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap}) => {
     const backend = args.backend as Required<KernelBackend>;
@@ -20,24 +36,25 @@ export function wrapConv2DBackpropInput(original: tf.KernelFunc): tf.KernelFunc 
     const [batch, inH, inW] = inputShape;
     const {strideHeight: sh, strideWidth: sw, outHeight, outWidth} = info;
     const {top, left} = info.padInfo;
+    const w = backend.typedArrayFromHeap(filter).slice(); // small: copy out of the heap once
+    const {bottom, right} = info.padInfo;
+    if (sh === 1 && sw === 1 && top < kh && bottom < kh && left < kw && right < kw) {
+      // Stride 1 is a single phase, and padding dy by (k − 1 − pad) on each side makes the conv's output dx itself.
+      const wf = flippedSubFilter(backend, w, kh, kw, ci, co, 0, 0, 1, 1);
+      const dx = callKernel('wasm', backend, 'Conv2D', {x: dy, filter: wf}, {
+        strides: [1, 1], pad: [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]], dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
+      });
+      disposeInfos(backend, wf);
+      return dx;
+    }
     const dx = backend.makeOutput([batch, inH, inW, ci], 'float32');
     backend.typedArrayFromHeap(dx).fill(0);
-    const w = backend.typedArrayFromHeap(filter).slice(); // small: copy out of the heap once
     for (let ry = 0; ry < sh; ry++) {
       for (let rx = 0; rx < sw; rx++) {
         const subH = Math.ceil((kh - ry) / sh);
         const subW = Math.ceil((kw - rx) / sw);
         if (subH <= 0 || subW <= 0) continue;
-        // Flipped sub-filter with in/out channels swapped: wf[a, b, o, c] = W[ry + sh·(subH−1−a), rx + sw·(subW−1−b), c, o].
-        const wf = backend.makeOutput([subH, subW, co, ci], 'float32');
-        const wv = backend.typedArrayFromHeap(wf);
-        for (let a = 0; a < subH; a++) {
-          for (let b = 0; b < subW; b++) {
-            const src = ((ry + sh * (subH - 1 - a)) * kw + (rx + sw * (subW - 1 - b))) * ci * co;
-            const dst = (a * subW + b) * co * ci;
-            for (let c = 0; c < ci; c++) for (let o = 0; o < co; o++) wv[dst + o * ci + c] = w[src + c * co + o]!;
-          }
-        }
+        const wf = flippedSubFilter(backend, w, kh, kw, ci, co, ry, rx, sh, sw);
         // Full correlation: z[q] = Σ_m dy[q − m]·W[ry + s·m], q = 0 … out + sub − 2.
         const z = callKernel('wasm', backend, 'Conv2D', {x: dy, filter: wf}, {
           strides: [1, 1], pad: [[0, 0], [subH - 1, subH - 1], [subW - 1, subW - 1], [0, 0]], dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
