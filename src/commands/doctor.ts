@@ -30,6 +30,7 @@ export default class Doctor extends BaseCommand {
     if (!this.jsonEnabled()) {
       this.log(describeBackend(backend));
       if (backend.warning) this.log(backend.warning);
+      if (backend.gradientPatches?.length) this.log(`gradients added: ${backend.gradientPatches.join(', ')}`);
       this.log(`cores: ${report.cores} (wasm runs one thread per process)`);
       this.log(`versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       this.log(`store: ${report.db}`);

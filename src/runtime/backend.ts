@@ -16,6 +16,8 @@ export interface BackendInfo {
   nativePackage?: string;
   /** Kernels scg registered on top of the backend. */
   patches: string[];
+  /** Kernels whose missing gradients scg registered (second-order training: MA-GP). */
+  gradientPatches?: string[];
   /** Optional native packages that were found installed, and whether they loaded. */
   native: {name: string; found: boolean; loaded: boolean; error?: string}[];
   /** Threads one backend instance uses (wasm in Node: 1). */
@@ -108,7 +110,7 @@ export async function initBackend(requested: BackendChoice = 'auto'): Promise<Ba
     }
   }
   await tf.ready();
-  registerGradientPatches();
+  info.gradientPatches = registerGradientPatches();
   current = info;
   return info;
 }
