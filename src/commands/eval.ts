@@ -1,7 +1,6 @@
 // `scg eval <run>`: evaluate any GAN checkpoint of a run under any protocol; metrics are stored with it.
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
-import {ScgError} from '../errors';
 import {evaluators} from '../registry';
 import {initBackend} from '../runtime/backend';
 import {evaluateRunCheckpoint} from '../runtime/evaluate-run';
@@ -29,8 +28,7 @@ export default class Eval extends BaseCommand {
     if (flags.evaluator) evaluators.get(flags.evaluator);
     const store = Store.openExisting(dbPathOf(flags.db));
     try {
-      const run = store.findRun(args.run);
-      if (!run) throw new ScgError('NOT_FOUND', `no run '${args.run}' in ${store.file}`, {hint: 'see `scg runs list`'});
+      const run = store.requireRun(args.run);
       await initBackend('auto');
       const r = await evaluateRunCheckpoint(store, run, {step: flags.step, samples: flags.samples, evaluator: flags.evaluator, inceptionPath: flags['inception-path'], log: (l) => this.note(l)});
       if (!this.jsonEnabled()) {

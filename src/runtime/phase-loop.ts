@@ -47,6 +47,13 @@ export interface PhaseLoopOptions {
   afterStep?: (completed: number) => Promise<void>;
 }
 
+/** Reads kept loss scalars into numbers and frees them (what a PhaseModel's `step` returns). */
+export function readLosses(scalars: Record<string, tf.Scalar>): Record<string, number> {
+  const values = Object.fromEntries(Object.entries(scalars).map(([k, t]) => [k, t.dataSync()[0]!]));
+  tf.dispose(Object.values(scalars));
+  return values;
+}
+
 /** Raised when a signal stopped the run after its checkpoint was written. */
 export class InterruptedError extends Error {
   constructor(readonly phase: string, readonly step: number) {

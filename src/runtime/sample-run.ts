@@ -30,8 +30,7 @@ export async function sampleFromRun(opts: SampleOptions): Promise<SampleResult> 
   if (opts.text.trim() === '') throw new ScgError('BAD_INPUT', '--text is empty', {hint: 'describe the image, e.g. --text "a large red circle"'});
   const store = Store.openExisting(opts.dbPath);
   try {
-    const run = store.findRun(opts.run);
-    if (!run) throw new ScgError('NOT_FOUND', `no run '${opts.run}' in ${store.file}`, {hint: 'see `scg runs list`'});
+    const run = store.requireRun(opts.run);
     await initBackend('auto');
     const gen = loadTrainedGenerator(store, run, opts.step);
     try {

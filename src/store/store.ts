@@ -181,6 +181,13 @@ export class Store {
     return rows[0] ? this.getRun(rows[0].id) : undefined;
   }
 
+  /** `findRun`, with a NOT_FOUND error (exit 2) naming the store when there is no such run. */
+  requireRun(idOrPrefix: string): RunRow {
+    const run = this.findRun(idOrPrefix);
+    if (!run) throw new ScgError('NOT_FOUND', `no run '${idOrPrefix}' in ${this.file}`, {hint: 'see `scg runs list`'});
+    return run;
+  }
+
   /** The newest attempt of the run with this config hash. */
   latestByHash(hash: string): RunRow | undefined {
     const row = this.db.prepare('SELECT id FROM runs WHERE config_hash = ? ORDER BY attempt DESC LIMIT 1').get(hash) as {id: string} | undefined;

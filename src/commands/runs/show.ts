@@ -1,7 +1,6 @@
 // `scg runs show <id>`: one run in full: status, provenance, config, last metric values, checkpoints, artifacts.
 import {Args} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../../cli/base-command';
-import {ScgError} from '../../errors';
 import {Store} from '../../store/store';
 
 export default class RunsShow extends BaseCommand {
@@ -14,8 +13,7 @@ export default class RunsShow extends BaseCommand {
     const {args, flags} = await this.parse(RunsShow);
     const store = Store.openExisting(dbPathOf(flags.db));
     try {
-      const run = store.findRun(args.id);
-      if (!run) throw new ScgError('NOT_FOUND', `no run '${args.id}' in ${store.file}`, {hint: 'see `scg runs list`'});
+      const run = store.requireRun(args.id);
       const latest: Record<string, Record<string, {step: number; value: number}>> = {};
       for (const m of store.metrics(run.id)) (latest[m.phase] ??= {})[m.key] = {step: m.step, value: m.value};
       const out = {

@@ -9,7 +9,7 @@ import {contrastiveModes, encoders} from '../../registry';
 import {ContrastiveTerm} from '../../registry/contrastive/descriptor';
 import {EncoderPair} from '../../registry/encoders/descriptor';
 import {restoreVariables} from '../checkpoint';
-import {PhaseModel, RunContext, runPhaseLoop} from '../phase-loop';
+import {PhaseModel, readLosses, RunContext, runPhaseLoop} from '../phase-loop';
 import {Rng} from '../rng';
 import {ExperimentConfig} from '../../config/types';
 import {Dataset} from '../../data/dataset';
@@ -71,12 +71,6 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset): Pretr
     return out;
   };
 
-  const read = (scalars: Record<string, tf.Scalar>): Record<string, number> => {
-    const values = Object.fromEntries(Object.entries(scalars).map(([k, t]) => [k, t.dataSync()[0]!]));
-    tf.dispose(Object.values(scalars));
-    return values;
-  };
-
   return {
     encoders: enc,
     params,
@@ -97,9 +91,9 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset): Pretr
         }, variables);
         adam.apply(clipByGlobalNorm(grads, enc.textVariableNames(), p.clipNorm));
       });
-      return read(scalars);
+      return readLosses(scalars);
     },
-    losses: (index) => read(tf.tidy(() => terms(index, false))),
+    losses: (index) => readLosses(tf.tidy(() => terms(index, false))),
     dispose() {
       params.dispose();
       headParams.dispose();

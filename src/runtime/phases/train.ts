@@ -18,7 +18,7 @@ import {ContrastiveTerm} from '../../registry/contrastive/descriptor';
 import {EncoderPair} from '../../registry/encoders/descriptor';
 import {writeImageGrid} from '../../report/image-grid';
 import {restoreVariables} from '../checkpoint';
-import {PhaseModel, RunContext, runPhaseLoop} from '../phase-loop';
+import {PhaseModel, readLosses, RunContext, runPhaseLoop} from '../phase-loop';
 import {loadPretrainedEncoders} from '../pretrained-encoders';
 import {Rng} from '../rng';
 import {drawImages} from '../sampling';
@@ -112,12 +112,6 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
     return out;
   };
 
-  const read = (scalars: Record<string, tf.Scalar>): Record<string, number> => {
-    const values = Object.fromEntries(Object.entries(scalars).map(([k, v]) => [k, v.dataSync()[0]!]));
-    tf.dispose(Object.values(scalars));
-    return values;
-  };
-
   const stateVariables = () => new Map<string, tf.Variable>([
     ...g.all(), ...d.all(), ...extra.all(), ...adamG.stateTensors(), ...adamD.stateTensors(), ...(ema?.stateTensors() ?? []),
   ]);
@@ -133,8 +127,8 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
       adamD.step = Number(ckpt.header.extra['adamDStep'] ?? 0);
       if (ema) ema.updates = Number(ckpt.header.extra['emaUpdates'] ?? 0);
     },
-    step: (index) => read(run(index, true)),
-    losses: (index) => read(run(index, false)),
+    step: (index) => readLosses(run(index, true)),
+    losses: (index) => readLosses(run(index, false)),
     dispose() {
       g.dispose();
       d.dispose();
