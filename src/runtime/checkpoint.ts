@@ -2,9 +2,9 @@
 // atomically (temp file, fsync, rename) and verified by sha256 on load.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../errors';
+import {writeFileAtomic} from './atomic-write';
 
 const MAGIC = Buffer.from('SCGCKPT1');
 
@@ -46,23 +46,7 @@ export function writeCheckpoint(file: string, header: Omit<CheckpointHeader, 'fo
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length);
   const data = Buffer.concat([MAGIC, len, json, ...chunks]);
-  fs.mkdirSync(path.dirname(file), {recursive: true});
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  try {
-    const dirFd = fs.openSync(path.dirname(file), 'r');
-    fs.fsyncSync(dirFd);
-    fs.closeSync(dirFd);
-  } catch {
-    // some filesystems cannot fsync a directory; the rename is still atomic
-  }
+  writeFileAtomic(file, data);
   return {sha256: crypto.createHash('sha256').update(data).digest('hex'), bytes: data.length};
 }
 

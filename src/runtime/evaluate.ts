@@ -17,6 +17,7 @@ import {GanModel} from '../registry/backbones/descriptor';
 import {EncoderPair} from '../registry/encoders/descriptor';
 import {FeatureExtractor} from '../registry/evaluators/descriptor';
 import {MetricRow, Protocol, Store} from '../store/store';
+import {writeFileAtomic} from './atomic-write';
 import {canonicalJson} from './identity';
 import {Rng} from './rng';
 
@@ -86,8 +87,7 @@ function realStats(ex: FeatureExtractor, opts: EvaluateOptions): {mu: Float64Arr
   const test = opts.dataset.test;
   const {features} = extractAll(ex, test.count, (a, b) => imagesTensor(test, Array.from({length: b - a}, (_, i) => a + i), opts.dataset.resolution));
   const stats = gaussianStats(features);
-  fs.mkdirSync(path.dirname(file), {recursive: true});
-  fs.writeFileSync(file, JSON.stringify({mu: Array.from(stats.mu), sigma: stats.sigma.to2DArray()}));
+  writeFileAtomic(file, JSON.stringify({mu: Array.from(stats.mu), sigma: stats.sigma.to2DArray()}));
   return stats;
 }
 

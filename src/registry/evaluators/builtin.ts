@@ -10,6 +10,7 @@ import {labelCrossEntropyLoss} from '../../losses/label-cross-entropy';
 import {Adam} from '../../nn/adam';
 import {namedGrads} from '../../nn/grads';
 import {conv, Conv, dense, Dense, ParamSet} from '../../nn/params';
+import {writeFileAtomic} from '../../runtime/atomic-write';
 import {readCheckpoint, restoreVariables, writeCheckpoint} from '../../runtime/checkpoint';
 import {canonicalJson} from '../../runtime/identity';
 import {Rng} from '../../runtime/rng';
@@ -82,7 +83,7 @@ export const builtin: EvaluatorDescriptor = {
         ? predicted.flatMap((row, i) => row.map((l, c) => Number((l > 0) === ((truth as number[][])[i]![c] === 1)))).reduce((a, b) => a + b, 0) / (test.count * opts.classes)
         : predicted.filter((row, i) => row.indexOf(Math.max(...row)) === (truth as number[])[i]).length / test.count;
       const {sha256} = writeCheckpoint(file, {runId: 'evaluator', configHash: key, phase: 'evaluator', step: e.builtinSteps, rng: {seed: 0, scheme: 'keyed-sfc32'}, extra: {}}, params.variables);
-      fs.writeFileSync(`${file}.json`, JSON.stringify({sha256, testAccuracy: accuracy, accuracyKind: multi ? 'per-label' : 'top-1', options: opts, steps: e.builtinSteps}, null, 2));
+      writeFileAtomic(`${file}.json`, JSON.stringify({sha256, testAccuracy: accuracy, accuracyKind: multi ? 'per-label' : 'top-1', options: opts, steps: e.builtinSteps}, null, 2));
       log(`evaluator builtin: test accuracy ${(100 * accuracy).toFixed(1)}% (${multi ? 'per label' : 'top-1'})`);
     }
     const meta = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string; testAccuracy: number; accuracyKind: string};
