@@ -39,7 +39,14 @@ export function loadConfigText(text: string, file: string, sets: readonly string
 }
 
 function resolveSource(source: YamlSource, sets: readonly string[]): LoadedConfig {
-  const overrides = sets.map((s) => parseOverride(s, experimentSchema()));
+  return resolveWithOverrides(source, sets.map((s) => parseOverride(s, experimentSchema())));
+}
+
+/**
+ * Resolves a parsed config with overrides already made (a sweep's cells: their paths are checked by the sweep
+ * loader, and `Override.where` says which sweep line each came from).
+ */
+export function resolveWithOverrides(source: YamlSource, overrides: Override[]): LoadedConfig {
   const raw = fillEntryNames(applyOverrides(structuredClone(source.value) as Record<string, unknown>, overrides));
   const validate = validator();
   let problems: Problem[] = [];
@@ -206,7 +213,7 @@ function configError(source: YamlSource, overrides: Override[], problems: Proble
     const dotted = p.path.join('.');
     const override = overrides.find((o) => dotted === o.path.join('.') || dotted.startsWith(`${o.path.join('.')}.`));
     let where: string;
-    if (override) where = `--set ${override.text}`;
+    if (override) where = override.where ?? `--set ${override.text}`;
     else {
       const pos = source.locate(p.path);
       where = pos ? `${source.file}:${pos.line}:${pos.col}` : source.file;

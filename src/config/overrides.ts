@@ -9,6 +9,8 @@ export interface Override {
   text: string;
   path: string[];
   value: unknown;
+  /** Where the override came from, for messages (default: `--set <text>`). */
+  where?: string;
 }
 
 /** Properties of a schema node, including those of every registry entry's if/then branch. */
@@ -20,6 +22,29 @@ function childProperties(node: JsonSchema): Record<string, JsonSchema> {
   return props;
 }
 
+/**
+ * Why `path` is not a config key (message and hint), or undefined when it is one. Shared by `--set` and sweep
+ * files, which name config keys the same way.
+ */
+export function configPathProblem(path: readonly string[], schema: JsonSchema): {message: string; hint: string} | undefined {
+  let node: JsonSchema = schema;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    const props = childProperties(node);
+    const next = props[seg];
+    if (!next) {
+      const here = path.slice(0, i).join('.');
+      const keys = Object.keys(props);
+      return {
+        message: `\`${path.slice(0, i + 1).join('.')}\` is not a config key${keys.length ? `; keys${here ? ` of ${here}` : ''}: ${keys.join(', ')}` : ''}`,
+        hint: `${didYouMean(seg, keys)}see docs/config.md`,
+      };
+    }
+    node = next;
+  }
+  return undefined;
+}
+
 /** Parses `a.b=c`; the value is read as YAML (`0.1` → number, `true` → boolean, `[a, b]` → list). */
 export function parseOverride(text: string, schema: JsonSchema): Override {
   const eq = text.indexOf('=');
@@ -28,19 +53,8 @@ export function parseOverride(text: string, schema: JsonSchema): Override {
   }
   const path = text.slice(0, eq).trim().split('.');
   const rawValue = text.slice(eq + 1);
-  let node: JsonSchema = schema;
-  path.forEach((seg, i) => {
-    const props = childProperties(node);
-    const next = props[seg];
-    if (!next) {
-      const here = path.slice(0, i).join('.');
-      const keys = Object.keys(props);
-      throw new ScgError('BAD_INPUT', `--set ${text}: \`${path.slice(0, i + 1).join('.')}\` is not a config key${keys.length ? `; keys${here ? ` of ${here}` : ''}: ${keys.join(', ')}` : ''}`, {
-        hint: `${didYouMean(seg, keys)}see docs/config.md`,
-      });
-    }
-    node = next;
-  });
+  const problem = configPathProblem(path, schema);
+  if (problem) throw new ScgError('BAD_INPUT', `--set ${text}: ${problem.message}`, {hint: problem.hint});
   let value: unknown;
   try {
     value = rawValue.trim() === '' ? '' : parse(rawValue);

@@ -88,4 +88,34 @@ export const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE metrics ADD COLUMN protocol_id INTEGER REFERENCES protocols(id);
   `,
+  // 3: sweeps and their cells; a cell is claimed by one worker at a time (status, pid, host, heartbeat)
+  `
+  CREATE TABLE sweeps (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    file        TEXT NOT NULL,
+    spec_hash   TEXT NOT NULL,
+    spec_json   TEXT NOT NULL,
+    axes_json   TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  );
+  CREATE TABLE sweep_cells (
+    sweep_id         INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    idx              INTEGER NOT NULL,
+    key              TEXT NOT NULL,
+    assignment_json  TEXT NOT NULL,
+    config_hash      TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('new', 'running', 'completed', 'failed')),
+    run_id           TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    pid              INTEGER,
+    host             TEXT,
+    heartbeat_at     TEXT,
+    error            TEXT,
+    updated_at       TEXT NOT NULL,
+    PRIMARY KEY (sweep_id, idx),
+    UNIQUE (sweep_id, key)
+  );
+  `,
 ];

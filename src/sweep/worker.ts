@@ -1,0 +1,96 @@
+// One sweep worker: claim a cell, run it as a normal run (reused if its config already completed), record the outcome, repeat.
+import {formatError, ScgError} from '../errors';
+import {runExperiment} from '../runtime/run';
+import {Store} from '../store/store';
+import {SweepStore} from '../store/sweeps';
+import {Sweep} from './spec';
+
+export interface WorkerOptions {
+  dbPath: string;
+  retries: number;
+  graceSeconds: number;
+  /** Work on this cell only (a job-array task). */
+  index?: number | undefined;
+  /** Stop claiming after the first failed cell. */
+  failFast?: boolean;
+  /** Seconds between heartbeats of the claimed cell. */
+  heartbeatSeconds?: number;
+  log: (line: string) => void;
+}
+
+export interface WorkerResult {
+  completed: number;
+  failed: number;
+  interrupted: boolean;
+}
+
+/** The sweep row for `sweep`, checked against the file: a worker never runs cells of a spec that changed. */
+export function registeredSweep(sweeps: SweepStore, sweep: Sweep) {
+  const row = sweeps.get(sweep.spec.name);
+  if (!row) {
+    throw new ScgError('BAD_INPUT', `sweep '${sweep.spec.name}' is not in ${sweeps.store.file}`, {hint: `register it first: scg ablate ${sweep.file} --dry-run, or run scg ablate ${sweep.file}`});
+  }
+  if (row.spec_hash !== sweep.specHash) {
+    throw new ScgError('BAD_INPUT', `sweep '${sweep.spec.name}' in the store has spec hash ${row.spec_hash}, but ${sweep.file} now gives ${sweep.specHash}`, {
+      hint: `the sweep file or its base config changed; run scg ablate ${sweep.file} --extend to update the sweep`,
+    });
+  }
+  return row;
+}
+
+/** Claims and runs cells until none is left (or one failed with `failFast`, or a signal asked to stop). */
+export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<WorkerResult> {
+  const store = Store.open(opts.dbPath);
+  const sweeps = new SweepStore(store);
+  const result: WorkerResult = {completed: 0, failed: 0, interrupted: false};
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const row = registeredSweep(sweeps, sweep);
+    while (!stop) {
+      const claimed = sweeps.claim(row.id, {retries: opts.retries, graceSeconds: opts.graceSeconds, index: opts.index});
+      if (!claimed) break;
+      const cell = sweep.cells[claimed.idx]!;
+      const label = `cell ${cell.index} ${JSON.stringify(cell.assignment)}`;
+      opts.log(`${label}: claimed (attempt ${claimed.attempts})`);
+      const beat = setInterval(() => sweeps.heartbeat(row.id, cell.index), (opts.heartbeatSeconds ?? 10) * 1000);
+      beat.unref();
+      try {
+        const run = await runExperiment(cell.loaded, {dbPath: opts.dbPath, quiet: true, log: (l) => opts.log(`[cell ${cell.index}] ${l}`)});
+        if (run.status === 'completed') {
+          sweeps.finish(row.id, cell.index, {status: 'completed', runId: run.runId});
+          result.completed++;
+          opts.log(`${label}: completed (run ${run.runId}, ${run.action})`);
+        } else if (run.status === 'interrupted') {
+          sweeps.finish(row.id, cell.index, {status: 'new', runId: run.runId});
+          result.interrupted = true;
+          opts.log(`${label}: interrupted; it resumes from its checkpoint when the sweep runs again`);
+          break;
+        } else {
+          sweeps.finish(row.id, cell.index, {status: 'failed', runId: run.runId, error: run.error ?? `run ended ${run.status}`});
+          result.failed++;
+        }
+      } catch (err) {
+        const message = err instanceof ScgError ? err.message : formatError(err);
+        const runId = store.latestByHash(cell.configHash)?.id;
+        sweeps.finish(row.id, cell.index, {status: 'failed', runId, error: message.split('\n')[0]});
+        result.failed++;
+        opts.log(`${label}: failed: ${formatError(err)}`);
+      } finally {
+        clearInterval(beat);
+      }
+      if (result.failed > 0 && opts.failFast) break;
+      if (opts.index !== undefined) break;
+    }
+    if (stop) result.interrupted = true;
+    return result;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    store.close();
+  }
+}
