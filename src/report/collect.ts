@@ -1,0 +1,97 @@
+// Gathers what a report is about: cells (runs that differ only by seed), the axes that vary, the baseline rule.
+import {storedConfig} from '../config/load';
+import {ExperimentConfig} from '../config/types';
+import {ScgError} from '../errors';
+import {canonicalJson, flattenConfig} from '../runtime/identity';
+import {RunRow, Store} from '../store/store';
+import {SweepStore} from '../store/sweeps';
+import {Assignment, configMatches} from '../sweep/spec';
+
+export interface ReportRun {
+  run: RunRow;
+  config: ExperimentConfig;
+}
+
+export interface ReportCell {
+  /** Canonical JSON of the cell's axis values (seed excluded). */
+  key: string;
+  /** Axis path → value. */
+  values: Record<string, unknown>;
+  /** Completed runs of the cell, one per seed. */
+  runs: ReportRun[];
+  /** Runs of the cell that exist but have not completed (pending, running, failed). */
+  unfinished: number;
+  isBaseline: boolean;
+}
+
+export interface ReportSource {
+  /** What the report is of: `sweep smoke`, `experiment quickstart`, `3 runs`. */
+  title: string;
+  sweep?: string;
+  axes: string[];
+  cells: ReportCell[];
+  baseline?: Assignment;
+}
+
+/** Config keys that never make two runs different cells: the seed is aggregated; runtime changes speed only. */
+function ignoredKey(key: string): boolean {
+  return key === 'seed' || key === 'name' || key.startsWith('runtime.');
+}
+
+function cellsOfRuns(runs: RunRow[], baseline: Assignment | undefined, axes?: string[]): {cells: ReportCell[]; axes: string[]} {
+  const withConfig = runs.map((run) => ({run, config: storedConfig(run.config_json)}));
+  const flat = withConfig.map((r) => flattenConfig(r.config));
+  const keys = axes ?? [...new Set(flat.flatMap((f) => Object.keys(f)))].filter((k) => !ignoredKey(k))
+    .filter((k) => new Set(flat.map((f) => canonicalJson(f[k] ?? null))).size > 1).sort();
+  const cells = new Map<string, ReportCell>();
+  withConfig.forEach((r, i) => {
+    const values = Object.fromEntries(keys.map((k) => [k, flat[i]![k] ?? null]));
+    const key = canonicalJson(values);
+    const cell = cells.get(key) ?? {key, values, runs: [], unfinished: 0, isBaseline: baseline ? configMatches(r.config, baseline) : false};
+    if (r.run.status === 'completed') cell.runs.push(r);
+    else cell.unfinished++;
+    cells.set(key, cell);
+  });
+  return {cells: [...cells.values()], axes: keys};
+}
+
+/** The cells of a registered sweep, in sweep order; each cell's runs are those its rows point at. */
+export function sweepSource(store: Store, name: string): ReportSource {
+  const sweeps = new SweepStore(store);
+  const row = sweeps.get(name);
+  if (!row) {
+    const known = sweeps.list().map((s) => s.name);
+    throw new ScgError('NOT_FOUND', `no sweep '${name}' in ${store.file}${known.length ? `; sweeps: ${known.join(', ')}` : ''}`, {
+      hint: 'sweeps are registered by `scg ablate <sweep.yaml>`; use --runs or --experiment for runs made with `scg run`',
+    });
+  }
+  const spec = JSON.parse(row.spec_json) as {baseline?: Assignment};
+  const axes = JSON.parse(row.axes_json) as string[];
+  const cells = new Map<string, ReportCell>();
+  for (const c of sweeps.cells(row.id)) {
+    const {seed: _seed, ...values} = JSON.parse(c.assignment_json) as Assignment;
+    const key = canonicalJson(values);
+    const run = (c.run_id ? store.getRun(c.run_id) : undefined) ?? store.latestByHash(c.config_hash);
+    const cell = cells.get(key) ?? {key, values, runs: [], unfinished: 0, isBaseline: false};
+    if (run?.status === 'completed') {
+      const config = storedConfig(run.config_json);
+      cell.runs.push({run, config});
+      if (spec.baseline) cell.isBaseline = configMatches(config, spec.baseline);
+    } else cell.unfinished++;
+    cells.set(key, cell);
+  }
+  return {title: `sweep ${name}`, sweep: name, axes, cells: [...cells.values()], ...(spec.baseline ? {baseline: spec.baseline} : {})};
+}
+
+/** Named runs (id or unique prefix); cells and axes come from the config keys on which they differ. */
+export function runsSource(store: Store, ids: string[], baseline?: Assignment): ReportSource {
+  const runs = ids.map((id) => store.requireRun(id));
+  return {title: `${runs.length} runs`, ...cellsOfRuns(runs, baseline), ...(baseline ? {baseline} : {})};
+}
+
+/** Every run of an experiment name. */
+export function experimentSource(store: Store, experiment: string, baseline?: Assignment): ReportSource {
+  const runs = store.listRuns({experiment});
+  if (runs.length === 0) throw new ScgError('NOT_FOUND', `no runs of experiment '${experiment}' in ${store.file}`, {hint: 'see `scg runs list`'});
+  return {title: `experiment ${experiment}`, ...cellsOfRuns(runs, baseline), ...(baseline ? {baseline} : {})};
+}

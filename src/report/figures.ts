@@ -1,0 +1,95 @@
+// The report's figures as SVG: training curves per cell, a bar chart per metric, and metric against each numeric axis.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {Store} from '../store/store';
+import {Report} from './aggregate';
+import {ReportSource} from './collect';
+import {metricName} from './format';
+import {barChart, lineChart, Series} from './svg-chart';
+
+export interface Figure {
+  /** File name (no folder): curves-cell-0.svg, bars-fid.svg, axis-contrastive.temperature-fid.svg. */
+  file: string;
+  title: string;
+  svg: string;
+}
+
+const CURVE_KEYS = ['g_loss', 'd_loss', 'contrastive', 'fid'];
+
+function safe(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+function rowTitle(labels: Record<string, string>): string {
+  return Object.entries(labels).map(([k, v]) => `${k.split('.').pop()}=${v}`).join(', ') || 'all runs';
+}
+
+/** Training curves of one cell: a chart per key, one line per seed, side by side in one SVG. */
+function cellCurves(store: Store, runIds: string[], seeds: number[], title: string): string | undefined {
+  const charts: string[] = [];
+  for (const key of CURVE_KEYS) {
+    const series: Series[] = runIds.map((id, i) => {
+      const rows = store.metrics(id, key).filter((r) => (key === 'fid' ? r.phase === 'eval' : r.phase === 'train'));
+      return {name: `seed ${seeds[i]}`, points: rows.map((r) => ({x: r.step, y: r.value}))};
+    }).filter((s) => s.points.length > 0);
+    if (series.length === 0) continue;
+    charts.push(lineChart({title: metricName(key), xLabel: 'GAN step', yLabel: metricName(key), series, markers: key === 'fid'}));
+  }
+  if (charts.length === 0) return undefined;
+  const [w, h] = [420, 280];
+  const cols = Math.min(2, charts.length);
+  const inner = charts.map((svg, i) => svg.replace('<svg xmlns="http://www.w3.org/2000/svg"', `<svg x="${(i % cols) * w}" y="${24 + Math.floor(i / cols) * h}"`));
+  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${w * cols}" height="${24 + Math.ceil(charts.length / cols) * h}" font-family="sans-serif">`,
+    `<rect width="100%" height="100%" fill="white"/><text x="8" y="17" font-size="14" font-weight="bold">${title.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`,
+    ...inner, '</svg>'].join('\n');
+}
+
+export function reportFigures(store: Store, report: Report, source: ReportSource): Figure[] {
+  const figures: Figure[] = [];
+  const first = report.tables.find((t) => t.protocol.key !== 'training') ?? report.tables[0];
+  if (!first) return figures;
+  first.rows.forEach((row, i) => {
+    const svg = cellCurves(store, row.runIds, row.seeds, `training curves: ${rowTitle(row.labels)}`);
+    if (svg) figures.push({file: `curves-cell-${i}.svg`, title: `Training curves, ${rowTitle(row.labels)}`, svg});
+  });
+  report.tables.forEach((t, ti) => {
+    const suffix = report.tables.length > 1 ? `-p${ti}` : '';
+    for (const metric of report.metrics) {
+      const bars = t.rows.filter((r) => r.stats[metric]).map((r) => ({label: Object.values(r.labels).join(' / ') || 'all runs', value: r.stats[metric]!.mean, err: r.stats[metric]!.std, best: r.stats[metric]!.best}));
+      if (bars.length === 0) continue;
+      figures.push({file: `bars-${safe(metric)}${suffix}.svg`, title: `${metricName(metric)} per cell (${t.protocol.label})`,
+        svg: barChart({title: `${metricName(metric)} (mean ± std over seeds)`, yLabel: metricName(metric), bars})});
+    }
+    for (const axis of report.axes) {
+      const cellsWithAxis = source.cells.filter((c) => typeof c.values[axis] === 'number');
+      if (cellsWithAxis.length < 2 || cellsWithAxis.length !== source.cells.length) continue;
+      const valueOf = new Map(source.cells.map((c) => [c.key, c.values[axis] as number]));
+      for (const metric of report.metrics) {
+        const groups = new Map<string, Series>();
+        for (const r of t.rows) {
+          const s = r.stats[metric];
+          if (!s) continue;
+          const rest = Object.fromEntries(Object.entries(r.labels).filter(([k]) => k !== axis));
+          const name = rowTitle(rest);
+          const g = groups.get(name) ?? {name, points: []};
+          g.points.push({x: valueOf.get(r.cellKey)!, y: s.mean, err: s.std});
+          groups.set(name, g);
+        }
+        if (groups.size === 0) continue;
+        figures.push({file: `axis-${safe(axis)}-${safe(metric)}${suffix}.svg`, title: `${metricName(metric)} against ${axis}`,
+          svg: lineChart({title: `${metricName(metric)} vs ${axis}`, xLabel: axis, yLabel: metricName(metric), series: [...groups.values()], markers: true})});
+      }
+    }
+  });
+  return figures;
+}
+
+/** Writes the figures into `dir`; returns their paths. */
+export function writeFigures(dir: string, figures: Figure[]): string[] {
+  fs.mkdirSync(dir, {recursive: true});
+  return figures.map((f) => {
+    const file = path.join(dir, f.file);
+    fs.writeFileSync(file, f.svg);
+    return file;
+  });
+}
