@@ -72,7 +72,7 @@ export function applyOverrides(raw: Record<string, unknown>, overrides: readonly
       if (typeof node[seg] !== 'object' || node[seg] === null || Array.isArray(node[seg])) node[seg] = {};
       node = node[seg] as Record<string, unknown>;
     });
-    node[o.path[o.path.length - 1]!] = o.value;
+    node[o.path[o.path.length - 1]!] = structuredClone(o.value); // a copy: later overrides and defaults fill it in place
   }
   return raw;
 }

@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import Ajv, {ErrorObject} from 'ajv';
 import {LoadedConfig, resolveWithOverrides} from '../config/load';
-import {configPathProblem, Override} from '../config/overrides';
+import {applyOverrides, configPathProblem, Override} from '../config/overrides';
 import {experimentSchema} from '../config/schema';
 import {readYaml, YamlPath, YamlSource} from '../config/yaml-source';
 import {ScgError} from '../errors';
@@ -197,6 +197,13 @@ export function loadSweep(file: string): Sweep {
         ...Object.entries(row).map(([k, v]) => overrideOf(k, v, at(k))),
         ...(seed === undefined ? [] : [overrideOf('seed', seed, ['seeds'])]),
       ];
+      // Exclude rules are checked on the merged YAML first, so a combination that would not even validate
+      // (supcon on a multi-label dataset) can be excluded; then on the resolved config, for keys left to defaults.
+      const merged = applyOverrides(structuredClone(baseSource.value) as Record<string, unknown>, overrides);
+      if ((spec.exclude ?? []).some((rule) => configMatches(merged, rule))) {
+        excluded++;
+        return;
+      }
       const loaded = resolveWithOverrides(baseSource, overrides);
       if ((spec.exclude ?? []).some((rule) => configMatches(loaded.config, rule))) {
         excluded++;
