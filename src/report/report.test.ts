@@ -1,0 +1,144 @@
+// Reports from a store with known metric values: seed aggregation, Δ vs baseline, best marks, protocol split, formats.
+import {strict as assert} from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {describe, it} from 'node:test';
+import {loadConfig} from '../config/load';
+import {configHash, flattenConfig} from '../runtime/identity';
+import {Store} from '../store/store';
+import {SweepStore} from '../store/sweeps';
+import {buildReport} from './aggregate';
+import {experimentSource, sweepSource} from './collect';
+import {reportFigures} from './figures';
+import {formatReport, TextFormat} from './format';
+import {reportHtml} from './html';
+
+const TINY = path.resolve(__dirname, '../../../test/fixtures/tiny.yaml');
+const SNAPSHOTS = path.resolve(__dirname, '../../../test/fixtures/report');
+
+/** FID of (backbone, mode, seed): baselines around 100 and 80, supcon 10% lower; IS and R-precision likewise made up. */
+const FID: Record<string, number[]> = {'attngan/none': [100, 104, 96], 'attngan/supcon': [90, 92, 88], 'dmgan/none': [80, 82, 78], 'dmgan/supcon': [70, 75]};
+
+/**
+ * A store with a registered 2 × 2 sweep over 3 seeds. One dmgan/supcon seed never completed; attngan/none seed 0 was
+ * also evaluated under a second protocol (more samples), which must get its own table.
+ */
+function fixtureStore(): Store {
+  const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-report-')), 'experiments.db'));
+  const main = store.protocolId({evaluator: 'builtin', weightsSha256: 'a'.repeat(64), nGenerated: 32, nReal: 8, resolution: 16, split: 'test', seed: 0, details: {}});
+  const big = store.protocolId({evaluator: 'builtin', weightsSha256: 'a'.repeat(64), nGenerated: 512, nReal: 8, resolution: 16, split: 'test', seed: 0, details: {}});
+  const cells: {index: number; key: string; assignment: Record<string, unknown>; configHash: string}[] = [];
+  let index = 0;
+  for (const seed of [0, 1, 2]) {
+    for (const backbone of ['attngan', 'dmgan']) {
+      for (const mode of ['none', 'supcon']) {
+        const {config} = loadConfig(TINY, [`backbone.name=${backbone}`, `contrastive.mode=${mode}`, `seed=${seed}`, 'name=fixture', 'phases=[pretrain, train, eval]']);
+        const hash = configHash(config);
+        const assignment = {'backbone.name': backbone, 'contrastive.mode': mode, seed};
+        cells.push({index: index++, key: JSON.stringify(assignment), assignment, configHash: hash});
+        const fid = FID[`${backbone}/${mode}`]![seed];
+        const run = store.createRun({
+          id: `run-${backbone}-${mode}-${seed}`, experiment: 'fixture', configHash: hash, attempt: 1, configJson: JSON.stringify(config), seed, runDir: '/nowhere',
+          gitCommit: null, gitDirty: null, versions: {}, backend: 'wasm', host: 'h', params: flattenConfig(config),
+        });
+        if (fid === undefined) {
+          store.setStatus(run.id, 'failed', 'NaN in g_loss at step 3');
+          continue;
+        }
+        const at = (step: number, key: string, value: number, protocol: number | null, phase = 'eval') => ({phase, key, step, value, wall_time: 0, protocol_id: protocol});
+        store.addMetrics(run.id, [
+          at(5, 'fid', fid + 50, main), at(10, 'fid', fid, main), at(10, 'is_mean', 2 + fid / 1000, main), at(10, 'r_precision', mode === 'none' ? 0.25 : 0.5, main),
+          at(5, 'g_loss', 3, null, 'train'), at(10, 'g_loss', 2, null, 'train'),
+        ]);
+        if (backbone === 'attngan' && mode === 'none' && seed === 0) store.addMetrics(run.id, [at(10, 'fid', 60, big)]);
+        store.setStatus(run.id, 'completed');
+      }
+    }
+  }
+  new SweepStore(store).register({name: 'fixture', file: '/nowhere/s.yaml', specHash: 'h', specJson: JSON.stringify({baseline: {'contrastive.mode': 'none'}}), axes: ['backbone.name', 'contrastive.mode'], cells}, {extend: false});
+  return store;
+}
+
+describe('scg report', () => {
+  it('aggregates seeds (mean, sample std, n), measures Δ against the matching baseline, marks the best', () => {
+    const store = fixtureStore();
+    const report = buildReport(store, sweepSource(store, 'fixture'), {metrics: ['fid', 'is_mean', 'r_precision'], reduce: 'last'});
+    assert.deepEqual(report.axes, ['backbone.name', 'contrastive.mode']);
+    assert.equal(report.tables.length, 2, 'the second protocol gets its own table');
+    const [main, big] = report.tables;
+    assert.match(main!.protocol.label, /32 generated vs 8 real test images, 16 px/);
+    const row = (b: string, m: string) => main!.rows.find((r) => r.labels['backbone.name'] === b && r.labels['contrastive.mode'] === m)!;
+    const base = row('attngan', 'none').stats['fid']!;
+    assert.equal(base.mean, 100);
+    assert.equal(base.std, 4); // sample std of 100, 104, 96
+    assert.equal(base.n, 3);
+    const sup = row('attngan', 'supcon').stats['fid']!;
+    assert.equal(sup.mean, 90);
+    assert.equal(sup.delta, -10);
+    assert.equal(sup.deltaPct, -10);
+    const dm = row('dmgan', 'supcon').stats['fid']!;
+    assert.equal(dm.n, 2, 'the failed seed is left out');
+    assert.equal(dm.mean, 72.5);
+    assert.equal(dm.delta, -7.5, 'against dmgan/none, not attngan/none');
+    assert.ok(dm.best && !sup.best, 'lowest FID is best');
+    assert.ok(row('attngan', 'supcon').stats['r_precision']!.best && row('dmgan', 'supcon').stats['r_precision']!.best, 'ties at the top are all marked');
+    assert.ok(!Object.values(row('dmgan', 'none').stats).some((s) => s?.best));
+    assert.equal(big!.rows.length, 1);
+    assert.equal(big!.rows[0]!.stats['fid']!.mean, 60);
+    assert.ok(report.notes.some((n) => /2 evaluation protocols; they are never averaged together/.test(n)));
+    assert.ok(report.notes.some((n) => /1 run not completed/.test(n)));
+    store.close();
+  });
+
+  it('--reduce best and at:STEP pick other values; --sort orders best first; training metrics have their own table', () => {
+    const store = fixtureStore();
+    const source = sweepSource(store, 'fixture');
+    const at5 = buildReport(store, source, {metrics: ['fid'], reduce: 'at:5'});
+    assert.equal(at5.tables[0]!.rows[0]!.stats['fid']!.mean, 150);
+    const best = buildReport(store, source, {metrics: ['fid'], reduce: 'best'});
+    assert.equal(best.tables[0]!.rows[0]!.stats['fid']!.mean, 100);
+    const sorted = buildReport(store, source, {metrics: ['fid'], reduce: 'last', sort: 'fid'});
+    assert.deepEqual(sorted.tables[0]!.rows.map((r) => r.stats['fid']!.mean), [72.5, 80, 90, 100]);
+    const loss = buildReport(store, source, {metrics: ['g_loss'], reduce: 'last'});
+    assert.equal(loss.tables.length, 1);
+    assert.equal(loss.tables[0]!.protocol.key, 'training');
+    assert.equal(loss.tables[0]!.rows[0]!.stats['g_loss']!.mean, 2);
+    assert.throws(() => buildReport(store, source, {metrics: ['fid'], reduce: 'median'}), /expected last, best or at:STEP/);
+    store.close();
+  });
+
+  it('--experiment finds the axes from the configs that differ and takes the baseline from the flag', () => {
+    const store = fixtureStore();
+    const report = buildReport(store, experimentSource(store, 'fixture', {'contrastive.mode': 'none'}), {metrics: ['fid'], reduce: 'last'});
+    assert.deepEqual(report.axes, ['backbone.name', 'contrastive.mode']);
+    assert.equal(report.tables[0]!.rows.find((r) => r.labels['backbone.name'] === 'dmgan' && r.labels['contrastive.mode'] === 'supcon')!.stats['fid']!.delta, -7.5);
+    store.close();
+  });
+
+  for (const format of ['md', 'csv', 'latex', 'json'] as TextFormat[]) {
+    it(`${format} output matches its snapshot`, () => {
+      const store = fixtureStore();
+      const text = formatReport(buildReport(store, sweepSource(store, 'fixture'), {metrics: ['fid', 'is_mean', 'r_precision'], reduce: 'last'}), format);
+      const file = path.join(SNAPSHOTS, `fixture.${format === 'latex' ? 'tex' : format}`);
+      if (process.env['UPDATE_SNAPSHOTS']) fs.writeFileSync(file, text);
+      assert.equal(text, fs.readFileSync(file, 'utf8'), `${file} differs; rerun with UPDATE_SNAPSHOTS=1 if the change is intended`);
+      store.close();
+    });
+  }
+
+  it('html is one page with the tables and inline SVG figures, and nothing loaded from elsewhere', () => {
+    const store = fixtureStore();
+    const source = sweepSource(store, 'fixture');
+    const report = buildReport(store, source, {metrics: ['fid', 'is_mean', 'r_precision'], reduce: 'last'});
+    const figures = reportFigures(store, report, source);
+    assert.ok(figures.some((f) => f.file === 'bars-fid-p0.svg'));
+    assert.ok(figures.some((f) => f.file === 'curves-cell-0.svg'));
+    const html = reportHtml(store, report, figures);
+    assert.match(html, /^<!doctype html>/);
+    assert.match(html, /<td class="best">72\.50 ± 3\.54<\/td>/);
+    assert.equal((html.match(/<svg /g) ?? []).length >= figures.length, true);
+    assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//, 'self-contained');
+    store.close();
+  });
+});
