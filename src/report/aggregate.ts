@@ -124,7 +124,8 @@ function stat(values: number[]): Omit<Stat, 'best'> {
 /** The baseline cell that differs from `cell` only on the baseline's own keys. */
 function matchingBaseline(cell: ReportCell, cells: ReportCell[], baselineKeys: string[], axes: string[]): ReportCell | undefined {
   const others = axes.filter((a) => !baselineKeys.includes(a));
-  return cells.find((b) => b.isBaseline && others.every((a) => canonicalJson(b.values[a] ?? null) === canonicalJson(cell.values[a] ?? null)));
+  // An axis the baseline cell does not set (a hand-picked `cells:` row) matches any value.
+  return cells.find((b) => b.isBaseline && others.every((a) => !(a in b.values) || canonicalJson(b.values[a]) === canonicalJson(cell.values[a] ?? null)));
 }
 
 export function buildReport(store: Store, source: ReportSource, opts: {metrics: string[]; reduce: string; sort?: string | undefined}): Report {
@@ -135,8 +136,8 @@ export function buildReport(store: Store, source: ReportSource, opts: {metrics: 
     throw new ScgError('BAD_INPUT', `--sort ${opts.sort}: not one of the report's metrics (${opts.metrics.join(', ')})`, {hint: `add --metric ${opts.sort}`});
   }
   const axes = source.axes.filter((a) => new Set(source.cells.map((c) => canonicalJson(c.values[a] ?? null))).size > 1);
-  const labels = new Map(axes.map((a) => [a, axisLabels(source.cells.map((c) => c.values[a] ?? null))]));
-  const labelOf = (cell: ReportCell) => Object.fromEntries(axes.map((a) => [a, labels.get(a)!.get(canonicalJson(cell.values[a] ?? null))!]));
+  const labels = new Map(axes.map((a) => [a, axisLabels(source.cells.filter((c) => a in c.values).map((c) => c.values[a]))]));
+  const labelOf = (cell: ReportCell) => Object.fromEntries(axes.map((a) => [a, a in cell.values ? labels.get(a)!.get(canonicalJson(cell.values[a]))! : '–']));
   // values[cellKey][metric][protocolKey] = one value per completed run
   const values = new Map<string, Map<string, Map<string, number[]>>>();
   const protocolOrder = new Map<string, ProtocolInfo>();

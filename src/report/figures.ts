@@ -61,14 +61,13 @@ export function reportFigures(store: Store, report: Report, source: ReportSource
         svg: barChart({title: `${metricName(metric)} (mean ± std over seeds)`, yLabel: metricName(metric), bars})});
     }
     for (const axis of report.axes) {
-      const cellsWithAxis = source.cells.filter((c) => typeof c.values[axis] === 'number');
-      if (cellsWithAxis.length < 2 || cellsWithAxis.length !== source.cells.length) continue;
-      const valueOf = new Map(source.cells.map((c) => [c.key, c.values[axis] as number]));
+      const valueOf = new Map(source.cells.filter((c) => typeof c.values[axis] === 'number').map((c) => [c.key, c.values[axis] as number]));
+      if (new Set(valueOf.values()).size < 2 || source.cells.some((c) => axis in c.values && typeof c.values[axis] !== 'number')) continue;
       for (const metric of report.metrics) {
         const groups = new Map<string, Series>();
         for (const r of t.rows) {
           const s = r.stats[metric];
-          if (!s) continue;
+          if (!s || !valueOf.has(r.cellKey)) continue; // a row without this axis (a hand-picked baseline) has no x
           const rest = Object.fromEntries(Object.entries(r.labels).filter(([k]) => k !== axis));
           const name = rowTitle(rest);
           const g = groups.get(name) ?? {name, points: []};

@@ -116,6 +116,30 @@ describe('scg report', () => {
     store.close();
   });
 
+  it('a hand-picked baseline cell that does not set an axis is the baseline of every value of it (a τ sweep)', () => {
+    const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-report-')), 'experiments.db'));
+    const protocol = store.protocolId({evaluator: 'builtin', weightsSha256: 'b', nGenerated: 32, nReal: 8, resolution: 16, split: 'test', seed: 0, details: {}});
+    const cells = [
+      {assignment: {'contrastive.temperature': 0.1, seed: 0}, sets: ['contrastive.temperature=0.1'], fid: 80},
+      {assignment: {'contrastive.temperature': 0.5, seed: 0}, sets: ['contrastive.temperature=0.5'], fid: 70},
+      {assignment: {'contrastive.mode': 'none', seed: 0}, sets: ['contrastive.mode=none'], fid: 100},
+    ].map((c, index) => {
+      const {config} = loadConfig(TINY, [...c.sets, 'name=tau']);
+      const hash = configHash(config);
+      store.createRun({id: `r${index}`, experiment: 'tau', configHash: hash, attempt: 1, configJson: JSON.stringify(config), seed: 0, runDir: '/nowhere', gitCommit: null, gitDirty: null, versions: {}, backend: 'wasm', host: 'h', params: {}});
+      store.addMetrics(`r${index}`, [{phase: 'eval', key: 'fid', step: 2, value: c.fid, wall_time: 0, protocol_id: protocol}]);
+      store.setStatus(`r${index}`, 'completed');
+      return {index, key: JSON.stringify(c.assignment), assignment: c.assignment, configHash: hash};
+    });
+    new SweepStore(store).register({name: 'tau', file: '/s.yaml', specHash: 'h', specJson: JSON.stringify({baseline: {'contrastive.mode': 'none'}}), axes: ['contrastive.temperature', 'contrastive.mode'], cells}, {extend: false});
+    const source = sweepSource(store, 'tau');
+    const report = buildReport(store, source, {metrics: ['fid'], reduce: 'last'});
+    assert.deepEqual(report.tables[0]!.rows.map((r) => [r.labels['contrastive.temperature'], r.labels['contrastive.mode'], r.stats['fid']!.delta]), [['0.1', '–', -20], ['0.5', '–', -30], ['–', 'none', undefined]]);
+    const figures = reportFigures(store, report, source);
+    assert.ok(figures.some((f) => f.file === 'axis-contrastive.temperature-fid.svg'), figures.map((f) => f.file).join(', '));
+    store.close();
+  });
+
   for (const format of ['md', 'csv', 'latex', 'json'] as TextFormat[]) {
     it(`${format} output matches its snapshot`, () => {
       const store = fixtureStore();

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import {ScgError} from '../errors';
 import {configHash} from '../runtime/identity';
-import {loadSweep} from './spec';
+import {loadSweep, sweepSchema} from './spec';
 
 const TINY = path.resolve(__dirname, '../../../test/fixtures/tiny.yaml');
 
@@ -93,6 +93,15 @@ exclude:
     assert.equal(loadSweep(sweepFile(`${body}# a comment\n`)).specHash, a.specHash);
     assert.notEqual(loadSweep(sweepFile('grid:\n  contrastive.mode: [none, ntxent]\n')).specHash, a.specHash);
     assert.notEqual(loadSweep(sweepFile(`${body}set: {pretrain.steps: 5}\n`)).specHash, a.specHash);
+  });
+});
+
+describe('shipped sweeps', () => {
+  it('every file in configs/sweeps loads, and schema/sweep.schema.json is current (regenerate: npx scg schema --sweep-out schema/sweep.schema.json)', () => {
+    const root = path.resolve(__dirname, '../../..');
+    const dir = path.join(root, 'configs/sweeps');
+    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.yaml'))) assert.ok(loadSweep(path.join(dir, f)).cells.length > 0, f);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(root, 'schema/sweep.schema.json'), 'utf8')), JSON.parse(JSON.stringify(sweepSchema())));
   });
 });
 

@@ -53,6 +53,10 @@ export interface Sweep {
 
 const assignmentSchema = {type: 'object', minProperties: 1};
 const SWEEP_SCHEMA: JsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://scg.dev/schema/sweep.schema.json',
+  title: 'scg sweep',
+  description: 'A sweep over experiment configs: scg ablate runs its cells, scg report compares them. Keys of grid, zip, cells, exclude, baseline and set are dotted config paths (docs/config.md).',
   type: 'object',
   additionalProperties: false,
   required: ['name', 'base'],
