@@ -7,6 +7,7 @@ import {ScgError} from '../errors';
 import {fmtEta} from '../runtime/progress';
 import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
+import {axisLabel} from './labels';
 import {Sweep} from './spec';
 
 export interface AblateOptions {
@@ -115,7 +116,7 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
         if (seenFailures.has(key)) continue;
         seenFailures.add(key);
         failures.push({index: c.idx, error: c.error!});
-        display?.line(`cell ${c.idx} ${c.assignment_json} failed (attempt ${c.attempts}): ${c.error}`);
+        display?.line(`cell ${c.idx} (${Object.entries(JSON.parse(c.assignment_json) as Record<string, unknown>).map(([k, v]) => `${k}=${axisLabel(v)}`).join(', ')}) failed (attempt ${c.attempts}): ${c.error}`);
         if (opts.failFast) stopAll('SIGTERM');
       }
       const running = cells.filter((c) => c.status === 'running' && children.some((ch) => ch.pid === c.pid));

@@ -3,6 +3,7 @@ import {formatError, ScgError} from '../errors';
 import {runExperiment} from '../runtime/run';
 import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
+import {axisLabel} from './labels';
 import {Sweep} from './spec';
 
 export interface WorkerOptions {
@@ -55,7 +56,7 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
       const claimed = sweeps.claim(row.id, {retries: opts.retries, graceSeconds: opts.graceSeconds, index: opts.index});
       if (!claimed) break;
       const cell = sweep.cells[claimed.idx]!;
-      const label = `cell ${cell.index} ${JSON.stringify(cell.assignment)}`;
+      const label = `cell ${cell.index} (${Object.entries(cell.assignment).map(([k, v]) => `${k}=${axisLabel(v)}`).join(', ')})`;
       opts.log(`${label}: claimed (attempt ${claimed.attempts})`);
       const beat = setInterval(() => sweeps.heartbeat(row.id, cell.index), (opts.heartbeatSeconds ?? 10) * 1000);
       beat.unref();
