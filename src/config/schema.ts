@@ -20,6 +20,7 @@ function registrySection(registry: Registry<Descriptor>, defaultName: string, de
       if: {required: ['name'], properties: {name: {const: entry.name}}},
       then: {
         properties: {name: {}, ...((entry.schema?.['properties'] as JsonSchema | undefined) ?? {})},
+        ...(entry.schema?.['required'] ? {required: entry.schema['required']} : {}),
         additionalProperties: false,
       },
     })),

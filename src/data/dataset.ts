@@ -1,5 +1,6 @@
 // The in-memory dataset every phase trains on: images, captions, token ids and labels, split into train/test.
 import {Vocabulary} from '../text/vocabulary';
+import {DataProblem} from './problems';
 
 export type LabelKind = 'single' | 'multi';
 
@@ -29,6 +30,8 @@ export interface Dataset {
   vocab: Vocabulary;
   train: Split;
   test: Split;
+  /** Items a real-dataset loader left out under `skipBad` (missing, corrupt, unlabelled, short of captions). */
+  skipped?: DataProblem[];
 }
 
 /** Fills `split.tokens` from its captions with the given vocabulary. */

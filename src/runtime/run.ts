@@ -88,7 +88,7 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
     if (existing?.status === 'running' && existing.pid !== null && existing.pid !== process.pid && isAlive(existing.pid) && existing.host === provenance().host) {
       throw new ScgError('BAD_INPUT', `run ${existing.id} is being trained by process ${existing.pid} right now`, {hint: 'wait for it, or stop it (Ctrl-C) and run again to resume'});
     }
-    const dataset = await datasets.get(config.dataset.name).build(config.dataset);
+    const dataset = await datasets.get(config.dataset.name).build(config.dataset, {log, quiet: opts.quiet});
     let run: RunRow;
     let action: RunResult['action'];
     const prov = provenance();

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand, setFlag} from '../../cli/base-command';
 import {loadConfig} from '../../config/load';
 import {datasets} from '../../registry';
-import {writeImageGrid} from '../../report/image-grid';
+import {writeDatasetPreview} from '../../report/dataset-preview';
 
 export default class DataPreview extends BaseCommand {
   static override summary = 'Write a captioned grid of dataset images (label in brackets, then a caption)';
@@ -20,14 +20,8 @@ export default class DataPreview extends BaseCommand {
     const {args, flags} = await this.parse(DataPreview);
     const {config} = loadConfig(args.config, flags.set);
     const ds = await datasets.get(config.dataset.name).build(config.dataset);
-    const split = flags.split === 'test' ? ds.test : ds.train;
-    const px = ds.resolution * ds.resolution * 3;
-    const cells = Array.from({length: Math.min(flags.n, split.count)}, (_, i) => {
-      const label = ds.labelKind === 'single' ? ds.classNames[split.labels![i]!] : split.labelSets![i]!.map((c) => ds.classNames[c]).join(', ');
-      return {rgb: split.images.subarray(i * px, (i + 1) * px), caption: `[${label}] ${split.captions[i]![0]}`};
-    });
-    const size = await writeImageGrid(flags.out, cells, {res: ds.resolution, cellSize: Math.max(96, ds.resolution), title: `${ds.name} (${flags.split}, ${split.count} images, vocabulary ${ds.vocab.size})`});
-    if (!this.jsonEnabled()) this.log(`wrote ${flags.out} (${cells.length} images, ${size.width}x${size.height})`);
-    return {out: flags.out, images: cells.length, ...size};
+    const {images, ...size} = await writeDatasetPreview(ds, flags.split as 'train' | 'test', flags.n, flags.out);
+    if (!this.jsonEnabled()) this.log(`wrote ${flags.out} (${images} images, ${size.width}x${size.height})`);
+    return {out: flags.out, images, ...size};
   }
 }

@@ -12,10 +12,16 @@ export interface DatasetConfig {
   [key: string]: unknown;
 }
 
+export interface DatasetBuildOptions {
+  log?: (line: string) => void;
+  quiet?: boolean;
+}
+
 export interface DatasetDescriptor extends Descriptor {
   /** `single`: one class per image (CUB-like); `multi`: a set of categories (COCO-like). */
   readonly labelKind: LabelKind;
-  build(cfg: DatasetConfig): Promise<Dataset>;
+  /** Builds the dataset; `log` gets status lines (cache hits, skipped files), `quiet` turns off progress bars. */
+  build(cfg: DatasetConfig, opts?: DatasetBuildOptions): Promise<Dataset>;
 }
 
 /** Keys every dataset has; entries spread these into their own schema. */

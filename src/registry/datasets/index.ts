@@ -1,7 +1,9 @@
 // The datasets registry: one line per dataset.
 import {Registry} from '../registry';
+import {coco} from './coco';
+import {cub} from './cub';
 import {DatasetDescriptor} from './descriptor';
 import {shapes} from './shapes';
 import {shapesMulti} from './shapes-multi';
 
-export const datasets = new Registry<DatasetDescriptor>('datasets', [shapes, shapesMulti]);
+export const datasets = new Registry<DatasetDescriptor>('datasets', [shapes, shapesMulti, cub, coco]);
