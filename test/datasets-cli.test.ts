@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import Database from 'better-sqlite3';
 import {makeCocoTree, makeCubTree} from './dataset-trees';
+import {tinyBackbone} from './tiny';
 
 const BIN = path.resolve(__dirname, '../../bin/run.js');
 
@@ -42,7 +43,7 @@ function metricKeys(db: string, runId: string): string[] {
 }
 
 describe('real datasets end to end', () => {
-  it('CUB: data inspect reports the tree, a tiny run trains and evaluates on it', async () => {
+  it('CUB: data inspect reports the tree, tiny runs of every backbone train and evaluate on it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-cubrun-'));
     const tree = await makeCubTree(path.join(dir, 'CUB_200_2011'));
     fs.rmSync(path.join(tree.root, 'images', tree.images[11]!)); // one listed image is missing
@@ -64,6 +65,13 @@ describe('real datasets end to end', () => {
     assert.equal(result.status, 'completed');
     assert.match(run.stderr, /decoded images from the cache/, 'inspect filled the cache the run uses');
     assert.deepEqual(metricKeys(db, result.runId), ['fid', 'is_mean', 'is_std', 'r_precision']);
+    for (const name of ['dmgan', 'ssagan', 'galip']) {
+      const other = scg(['run', cfg, '--db', db, '--json', '--set', tinyBackbone(name), '--set', 'pretrain.steps=1', '--set', 'train.steps=1']);
+      assert.equal(other.status, 0, `${name}: ${other.stderr}`);
+      const r2 = JSON.parse(other.stdout) as {status: string; runId: string};
+      assert.equal(r2.status, 'completed', name);
+      assert.equal(metricKeys(db, r2.runId).length, 4, name);
+    }
   });
 
   it('COCO: a tiny supcon-multi run trains and evaluates; a missing root exits 2 before any row', async () => {
