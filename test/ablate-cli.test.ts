@@ -35,6 +35,15 @@ function tinySweep(dir: string, name: string, body: string): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** `query`, or [] while the store is still being created by another process. */
+function poll<T>(db: string, sql: string): T[] {
+  try {
+    return fs.existsSync(db) ? query<T>(db, sql) : [];
+  } catch {
+    return [];
+  }
+}
+
 describe('scg ablate + scg report', () => {
   it('smoke sweep with 2 workers: every cell once, a dry-run that knows it, a rerun that reuses, a report table', () => {
     const db = path.join(tmpDir(), 'experiments.db');
@@ -122,8 +131,7 @@ describe('scg ablate + scg report', () => {
     let worker: {pid: number; step: number} | undefined;
     for (let i = 0; i < 600 && !worker; i++) {
       await sleep(100);
-      if (!fs.existsSync(db)) continue;
-      const rows = query<{pid: number | null; step: number | null}>(db, `SELECT c.pid AS pid, r.step AS step FROM sweep_cells c LEFT JOIN runs r ON r.config_hash = c.config_hash
+      const rows = poll<{pid: number | null; step: number | null}>(db, `SELECT c.pid AS pid, r.step AS step FROM sweep_cells c LEFT JOIN runs r ON r.config_hash = c.config_hash
         WHERE c.status = 'running'`);
       if (rows[0]?.pid && (rows[0].step ?? 0) >= 20) worker = {pid: rows[0].pid, step: rows[0].step!};
     }
@@ -142,6 +150,29 @@ describe('scg ablate + scg report', () => {
     const losses = query<{n: number; distinct_steps: number}>(db, "SELECT COUNT(*) AS n, COUNT(DISTINCT step) AS distinct_steps FROM metrics WHERE key = 'loss'");
     assert.equal(losses[0]!.n, losses[0]!.distinct_steps, 'no step logged twice');
     assert.equal(losses[0]!.n, 400, 'every step once');
+  });
+
+  it('Ctrl-C on the coordinator: workers checkpoint, the cell goes back to new, exit 130; the re-run finishes it', async () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'experiments.db');
+    const file = tinySweep(dir, 'stop', 'seeds: [4]\nset: {pretrain: {steps: 400, batchSize: 4, checkpointEvery: 100, logEvery: 5}}\n');
+    const coordinator = spawn(process.execPath, [BIN, 'ablate', file, '--db', db], {stdio: 'ignore', env: {...process.env, SCG_DB: ''}});
+    let running = false;
+    for (let i = 0; i < 600 && !running; i++) {
+      await sleep(100);
+      running = poll<{step: number | null}>(db, "SELECT step FROM runs WHERE status = 'running'").some((r) => (r.step ?? 0) >= 10);
+    }
+    assert.ok(running);
+    coordinator.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => coordinator.on('exit', resolve));
+    assert.equal(code, 130);
+    assert.deepEqual(query<{status: string}>(db, 'SELECT status FROM sweep_cells'), [{status: 'new'}]);
+    const run = query<{status: string; step: number}>(db, 'SELECT status, step FROM runs')[0]!;
+    assert.equal(run.status, 'interrupted');
+    assert.ok(query<{n: number}>(db, 'SELECT COUNT(*) AS n FROM checkpoints WHERE step = ?', run.step)[0]!.n === 1, 'a checkpoint at the step it stopped');
+    const again = scg(['ablate', file, '--db', db]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(query<{status: string}>(db, 'SELECT status FROM runs'), [{status: 'completed'}]);
   });
 
   it('--emit shell writes a job script whose tasks run the cells; --cell out of range exits 2', () => {

@@ -58,7 +58,7 @@ export default class Ablate extends BaseCommand {
     const sweep = loadSweep(args.sweep);
     const dbPath = dbPathOf(flags.db);
     if (flags['dry-run']) {
-      const store = Store.open(dbPath);
+      const store = Store.open(fs.existsSync(dbPath) ? dbPath : ':memory:'); // a dry run creates no store
       try {
         const plan = sweepPlan(sweep, store, {graceSeconds: flags.grace});
         if (!this.jsonEnabled()) this.log(planText(plan, sweep.axes));

@@ -1,6 +1,6 @@
 // `scg run <config>`: train one experiment (all its phases), tracked in experiments.db, resumable.
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, dbFlag, dbPathOf, setFlag} from '../cli/base-command';
+import {BaseCommand, dbFlag, dbPathOf, setFlag, skipBadFlag, withSkipBad} from '../cli/base-command';
 import {loadConfig} from '../config/load';
 import {runExperiment, RunResult} from '../runtime/run';
 
@@ -16,11 +16,12 @@ export default class Run extends BaseCommand {
     set: setFlag,
     db: dbFlag,
     force: Flags.boolean({description: 'start a new attempt even if this config already completed'}),
+    'skip-bad': skipBadFlag,
   };
 
   async run(): Promise<RunResult> {
     const {args, flags} = await this.parse(Run);
-    const loaded = loadConfig(args.config, flags.set);
+    const loaded = loadConfig(args.config, withSkipBad(flags.set, flags['skip-bad']));
     const result = await runExperiment(loaded, {dbPath: dbPathOf(flags.db), force: flags.force, quiet: this.jsonEnabled()});
     if (!this.jsonEnabled()) {
       for (const [phase, values] of Object.entries(result.final)) {

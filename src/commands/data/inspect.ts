@@ -1,7 +1,7 @@
 // `scg data inspect <config>`: counts, classes, captions, vocabulary and bad files of the dataset a config points at.
 import * as path from 'node:path';
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, setFlag} from '../../cli/base-command';
+import {BaseCommand, setFlag, skipBadFlag, withSkipBad} from '../../cli/base-command';
 import {loadConfig} from '../../config/load';
 import {inspectDataset, InspectResult} from '../../data/inspect';
 import {datasets} from '../../registry';
@@ -16,14 +16,13 @@ export default class DataInspect extends BaseCommand {
   static override args = {config: Args.string({description: 'experiment config (YAML)', required: true})};
   static override flags = {
     preview: Flags.string({description: 'PNG preview grid to write (default: <dataset>-preview.png)'}),
-    'skip-bad': Flags.boolean({description: 'list bad images (missing, corrupt, unlabelled, short of captions) instead of stopping at the first'}),
+    'skip-bad': skipBadFlag,
     set: setFlag,
   };
 
   async run(): Promise<InspectResult & {preview: string}> {
     const {args, flags} = await this.parse(DataInspect);
-    const sets = [...flags.set, ...(flags['skip-bad'] && !['shapes', 'shapes-multi'].includes(loadConfig(args.config, flags.set).config.dataset.name) ? ['dataset.skipBad=true'] : [])];
-    const {config} = loadConfig(args.config, sets);
+    const {config} = loadConfig(args.config, withSkipBad(flags.set, flags['skip-bad']));
     const ds = await datasets.get(config.dataset.name).build(config.dataset, {quiet: this.jsonEnabled(), log: (l) => this.note(l)});
     const result = inspectDataset(ds);
     const preview = flags.preview ?? `${ds.name}-preview.png`;
