@@ -5,26 +5,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
-import Database from 'better-sqlite3';
 import {TINY_CONFIG} from './tiny';
+import {BIN, query, scg} from './cli-support';
 
-const BIN = path.resolve(__dirname, '../../bin/run.js');
 const SMOKE = path.resolve(__dirname, '../../configs/sweeps/smoke.yaml');
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'scg-ablate-'));
-
-function scg(args: string[], env: Record<string, string> = {}): {status: number | null; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...process.env, SCG_DB: '', ...env}});
-  return {status: r.status, stdout: r.stdout, stderr: r.stderr};
-}
-
-function query<T>(db: string, sql: string, ...args: unknown[]): T[] {
-  const conn = new Database(db, {readonly: true});
-  try {
-    return conn.prepare(sql).all(...args) as T[];
-  } finally {
-    conn.close();
-  }
-}
 
 /** A sweep over the tiny fixture (pretraining only unless `extra` says otherwise). */
 function tinySweep(dir: string, name: string, body: string): string {

@@ -1,31 +1,16 @@
 // End-to-end: the scg binary as a user runs it, in child processes against a temporary store.
 import {strict as assert} from 'node:assert';
-import {spawn, spawnSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
-import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import {readCheckpoint} from '../src/runtime/checkpoint';
 import {TINY_CONFIG} from './tiny';
+import {BIN, query, scg} from './cli-support';
 
-const BIN = path.resolve(__dirname, '../../bin/run.js');
 const tmpDb = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-cli-')), 'experiments.db');
-
-function scg(args: string[]): {status: number | null; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...process.env, SCG_DB: ''}});
-  return {status: r.status, stdout: r.stdout, stderr: r.stderr};
-}
-
-function query<T>(db: string, sql: string, ...args: unknown[]): T[] {
-  const conn = new Database(db, {readonly: true});
-  try {
-    return conn.prepare(sql).all(...args) as T[];
-  } finally {
-    conn.close();
-  }
-}
 
 describe('scg CLI', () => {
   it('run: a tiny config completes with metrics rows and a verified checkpoint; a rerun reuses it', () => {

@@ -1,6 +1,5 @@
 // End-to-end on real-layout folders: scg data inspect, and tiny pretrain → train → eval runs on CUB and on COCO (supcon-multi).
 import {strict as assert} from 'node:assert';
-import {spawnSync} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,13 +7,7 @@ import {describe, it} from 'node:test';
 import Database from 'better-sqlite3';
 import {makeCocoTree, makeCubTree} from './dataset-trees';
 import {tinyBackbone} from './tiny';
-
-const BIN = path.resolve(__dirname, '../../bin/run.js');
-
-function scg(args: string[]): {status: number | null; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...process.env, SCG_DB: ''}});
-  return {status: r.status, stdout: r.stdout, stderr: r.stderr};
-}
+import {scg} from './cli-support';
 
 /** A tiny experiment on a dataset section, all three phases. */
 function tinyConfig(dir: string, dataset: string, mode: string): string {

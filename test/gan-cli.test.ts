@@ -1,6 +1,5 @@
 // End-to-end GAN phase: a tiny [pretrain, train] run through the CLI, its artifacts, and `scg sample`.
 import {strict as assert} from 'node:assert';
-import {spawnSync} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,13 +8,7 @@ import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import {gridLayout} from '../src/report/image-grid';
 import {TINY_CONFIG} from './tiny';
-
-const BIN = path.resolve(__dirname, '../../bin/run.js');
-
-function scg(args: string[]): {status: number | null; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...process.env, SCG_DB: ''}});
-  return {status: r.status, stdout: r.stdout, stderr: r.stderr};
-}
+import {scg} from './cli-support';
 
 describe('GAN phase end to end', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-gan-cli-'));

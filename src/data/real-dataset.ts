@@ -8,10 +8,9 @@ import {SingleBar} from 'cli-progress';
 import {ScgError} from '../errors';
 import {writeFileAtomic} from '../runtime/atomic-write';
 import {canonicalJson} from '../runtime/identity';
-import {Vocabulary} from '../text/vocabulary';
-import {Dataset, LabelKind, Split, tokenizeSplit} from './dataset';
+import {assembleDataset, RawSplit} from './assemble';
+import {Dataset, LabelKind} from './dataset';
 import {Box, decodeImage} from './image-file';
-import {noisyLabels, noisyLabelSets} from './label-noise';
 import {DataProblem, Problems} from './problems';
 
 export interface SourceItem {
@@ -172,10 +171,6 @@ async function decodeSplit(items: SourceItem[], opts: RealBuildOptions, label: s
   return {images, kept};
 }
 
-function toSplit(images: Uint8Array, s: CachedSplit): Split & {raw: (number | number[])[]} {
-  return {images, count: s.count, captions: s.captions, tokens: [], raw: s.labels};
-}
-
 /** Decodes (or loads from the cache) both splits and assembles the Dataset. */
 export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions): Promise<Dataset> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -221,26 +216,13 @@ export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions
     }
   }
   if (opts.problems.skipped.length) log(`dataset ${opts.name}: skipped ${opts.problems.skipped.length} bad item(s) (skipBad); scg data inspect lists them`);
-  const splits = {train: toSplit(trainImages, header.train), test: toSplit(testImages, header.test)};
-  const classes = src.classNames.length;
-  for (const [split, isTrain] of [[splits.train, true], [splits.test, false]] as const) {
-    if (src.labelKind === 'single') {
-      const clean = split.raw as number[];
-      split.cleanLabels = clean;
-      split.labels = isTrain ? noisyLabels(opts.seed, clean, classes, opts.labelNoise) : clean;
-    } else {
-      const clean = split.raw as number[][];
-      split.cleanLabels = clean;
-      split.labelSets = isTrain ? noisyLabelSets(opts.seed, clean, classes, opts.labelNoise) : clean;
-    }
-  }
-  const vocab = Vocabulary.build(splits.train.captions.flat());
-  const strip = ({raw: _raw, ...s}: Split & {raw: unknown}): Split => s;
-  const out: Dataset = {name: opts.name, resolution: opts.resolution, labelKind: src.labelKind, classNames: src.classNames, maxWords: opts.maxWords, vocab,
-    train: strip(splits.train), test: strip(splits.test), skipped: opts.problems.skipped};
-  tokenizeSplit(out.train, vocab, opts.maxWords);
-  tokenizeSplit(out.test, vocab, opts.maxWords);
-  return out;
+  const raw = (images: Uint8Array, c: CachedSplit): RawSplit => ({images, count: c.count, captions: c.captions, raw: c.labels});
+  return {
+    ...assembleDataset(raw(trainImages, header.train), raw(testImages, header.test), {
+      name: opts.name, resolution: opts.resolution, labelKind: src.labelKind, classNames: src.classNames, maxWords: opts.maxWords, seed: opts.seed, labelNoise: opts.labelNoise,
+    }),
+    skipped: opts.problems.skipped,
+  };
 }
 
 /** The root folder, or a BAD_INPUT error saying it is missing. */

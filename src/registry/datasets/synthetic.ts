@@ -1,8 +1,7 @@
 // Shared builder of the built-in synthetic datasets: per-image seeded generation, split, labels, vocabulary.
-import {Dataset, LabelKind, Split, tokenizeSplit} from '../../data/dataset';
-import {noisyLabels, noisyLabelSets} from '../../data/label-noise';
+import {assembleDataset, RawSplit} from '../../data/assemble';
+import {Dataset, LabelKind} from '../../data/dataset';
 import {Rng} from '../../runtime/rng';
-import {Vocabulary} from '../../text/vocabulary';
 import {BackgroundName, renderImage, ShapeItem} from './shapes-render';
 import {DatasetConfig} from './descriptor';
 
@@ -31,7 +30,7 @@ export async function buildSynthetic(
   const res = cfg.resolution;
   const nTest = Math.max(1, Math.ceil(cfg.testFraction * cfg.size));
   const nTrain = cfg.size - nTest;
-  const make = (from: number, count: number): Split & {raw: (number | number[])[]} => {
+  const make = (from: number, count: number): RawSplit => {
     const images = new Uint8Array(count * res * res * 3);
     const captions: string[][] = [];
     const raw: (number | number[])[] = [];
@@ -42,28 +41,11 @@ export async function buildSynthetic(
       captions.push(s.captions);
       raw.push(s.label);
     }
-    return {images, count, captions, tokens: [], raw};
+    return {images, count, captions, raw};
   };
   const train = make(0, nTrain);
   const test = make(nTrain, nTest);
-  const classes = classNames.length;
-  for (const [split, isTrain] of [[train, true], [test, false]] as const) {
-    if (labelKind === 'single') {
-      const clean = split.raw as number[];
-      split.cleanLabels = clean;
-      split.labels = isTrain ? noisyLabels(cfg.seed, clean, classes, cfg.labelNoise) : clean;
-    } else {
-      const clean = split.raw as number[][];
-      split.cleanLabels = clean;
-      split.labelSets = isTrain ? noisyLabelSets(cfg.seed, clean, classes, cfg.labelNoise) : clean;
-    }
-  }
-  const vocab = Vocabulary.build(train.captions.flat());
-  const strip = ({raw: _raw, ...s}: Split & {raw: unknown}): Split => s;
-  const out: Dataset = {name, resolution: res, labelKind, classNames, maxWords: cfg.maxWords, vocab, train: strip(train), test: strip(test)};
-  tokenizeSplit(out.train, vocab, cfg.maxWords);
-  tokenizeSplit(out.test, vocab, cfg.maxWords);
-  return out;
+  return assembleDataset(train, test, {name, resolution: res, labelKind, classNames, maxWords: cfg.maxWords, seed: cfg.seed, labelNoise: cfg.labelNoise});
 }
 
 /** Keys of the synthetic datasets beyond the common ones. */

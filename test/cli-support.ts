@@ -1,0 +1,21 @@
+// Helpers of the end-to-end tests: the scg binary in a child process, and read-only queries on a store.
+import {spawnSync} from 'node:child_process';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+
+export const BIN = path.resolve(__dirname, '../../bin/run.js');
+
+/** Runs `scg args…` to completion; SCG_DB is cleared so only `--db` decides the store. */
+export function scg(args: string[], env: Record<string, string> = {}): {status: number | null; stdout: string; stderr: string} {
+  const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...process.env, SCG_DB: '', ...env}});
+  return {status: r.status, stdout: r.stdout, stderr: r.stderr};
+}
+
+export function query<T>(db: string, sql: string, ...args: unknown[]): T[] {
+  const conn = new Database(db, {readonly: true});
+  try {
+    return conn.prepare(sql).all(...args) as T[];
+  } finally {
+    conn.close();
+  }
+}
