@@ -135,7 +135,9 @@ export function buildReport(store: Store, source: ReportSource, opts: {metrics: 
   if (opts.sort && !opts.metrics.includes(opts.sort)) {
     throw new ScgError('BAD_INPUT', `--sort ${opts.sort}: not one of the report's metrics (${opts.metrics.join(', ')})`, {hint: `add --metric ${opts.sort}`});
   }
-  const axes = source.axes.filter((a) => new Set(source.cells.map((c) => canonicalJson(c.values[a] ?? null))).size > 1);
+  const hidden = new Set(source.zipped?.follow ?? []);
+  const axes = source.axes.filter((a) => !hidden.has(a) && new Set(source.cells.map((c) => canonicalJson(c.values[a] ?? null))).size > 1);
+  if (source.zipped) notes.push(`${source.zipped.follow.join(', ')} advance with ${source.zipped.lead} (zip), so only ${source.zipped.lead} has a column`);
   const labels = new Map(axes.map((a) => [a, axisLabels(source.cells.filter((c) => a in c.values).map((c) => c.values[a]))]));
   const labelOf = (cell: ReportCell) => Object.fromEntries(axes.map((a) => [a, a in cell.values ? labels.get(a)!.get(canonicalJson(cell.values[a]))! : '–']));
   // values[cellKey][metric][protocolKey] = one value per completed run

@@ -31,6 +31,8 @@ export interface ReportSource {
   axes: string[];
   cells: ReportCell[];
   baseline?: Assignment;
+  /** Zip axes after the first: they advance with it, so one column shows the group. */
+  zipped?: {lead: string; follow: string[]};
 }
 
 /** Config keys that never make two runs different cells: the seed is aggregated; runtime changes speed only. */
@@ -65,7 +67,8 @@ export function sweepSource(store: Store, name: string): ReportSource {
       hint: 'sweeps are registered by `scg ablate <sweep.yaml>`; use --runs or --experiment for runs made with `scg run`',
     });
   }
-  const spec = JSON.parse(row.spec_json) as {baseline?: Assignment};
+  const spec = JSON.parse(row.spec_json) as {baseline?: Assignment; zip?: Record<string, unknown[]>};
+  const zipKeys = Object.keys(spec.zip ?? {});
   const axes = JSON.parse(row.axes_json) as string[];
   const cells = new Map<string, ReportCell>();
   for (const c of sweeps.cells(row.id)) {
@@ -80,7 +83,10 @@ export function sweepSource(store: Store, name: string): ReportSource {
     } else cell.unfinished++;
     cells.set(key, cell);
   }
-  return {title: `sweep ${name}`, sweep: name, axes, cells: [...cells.values()], ...(spec.baseline ? {baseline: spec.baseline} : {})};
+  return {
+    title: `sweep ${name}`, sweep: name, axes, cells: [...cells.values()], ...(spec.baseline ? {baseline: spec.baseline} : {}),
+    ...(zipKeys.length > 1 ? {zipped: {lead: zipKeys[0]!, follow: zipKeys.slice(1)}} : {}),
+  };
 }
 
 /** Named runs (id or unique prefix); cells and axes come from the config keys on which they differ. */

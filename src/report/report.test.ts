@@ -116,6 +116,17 @@ describe('scg report', () => {
     store.close();
   });
 
+  it('zip axes after the first get no column of their own, and the report says so', () => {
+    const store = fixtureStore();
+    const sweeps = new SweepStore(store);
+    const cells = sweeps.cells(sweeps.get('fixture')!.id).map((c) => ({index: c.idx, key: c.key, assignment: JSON.parse(c.assignment_json) as Record<string, unknown>, configHash: c.config_hash}));
+    sweeps.register({name: 'zipped', file: '/s.yaml', specHash: 'z', specJson: JSON.stringify({zip: {'backbone.name': [], 'contrastive.mode': []}}), axes: ['backbone.name', 'contrastive.mode'], cells}, {extend: false});
+    const report = buildReport(store, sweepSource(store, 'zipped'), {metrics: ['fid'], reduce: 'last'});
+    assert.deepEqual(report.axes, ['backbone.name']);
+    assert.ok(report.notes.includes('contrastive.mode advance with backbone.name (zip), so only backbone.name has a column'));
+    store.close();
+  });
+
   it('a hand-picked baseline cell that does not set an axis is the baseline of every value of it (a τ sweep)', () => {
     const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-report-')), 'experiments.db'));
     const protocol = store.protocolId({evaluator: 'builtin', weightsSha256: 'b', nGenerated: 32, nReal: 8, resolution: 16, split: 'test', seed: 0, details: {}});

@@ -54,7 +54,13 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
     const row = registeredSweep(sweeps, sweep);
     while (!stop) {
       const claimed = sweeps.claim(row.id, {retries: opts.retries, graceSeconds: opts.graceSeconds, index: opts.index});
-      if (!claimed) break;
+      if (!claimed) {
+        if (opts.index !== undefined && result.completed + result.failed === 0) {
+          const c = sweeps.cell(row.id, opts.index)!;
+          opts.log(`cell ${opts.index}: nothing to do, it is ${c.status}${c.status === 'running' ? ` (held by process ${c.pid} on ${c.host})` : ''}${c.status === 'failed' ? ` and has used its retries (${c.error ?? ''})` : ''}`);
+        }
+        break;
+      }
       const cell = sweep.cells[claimed.idx]!;
       const label = `cell ${cell.index} (${Object.entries(cell.assignment).map(([k, v]) => `${k}=${axisLabel(v)}`).join(', ')})`;
       opts.log(`${label}: claimed (attempt ${claimed.attempts})`);
