@@ -98,6 +98,26 @@ describe('scg ablate + scg report', () => {
     assert.equal(query<{n: number}>(db, 'SELECT COUNT(*) AS n FROM runs')[0]!.n, 3);
   });
 
+  it('a failing cell is retried once (--retries 1) without stopping the others; --fail-fast stops at the first failure', () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'experiments.db');
+    // the first cell's dataset folder does not exist: it validates, then fails when the run builds its data
+    const file = tinySweep(dir, 'flaky', `cells:\n  - {dataset: {name: cub, root: ${path.join(dir, 'no-cub')}, resolution: 16}}\n  - {contrastive.mode: none}\n  - {contrastive.mode: ntxent}\n`);
+    const r = scg(['ablate', file, '--db', db]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /cell 0 \(dataset=cub, seed=0\) failed \(attempt 1\): dataset\.root: .*no-cub does not exist/);
+    assert.match(r.stderr, /cell 0 \(dataset=cub, seed=0\) failed \(attempt 2\)/);
+    assert.match(r.stdout, /2\/3 cells completed, 1 failed, 0 pending/);
+    assert.deepEqual(query<{status: string; attempts: number}>(db, 'SELECT status, attempts FROM sweep_cells ORDER BY idx'),
+      [{status: 'failed', attempts: 2}, {status: 'completed', attempts: 1}, {status: 'completed', attempts: 1}]);
+    assert.equal(query<{n: number}>(db, 'SELECT COUNT(*) AS n FROM runs')[0]!.n, 2, 'bad input leaves no run row');
+
+    const db2 = path.join(dir, 'fast.db');
+    const fast = scg(['ablate', file, '--db', db2, '--fail-fast', '--retries', '0']);
+    assert.equal(fast.status, 1);
+    assert.match(fast.stdout, /0\/3 cells completed, 1 failed, 2 pending/);
+  });
+
   it('a bad sweep file exits 2 with its line and writes no store', () => {
     const dir = tmpDir();
     const db = path.join(dir, 'experiments.db');
