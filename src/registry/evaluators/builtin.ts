@@ -11,6 +11,7 @@ import {Adam} from '../../nn/adam';
 import {namedGrads} from '../../nn/grads';
 import {conv, Conv, dense, Dense, ParamSet} from '../../nn/params';
 import {writeFileAtomic} from '../../runtime/atomic-write';
+import {onceAcrossProcesses} from '../../runtime/file-lock';
 import {readCheckpoint, restoreVariables, writeCheckpoint} from '../../runtime/checkpoint';
 import {canonicalJson} from '../../runtime/identity';
 import {Rng} from '../../runtime/rng';
@@ -58,11 +59,11 @@ export const builtin: EvaluatorDescriptor = {
       const clean = split.cleanLabels!; // an evaluator must not learn the label noise an experiment injects
       return multi ? multiHot(idx.map((i) => (clean as number[][])[i]!), opts.classes) : idx.map((i) => (clean as number[])[i]!);
     };
-    if (fs.existsSync(file) && fs.existsSync(`${file}.json`)) {
-      const meta = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string};
-      restoreVariables(readCheckpoint(file, meta.sha256), params.variables, file);
-      log(`evaluator builtin: cached weights ${file}`);
-    } else {
+    const cached = () => fs.existsSync(file) && fs.existsSync(`${file}.json`);
+    let trainedHere = false;
+    // Parallel sweep workers need the same classifier: one trains it, the others wait for the cache.
+    await onceAcrossProcesses(`${file}.lock`, cached, async () => {
+      trainedHere = true;
       log(`evaluator builtin: training a ${opts.classes}-class classifier on ${dataset.train.count} real images (${e.builtinSteps} steps, cached afterwards)`);
       const adam = new Adam(params.variables, {lr: 0.001, beta1: 0.9, beta2: 0.999});
       for (let s = 0; s < e.builtinSteps; s++) {
@@ -85,6 +86,11 @@ export const builtin: EvaluatorDescriptor = {
       const {sha256} = writeCheckpoint(file, {runId: 'evaluator', configHash: key, phase: 'evaluator', step: e.builtinSteps, rng: {seed: 0, scheme: 'keyed-sfc32'}, extra: {}}, params.variables);
       writeFileAtomic(`${file}.json`, JSON.stringify({sha256, testAccuracy: accuracy, accuracyKind: multi ? 'per-label' : 'top-1', options: opts, steps: e.builtinSteps}, null, 2));
       log(`evaluator builtin: test accuracy ${(100 * accuracy).toFixed(1)}% (${multi ? 'per label' : 'top-1'})`);
+    }, {log: (l) => log(`evaluator builtin: ${l}`)});
+    if (!trainedHere) {
+      const meta = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string};
+      restoreVariables(readCheckpoint(file, meta.sha256), params.variables, file);
+      log(`evaluator builtin: cached weights ${file}`);
     }
     const meta = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string; testAccuracy: number; accuracyKind: string};
     const extractor: FeatureExtractor = {
