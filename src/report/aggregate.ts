@@ -10,7 +10,7 @@ export type Reduce = {kind: 'last'} | {kind: 'best'} | {kind: 'at'; step: number
 
 export interface Stat {
   mean: number;
-  /** Sample standard deviation (n − 1); 0 when n = 1. */
+  /** Sample standard deviation (n − 1); 0 when n = 1 (tables then show the mean alone). */
   std: number;
   n: number;
   delta?: number;

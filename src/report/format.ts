@@ -22,10 +22,11 @@ export function decimals(v: number): number {
   return a >= 100 ? 1 : a >= 1 ? 2 : 3;
 }
 
-/** `mean ± std`, both to the mean's precision; `(n=k)` when this metric has fewer runs than the row. */
+/** `mean ± std`, both to the mean's precision (the mean alone for one run); `(n=k)` when this metric has fewer runs than the row. */
 export function fmtStat(s: Stat, n: number): string {
   const d = decimals(s.mean);
-  return `${fmtNumber(s.mean, d)} ± ${fmtNumber(s.std, d)}${s.n !== n ? ` (n=${s.n})` : ''}`;
+  const spread = s.n > 1 ? ` ± ${fmtNumber(s.std, d)}` : ''; // one run has no spread to show
+  return `${fmtNumber(s.mean, d)}${spread}${s.n !== n ? ` (n=${s.n})` : ''}`;
 }
 
 export function fmtDelta(s: Stat | null, row: ReportRow): string {
