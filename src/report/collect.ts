@@ -54,6 +54,15 @@ function cellsOfRuns(runs: RunRow[], baseline: Assignment | undefined, axes?: st
     else cell.unfinished++;
     cells.set(key, cell);
   });
+  // `scg run --force` makes another attempt of the same config: one run per seed counts, the newest attempt.
+  for (const cell of cells.values()) {
+    const bySeed = new Map<number, ReportRun>();
+    for (const r of cell.runs) {
+      const prev = bySeed.get(r.config.seed);
+      if (!prev || r.run.attempt > prev.run.attempt) bySeed.set(r.config.seed, r);
+    }
+    cell.runs = [...bySeed.values()];
+  }
   return {cells: [...cells.values()], axes: keys};
 }
 

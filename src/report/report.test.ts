@@ -108,10 +108,20 @@ describe('scg report', () => {
     store.close();
   });
 
-  it('--experiment finds the axes from the configs that differ and takes the baseline from the flag', () => {
+  it('--experiment finds the axes from the configs that differ, takes the baseline from the flag, counts one run per seed', () => {
     const store = fixtureStore();
+    // a second attempt (`scg run --force`) of attngan/none seed 0 replaces the first in the report
+    const first = store.getRun('run-attngan-none-0')!;
+    store.createRun({id: `${first.config_hash}-2`, experiment: 'fixture', configHash: first.config_hash, attempt: 2, configJson: first.config_json, seed: 0, runDir: '/nowhere',
+      gitCommit: null, gitDirty: null, versions: {}, backend: 'wasm', host: 'h', params: {}});
+    const protocol = store.metrics('run-attngan-none-0', 'fid').find((m) => m.step === 10)!.protocol_id!;
+    store.addMetrics(`${first.config_hash}-2`, [{phase: 'eval', key: 'fid', step: 10, value: 50, wall_time: 0, protocol_id: protocol}]);
+    store.setStatus(`${first.config_hash}-2`, 'completed');
     const report = buildReport(store, experimentSource(store, 'fixture', {'contrastive.mode': 'none'}), {metrics: ['fid'], reduce: 'last'});
     assert.deepEqual(report.axes, ['backbone.name', 'contrastive.mode']);
+    const again = report.tables[0]!.rows.find((r) => r.labels['backbone.name'] === 'attngan' && r.labels['contrastive.mode'] === 'none')!.stats['fid']!;
+    assert.equal(again.n, 3);
+    assert.equal(again.mean, (50 + 104 + 96) / 3);
     assert.equal(report.tables[0]!.rows.find((r) => r.labels['backbone.name'] === 'dmgan' && r.labels['contrastive.mode'] === 'supcon')!.stats['fid']!.delta, -7.5);
     store.close();
   });

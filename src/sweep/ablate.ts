@@ -69,14 +69,16 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
   const started = Date.now();
   const store = Store.open(opts.dbPath);
   const sweeps = new SweepStore(store);
-  let children: ChildProcess[] = [];
+  const children: ChildProcess[] = [];
   let stopping = false;
+  let signalled = false;
   const stopAll = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     for (const c of children) if (c.exitCode === null) c.kill(signal);
   };
   const onSignal = (signal: NodeJS.Signals) => {
+    signalled = true;
     opts.log(`${signal}: asking the workers to checkpoint their cells and stop`);
     stopAll('SIGTERM');
   };
@@ -137,14 +139,15 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
     const cells = sweeps.cells(reg.sweep.id);
     const completed = cells.filter((c) => c.status === 'completed').length;
     const failed = cells.filter((c) => c.status === 'failed').length;
-    const crashed = children.filter((c) => c.exitCode !== 0 && c.exitCode !== 130 && c.signalCode === null && !stopping);
-    for (const c of crashed) opts.log(`worker ${c.pid} exited with code ${c.exitCode}; see ${workerLogs[children.indexOf(c)]}`);
+    for (const [k, c] of children.entries()) {
+      if (c.signalCode !== null && !stopping) opts.log(`worker ${c.pid} was killed (${c.signalCode}); its cell resumes from its checkpoint when the sweep runs again`);
+      else if (c.exitCode !== 0 && c.exitCode !== 130 && c.exitCode !== null) opts.log(`worker ${c.pid} exited with code ${c.exitCode}; see ${workerLogs[k]}`);
+    }
     return {
-      sweep: sweep.spec.name, total: cells.length, completed, failed, pending: cells.length - completed - failed, interrupted: stopping && !opts.failFast,
+      sweep: sweep.spec.name, total: cells.length, completed, failed, pending: cells.length - completed - failed, interrupted: signalled,
       seconds: (Date.now() - started) / 1000, workerLogs, failures,
     };
   } finally {
-    children = children.filter((c) => c.exitCode === null);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     store.close();
