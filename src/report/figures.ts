@@ -20,8 +20,14 @@ function safe(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
+/** `contrastive.temperature` → `temperature`, but `dataset.name` → `dataset` (a registry section's name is the section). */
+function shortAxis(key: string): string {
+  const parts = key.split('.');
+  return parts.length > 1 && parts[parts.length - 1] === 'name' ? parts[parts.length - 2]! : parts[parts.length - 1]!;
+}
+
 function rowTitle(labels: Record<string, string>): string {
-  return Object.entries(labels).map(([k, v]) => `${k.split('.').pop()}=${v}`).join(', ') || 'all runs';
+  return Object.entries(labels).map(([k, v]) => `${shortAxis(k)}=${v}`).join(', ') || 'all runs';
 }
 
 /** Training curves of one cell: a chart per key, one line per seed, side by side in one SVG. */

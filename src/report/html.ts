@@ -22,7 +22,7 @@ export function reportHtml(store: Store, report: Report, figures: Figure[]): str
   const parts: string[] = [
     '<!doctype html>', '<html lang="en"><head><meta charset="utf-8">', `<title>scg report: ${esc(report.title)}</title>`,
     '<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}table{border-collapse:collapse;margin:1em 0}' +
-      'th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}th{background:#f4f4f4}td.axis,th.axis{text-align:left}' +
+      'th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right;white-space:nowrap}th{background:#f4f4f4}td.axis,th.axis{text-align:left}' +
       'tr.baseline td{background:#fafaf0}.best{font-weight:bold}figure{display:inline-block;margin:0.5em;vertical-align:top}' +
       'figcaption{font-size:0.85em;color:#555;max-width:420px}.grids img{max-width:420px;border:1px solid #ccc}.note{color:#8a4b00}</style>',
     '</head><body>', `<h1>scg report: ${esc(report.title)}</h1>`,
