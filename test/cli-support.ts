@@ -19,3 +19,8 @@ export function query<T>(db: string, sql: string, ...args: unknown[]): T[] {
     conn.close();
   }
 }
+
+/** The pid of a process that has already exited (for tests of dead-owner takeover). */
+export function exitedPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {encoding: 'utf8'}).stdout);
+}

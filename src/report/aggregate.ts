@@ -131,6 +131,7 @@ function matchingBaseline(cell: ReportCell, cells: ReportCell[], baselineKeys: s
 export function buildReport(store: Store, source: ReportSource, opts: {metrics: string[]; reduce: string; sort?: string | undefined}): Report {
   const reduce = parseReduce(opts.reduce);
   const protocols = new Map((store.db.prepare('SELECT * FROM protocols').all() as ProtocolRow[]).map((p) => [p.id, protocolInfo(p)]));
+  const byKey = new Map([...protocols.values()].map((p) => [p.key, p]));
   const notes: string[] = [];
   if (opts.sort && !opts.metrics.includes(opts.sort)) {
     throw new ScgError('BAD_INPUT', `--sort ${opts.sort}: not one of the report's metrics (${opts.metrics.join(', ')})`, {hint: `add --metric ${opts.sort}`});
@@ -149,7 +150,7 @@ export function buildReport(store: Store, source: ReportSource, opts: {metrics: 
       const rows = store.metrics(r.run.id);
       for (const metric of opts.metrics) {
         for (const [pkey, v] of runValues(rows, metric, reduce, protocols)) {
-          protocolOrder.set(pkey, pkey === TRAINING.key ? TRAINING : [...protocols.values()].find((p) => p.key === pkey)!);
+          protocolOrder.set(pkey, pkey === TRAINING.key ? TRAINING : byKey.get(pkey)!);
           const m = perMetric.get(metric) ?? new Map<string, number[]>();
           m.set(pkey, [...(m.get(pkey) ?? []), v]);
           perMetric.set(metric, m);

@@ -49,10 +49,11 @@ export function reportHtml(store: Store, report: Report, figures: Figure[]): str
   }
   const first = report.tables.find((t) => t.protocol.key !== 'training') ?? report.tables[0];
   const grids = (first?.rows ?? []).map((row) => {
-    const i = row.runIds.findIndex((id) => latestSamples(store, id) !== undefined);
+    let uri: string | undefined;
+    const i = row.runIds.findIndex((id) => (uri = latestSamples(store, id)) !== undefined); // the first seed that has a grid
     if (i < 0) return '';
     const label = Object.entries(row.labels).map(([k, v]) => `${k} = ${v}`).join(', ') || report.title;
-    return `<figure><img alt="${esc(`samples: ${label}`)}" src="${latestSamples(store, row.runIds[i]!)!}"><figcaption>${esc(label)} (seed ${row.seeds[i]}, run ${row.runIds[i]})</figcaption></figure>`;
+    return `<figure><img alt="${esc(`samples: ${label}`)}" src="${uri!}"><figcaption>${esc(label)} (seed ${row.seeds[i]}, run ${row.runIds[i]})</figcaption></figure>`;
   }).filter((g) => g);
   if (grids.length) parts.push('<h2>Latest sample grid of each cell</h2>', '<div class="grids">', ...grids, '</div>');
   parts.push('<p><small>Written by <code>scg report</code>.</small></p>', '</body></html>');

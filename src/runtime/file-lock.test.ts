@@ -1,10 +1,11 @@
 // onceAcrossProcesses: three processes wanting the same work do it once; a lock left by a dead process is taken over.
 import {strict as assert} from 'node:assert';
-import {spawn, spawnSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
+import {exitedPid} from '../../test/cli-support';
 import {onceAcrossProcesses} from './file-lock';
 
 const CHILD = `
@@ -34,7 +35,7 @@ describe('onceAcrossProcesses', () => {
 
   it('a lock left by a dead process on this host does not block', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-lock-'));
-    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {encoding: 'utf8'}).stdout);
+    const dead = exitedPid();
     fs.writeFileSync(path.join(dir, 'work.lock'), JSON.stringify({pid: dead, host: os.hostname()}));
     let ran = 0;
     await onceAcrossProcesses(path.join(dir, 'work.lock'), () => false, async () => void ran++, {log: () => {}, maxWaitMs: 60_000});

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {processAlive} from './process-alive';
 
 interface LockOwner {
   pid: number;
@@ -18,12 +19,7 @@ function owner(lock: string): LockOwner | undefined {
 
 function ownerGone(o: LockOwner | undefined): boolean {
   if (!o || o.host !== os.hostname()) return false; // another host: wait for its result (or the time limit)
-  try {
-    process.kill(o.pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'EPERM';
-  }
+  return !processAlive(o.pid);
 }
 
 /**

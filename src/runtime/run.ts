@@ -13,6 +13,7 @@ import {runPretrain} from './phases/pretrain';
 import {runTrain} from './phases/train';
 import {runEval} from './phases/eval';
 import {createProgress} from './progress';
+import {processAlive} from './process-alive';
 import {provenance} from './provenance';
 
 export interface RunOptions {
@@ -47,15 +48,6 @@ const PHASE_RUNNERS: Record<Phase, (ctx: RunContext) => Promise<unknown>> = {
   eval: runEval,
 };
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function summarize(store: Store, run: RunRow, action: RunResult['action'], backend: string, started: number, phases: Phase[]): RunResult {
   const final: Record<string, Record<string, number>> = {};
   for (const m of store.metrics(run.id)) (final[m.phase] ??= {})[m.key] = m.value;
@@ -85,7 +77,7 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
       log(`run ${existing.id} (${existing.experiment}) already completed with this config; nothing to do (use --force to start a new attempt)`);
       return summarize(store, existing, 'reused', existing.backend ?? backend.name, started, config.phases);
     }
-    if (existing?.status === 'running' && existing.pid !== null && existing.pid !== process.pid && isAlive(existing.pid) && existing.host === provenance().host) {
+    if (existing?.status === 'running' && existing.pid !== null && existing.pid !== process.pid && processAlive(existing.pid) && existing.host === provenance().host) {
       throw new ScgError('BAD_INPUT', `run ${existing.id} is being trained by process ${existing.pid} right now`, {hint: 'wait for it, or stop it (Ctrl-C) and run again to resume'});
     }
     const dataset = await datasets.get(config.dataset.name).build(config.dataset, {log, quiet: opts.quiet});

@@ -1,10 +1,11 @@
 // Sweep cells in SQLite: atomic claims under 4 competing processes, takeover of dead workers, retries, spec changes.
 import {strict as assert} from 'node:assert';
-import {spawn, spawnSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
+import {exitedPid} from '../../test/cli-support';
 import {ScgError} from '../errors';
 import {Store} from './store';
 import {SweepDefinition, SweepStore} from './sweeps';
@@ -58,11 +59,6 @@ function startWorker(db: string): {ready: Promise<void>; done: Promise<number[]>
   return {ready, done};
 }
 
-function deadPid(): number {
-  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {encoding: 'utf8'});
-  return Number(r.stdout);
-}
-
 describe('sweep cells in the store', () => {
   it('4 processes claiming at once get every cell exactly once', async () => {
     const db = tmpDb();
@@ -90,7 +86,7 @@ describe('sweep cells in the store', () => {
       "UPDATE sweep_cells SET status = 'running', pid = ?, host = ?, heartbeat_at = ?, attempts = 1 WHERE sweep_id = ? AND idx = ?",
     ).run(pid, host, new Date(Date.now() - beatAgoSeconds * 1000).toISOString(), sweep.id, idx);
     hold(0, process.pid, os.hostname(), 0); // alive, here
-    hold(1, deadPid(), os.hostname(), 0); // dead, here: taken over at once despite a fresh heartbeat
+    hold(1, exitedPid(), os.hostname(), 0); // dead, here: taken over at once despite a fresh heartbeat
     hold(2, 12345, 'other-host', 30); // elsewhere: heartbeat within the grace period
     const first = sweeps.claim(sweep.id, {retries: 0, graceSeconds: 60});
     assert.equal(first?.idx, 1);

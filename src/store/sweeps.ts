@@ -1,6 +1,7 @@
 // Sweep rows in experiments.db: register a sweep's cells, claim them atomically, heartbeat, finish.
 import * as os from 'node:os';
 import {ScgError} from '../errors';
+import {processAlive} from '../runtime/process-alive';
 import {Store} from './store';
 
 export type CellStatus = 'new' | 'running' | 'completed' | 'failed';
@@ -53,21 +54,12 @@ export interface ClaimOptions {
 
 const now = () => new Date().toISOString();
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * True when the worker holding a running cell is gone: on this host its process no longer exists; on another
  * host (a shared store) its heartbeat is older than the grace period.
  */
 export function workerGone(cell: Pick<CellRow, 'pid' | 'host' | 'heartbeat_at'>, graceSeconds: number, host = os.hostname()): boolean {
-  if (cell.host === host && cell.pid !== null) return !pidAlive(cell.pid);
+  if (cell.host === host && cell.pid !== null) return !processAlive(cell.pid);
   const beat = cell.heartbeat_at ? Date.parse(cell.heartbeat_at) : 0;
   return Date.now() - beat > graceSeconds * 1000;
 }

@@ -5,6 +5,7 @@ import Ajv, {ErrorObject} from 'ajv';
 import {LoadedConfig, resolveWithOverrides} from '../config/load';
 import {applyOverrides, configPathProblem, Override} from '../config/overrides';
 import {experimentSchema} from '../config/schema';
+import {didYouMean} from '../config/suggest';
 import {readYaml, YamlPath, YamlSource} from '../config/yaml-source';
 import {ScgError} from '../errors';
 import {JsonSchema} from '../registry/registry';
@@ -101,8 +102,7 @@ function schemaProblem(e: ErrorObject): Problem {
   if (e.keyword === 'additionalProperties') {
     const key = (e.params as {additionalProperty: string}).additionalProperty;
     const allowed = Object.keys(SWEEP_SCHEMA['properties'] as object);
-    const near = allowed.find((k) => k.toLowerCase() === key.toLowerCase() || k.startsWith(key) || key.startsWith(k));
-    return {path: [...p, key], message: `unknown key \`${key}\`; a sweep file has: ${allowed.join(', ')}`, hint: near ? `did you mean \`${near}\`? see docs/sweeps.md` : 'see docs/sweeps.md'};
+    return {path: [...p, key], message: `unknown key \`${key}\`; a sweep file has: ${allowed.join(', ')}`, hint: `${didYouMean(key, allowed)}see docs/sweeps.md`};
   }
   if (e.keyword === 'required') {
     const key = (e.params as {missingProperty: string}).missingProperty;
