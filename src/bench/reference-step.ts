@@ -5,6 +5,9 @@ import {Adam} from '../nn/adam';
 import {batchNorm} from '../nn/batch-norm';
 import {namedGrads} from '../nn/grads';
 import {BatchNormParams, conv, Conv, dense, Dense, ParamSet} from '../nn/params';
+import {DataParallelGroup, ShardPlace, ShardProgram, shardRows} from '../parallel/group';
+import {activeCollective, averageGradients} from '../parallel/sharded-ops';
+import {BackendChoice} from '../runtime/backend';
 import {Rng} from '../runtime/rng';
 
 export interface ReferenceStep {
@@ -23,7 +26,9 @@ const PAD1: [[number, number], [number, number], [number, number], [number, numb
  * until `res` → conv3×3 → 3 → tanh. D: conv4×4/2 (pad 1) + LeakyReLU until 4×4 (channels doubled, at most 8ngf)
  * → flatten → dense → 1. Hinge loss; Adam 2e-4, β (0.5, 0.999); ngf = ndf = 32.
  */
-export function buildReferenceStep(res: number, batch: number, ngf = 32): ReferenceStep {
+export function buildReferenceStep(res: number, batch: number, ngf = 32, place: ShardPlace = {rank: 0, size: 1}): ReferenceStep {
+  const [first, end] = shardRows(batch, place);
+  const rows = end - first;
   const rng = Rng.for(0, 'reference-step');
   const g = new ParamSet('g', rng);
   const d = new ParamSet('d', rng);
@@ -60,18 +65,21 @@ export function buildReferenceStep(res: number, batch: number, ngf = 32): Refere
   };
   const adamG = new Adam(g.variables, {lr: 2e-4, beta1: 0.5, beta2: 0.999});
   const adamD = new Adam(d.variables, {lr: 2e-4, beta1: 0.5, beta2: 0.999});
-  const real = tf.tensor4d(Float32Array.from({length: batch * res * res * 3}, () => rng.uniform(-1, 1)), [batch, res, res, 3]);
+  // The whole batch is drawn on every rank (same stream), and each keeps its rows.
+  const realAll = Float32Array.from({length: batch * res * res * 3}, () => rng.uniform(-1, 1));
+  const real = tf.tensor4d(realAll.subarray(first * res * res * 3, end * res * res * 3), [rows, res, res, 3]);
   let count = 0;
-  const noise = () => tf.tensor2d(Rng.for(0, 'reference-noise', count++).normals(batch * 100), [batch, 100]);
+  const noise = () => tf.tensor2d(Rng.for(0, 'reference-noise', count++).normals(batch * 100).subarray(first * 100, end * 100), [rows, 100]);
+  const averaged = (grads: Record<string, tf.Tensor>) => averageGradients(grads, activeCollective());
   const dLoss = (fake: tf.Tensor4D) => tf.add(tf.mean(tf.relu(tf.sub(1, D(real)))), tf.mean(tf.relu(tf.add(1, D(fake))))) as tf.Scalar;
   const gLoss = (z: tf.Tensor2D, updateStats: boolean) => tf.neg(tf.mean(D(G(z, updateStats)))) as tf.Scalar;
   return {
-    imagesPerStep: batch,
+    imagesPerStep: rows,
     step: () => tf.tidy(() => {
       const z = noise();
       const fake = G(z, false);
-      adamD.apply(namedGrads(() => dLoss(fake), d.variables).grads);
-      adamG.apply(namedGrads(() => gLoss(z, true), g.variables).grads);
+      adamD.apply(averaged(namedGrads(() => dLoss(fake), d.variables).grads));
+      adamG.apply(averaged(namedGrads(() => gLoss(z, true), g.variables).grads));
     }),
     forward: () => tf.tidy(() => {
       const z = noise();
@@ -85,5 +93,31 @@ export function buildReferenceStep(res: number, batch: number, ngf = 32): Refere
       adamD.dispose();
       real.dispose();
     },
+  };
+}
+
+type ReferenceMessage = 'step' | 'forward';
+
+/** Worker-thread factory: rank `place.rank`'s share of the reference step. */
+export function referenceShard(args: {res: number; batch: number; ngf: number}, place: ShardPlace): ShardProgram<ReferenceMessage> {
+  const step = buildReferenceStep(args.res, args.batch, args.ngf, place);
+  return {handle: (m) => (m === 'step' ? step.step() : step.forward()), dispose: () => step.dispose()};
+}
+
+/** The reference step over `threads` data-parallel threads (1: this thread only). */
+export async function startReferenceStep(res: number, batch: number, threads: number, backend: BackendChoice, ngf = 32): Promise<ReferenceStep & {close(): Promise<void>; group?: DataParallelGroup<ReferenceMessage>}> {
+  if (threads === 1) {
+    const step = buildReferenceStep(res, batch, ngf);
+    return {...step, close: async () => step.dispose()};
+  }
+  const args = {res, batch, ngf};
+  const group = await DataParallelGroup.start(threads, {module: __filename, factory: 'referenceShard', args}, backend, referenceShard(args, {rank: 0, size: threads}));
+  return {
+    imagesPerStep: batch,
+    step: () => group.run('step'),
+    forward: () => group.run('forward'),
+    dispose: () => void group.close(),
+    close: () => group.close(),
+    group,
   };
 }

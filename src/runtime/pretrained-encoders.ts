@@ -6,7 +6,7 @@ import {ExperimentConfig} from '../config/types';
 import {ScgError} from '../errors';
 import {ParamSet} from '../nn/params';
 import {encoders} from '../registry';
-import {EncoderPair} from '../registry/encoders/descriptor';
+import {EncoderConfig, EncoderPair} from '../registry/encoders/descriptor';
 import {RunRow, Store} from '../store/store';
 import {Vocabulary} from '../text/vocabulary';
 import {readCheckpoint, restoreVariables} from './checkpoint';
@@ -19,6 +19,24 @@ export interface PretrainedEncoders {
   /** The run whose pretraining they come from. */
   sourceRun: string;
   step: number;
+  /** Where they were restored from (worker threads rebuild them from it). */
+  source: EncoderSource;
+}
+
+/** What rebuilds the same frozen encoders elsewhere (a data-parallel worker thread). */
+export interface EncoderSource {
+  config: EncoderConfig;
+  vocabSize: number;
+  checkpoint: string;
+  sha256: string;
+}
+
+/** Builds encoders from a pretraining checkpoint (sha256-verified). */
+export function encodersFromCheckpoint(src: EncoderSource): {encoders: EncoderPair; params: ParamSet} {
+  const params = new ParamSet('encoders', Rng.for(0, 'unused-init'));
+  const enc = encoders.get(src.config.name).build(src.config, {vocabSize: src.vocabSize, params});
+  restoreVariables(readCheckpoint(src.checkpoint, src.sha256), params.variables, src.checkpoint);
+  return {encoders: enc, params};
 }
 
 /** The vocabulary saved with a run. */
@@ -55,8 +73,7 @@ export function loadPretrainedEncoders(store: Store, run: RunRow, config: Experi
       hint: 'the dataset section must match the run the encoders come from',
     });
   }
-  const params = new ParamSet('encoders', Rng.for(0, 'unused-init'));
-  const enc = encoders.get(sourceConfig.encoders.name).build(sourceConfig.encoders, {vocabSize: sourceVocab.size, params});
-  restoreVariables(readCheckpoint(ckpt.path, ckpt.sha256), params.variables, ckpt.path);
-  return {encoders: enc, params, vocab: sourceVocab, sourceRun: source.id, step: ckpt.step};
+  const src: EncoderSource = {config: sourceConfig.encoders, vocabSize: sourceVocab.size, checkpoint: ckpt.path, sha256: ckpt.sha256};
+  const {encoders: enc, params} = encodersFromCheckpoint(src);
+  return {encoders: enc, params, vocab: sourceVocab, sourceRun: source.id, step: ckpt.step, source: src};
 }

@@ -5,13 +5,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {ExperimentConfig} from '../../config/types';
-import {makeBatch, selectBatch} from '../../data/batch';
+import {batchLabels, makeBatch, sameClassMask, selectBatch, tokenTensors} from '../../data/batch';
 import {Dataset} from '../../data/dataset';
 import {damsmSentenceLoss, damsmWordLoss} from '../../losses/damsm';
 import {Adam} from '../../nn/adam';
 import {Ema} from '../../nn/ema';
 import {namedGrads} from '../../nn/grads';
 import {ParamSet} from '../../nn/params';
+import {ShardPlace, shardRows} from '../../parallel/group';
+import {activeCollective, averageGradients, averageNumbers, broadcastFromRoot, gatherRows} from '../../parallel/sharded-ops';
 import {backbones, contrastiveModes} from '../../registry';
 import {GanModel} from '../../registry/backbones/descriptor';
 import {ContrastiveTerm} from '../../registry/contrastive/descriptor';
@@ -19,6 +21,7 @@ import {EncoderPair} from '../../registry/encoders/descriptor';
 import {writeImageGrid} from '../../report/image-grid';
 import {restoreVariables} from '../checkpoint';
 import {PhaseModel, readLosses, RunContext, runPhaseLoop} from '../phase-loop';
+import {ganThreads, ParallelGan, startParallelGan} from './train-parallel';
 import {loadPretrainedEncoders} from '../pretrained-encoders';
 import {Rng} from '../rng';
 import {drawImages} from '../sampling';
@@ -32,11 +35,18 @@ export interface GanTrainer extends PhaseModel {
   extra: ParamSet;
   /** One step's loss terms from forward passes only: no gradients, no updates (tests, benchmarks). */
   losses(index: number): Record<string, number>;
+  /** In a data-parallel step: every rank takes rank 0's weights, optimizer moments and counters. */
+  syncFromRoot(extra: Record<string, unknown>): void;
   dispose(): void;
 }
 
-/** Builds G and D (seeded), the contrastive term, both optimizers and the EMA, around frozen encoders. */
-export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: EncoderPair): GanTrainer {
+/**
+ * Builds G and D (seeded), the contrastive term, both optimizers and the EMA, around frozen encoders. With a
+ * `place` of a data-parallel group, the trainer computes its rows of every batch; batch norm, the mismatched
+ * pairs, DAMSM and the contrastive term then see the whole batch through the group's collectives, and the
+ * averaged gradients equal the one-thread ones up to float rounding.
+ */
+export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: EncoderPair, place: ShardPlace = {rank: 0, size: 1}): GanTrainer {
   const t = config.train;
   const g = new ParamSet('g', Rng.for(config.seed, 'init', 'g'));
   const d = new ParamSet('d', Rng.for(config.seed, 'init', 'd'));
@@ -53,23 +63,42 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
   const B = t.batchSize;
   const finalRes = dataset.resolution;
 
+  const [first, end] = shardRows(B, place);
+  const rows = end - first;
+  /** Rows of this thread in a `[2B, width]` draw laid out as branch 1 then branch 2. */
+  const mine = (all: Float32Array, width: number) => {
+    const out = new Float32Array(2 * rows * width);
+    out.set(all.subarray(first * width, end * width), 0);
+    out.set(all.subarray((B + first) * width, (B + end) * width), rows * width);
+    return out;
+  };
+
   /** Loss terms of step `index` as kept scalars; with `update`, also computes gradients and applies the D then the G update. */
   const run = (index: number, update: boolean): Record<string, tf.Scalar> => {
+    // Every thread draws the whole batch from the same stream, and keeps its rows.
     const rng = Rng.for(config.seed, 'train', index);
-    const sel = selectBatch(dataset.train, B, rng);
-    const noise = rng.normals(2 * B * model.zDim);
-    const caNoise = rng.normals(2 * B * model.condDim);
+    const all = selectBatch(dataset.train, B, rng);
+    const sel = {indices: all.indices.slice(first, end), captions: all.captions.map((c) => c.slice(first, end)) as [number[], number[]]};
+    const noise = mine(rng.normals(2 * B * model.zDim), model.zDim);
+    const caNoise = mine(rng.normals(2 * B * model.condDim), model.condDim);
+    const labels = batchLabels(dataset, dataset.train, all.indices);
+    const sameClass = sameClassMask(labels);
     const out: Record<string, tf.Scalar> = {};
     const keepAll = (prefix: Record<string, tf.Scalar>) => {
       for (const [k, v] of Object.entries(prefix)) out[k] = tf.keep(v);
     };
+    const averaged = (grads: Record<string, tf.Tensor>) => averageGradients(grads, activeCollective());
     tf.tidy(() => {
       const batch = makeBatch(dataset, dataset.train, sel);
       const mask = tf.concat(batch.masks, 0) as tf.Tensor2D;
       const text = enc.encodeText(tf.concat(batch.tokens, 0) as tf.Tensor2D, mask); // frozen: no dropout, no gradient
       const sentences = tf.split(text.sentence, 2) as [tf.Tensor2D, tf.Tensor2D];
-      const inputs = {noise: tf.tensor2d(noise, [2 * B, model.zDim]), caNoise: tf.tensor2d(caNoise, [2 * B, model.condDim]), sentence: text.sentence, words: text.words, wordMask: mask};
+      const inputs = {noise: tf.tensor2d(noise, [2 * rows, model.zDim]), caNoise: tf.tensor2d(caNoise, [2 * rows, model.condDim]), sentence: text.sentence, words: text.words, wordMask: mask};
       const reals = model.stageResolutions.map((r) => (r === finalRes ? batch.images : tf.avgPool(batch.images, finalRes / r, finalRes / r, 'valid')));
+      // The batch-wide terms (DAMSM, contrastive) see every thread's rows: the text codes and masks of all of them.
+      const allMasks = all.captions.map((caps) => tokenTensors(all.indices.map((i, k) => dataset.train.tokens[i]![caps[k]!]!), dataset.maxWords).mask) as tf.Tensor2D[];
+      const allSentences = tf.split(gatherRows(text.sentence, 2), 2) as tf.Tensor2D[];
+      const allWords = tf.split(gatherRows(text.words, 2), 2) as tf.Tensor3D[];
 
       // D step on detached fakes (the G pass below recomputes them with a tape).
       const fakes = model.generate(inputs, {training: true, updateStats: false}).images;
@@ -78,7 +107,7 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
         keepAll({d_loss: r.loss, ...r.terms});
         return r.loss;
       };
-      if (update) adamD.apply(namedGrads(dLoss, d.variables).grads);
+      if (update) adamD.apply(averaged(namedGrads(dLoss, d.variables).grads));
       else dLoss();
 
       const gLoss = () => {
@@ -86,18 +115,16 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
         const adv = model.generatorLoss(gen.images, sentences);
         const last = gen.images[gen.images.length - 1]!;
         const img = enc.encodeImage(last);
-        const regions = tf.split(img.regions, 2) as tf.Tensor3D[];
-        const globals = tf.split(img.global, 2) as tf.Tensor2D[];
-        const words = tf.split(text.words, 2) as tf.Tensor3D[];
-        const masks = batch.masks;
-        const opts = {sameClass: batch.sameClass};
-        const damsmWord = tf.addN([0, 1].map((b) => damsmWordLoss(regions[b]!, words[b]!, masks[b]!, opts))) as tf.Scalar;
-        const damsmSentence = tf.addN([0, 1].map((b) => damsmSentenceLoss(globals[b]!, sentences[b]!, opts))) as tf.Scalar;
+        const regions = tf.split(gatherRows(img.regions, 2), 2) as tf.Tensor3D[];
+        const globals = tf.split(gatherRows(img.global, 2), 2) as tf.Tensor2D[];
+        const opts = {sameClass};
+        const damsmWord = tf.addN([0, 1].map((b) => damsmWordLoss(regions[b]!, allWords[b]!, allMasks[b]!, opts))) as tf.Scalar;
+        const damsmSentence = tf.addN([0, 1].map((b) => damsmSentenceLoss(globals[b]!, allSentences[b]!, opts))) as tf.Scalar;
         const kl = tf.mul(gen.kl, 2) as tf.Scalar; // a mean over both branches; the branches' terms are summed
         const feats: tf.Tensor2D[] = [];
         if (views.includes('image')) feats.push(...globals);
-        if (views.includes('text')) feats.push(...sentences);
-        const contrast = term.loss(tf.stack(feats, 1) as tf.Tensor3D, batch.labels) ?? tf.scalar(0);
+        if (views.includes('text')) feats.push(...allSentences);
+        const contrast = term.loss(tf.stack(feats, 1) as tf.Tensor3D, labels) ?? tf.scalar(0);
         const total = tf.addN([
           adv.loss, tf.mul(tf.add(damsmWord, damsmSentence), model.lambdaDamsm), tf.mul(kl, model.lambdaKl), tf.mul(contrast, config.contrastive.lambda2),
         ]) as tf.Scalar;
@@ -105,7 +132,7 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
         return total;
       };
       if (update) {
-        adamG.apply(namedGrads(gLoss, gVars).grads);
+        adamG.apply(averaged(namedGrads(gLoss, gVars).grads));
         ema?.update();
       } else gLoss();
     });
@@ -116,6 +143,12 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
     ...g.all(), ...d.all(), ...extra.all(), ...adamG.stateTensors(), ...adamD.stateTensors(), ...(ema?.stateTensors() ?? []),
   ]);
 
+  const setExtra = (extra: Record<string, unknown>) => {
+    adamG.step = Number(extra['adamGStep'] ?? 0);
+    adamD.step = Number(extra['adamDStep'] ?? 0);
+    if (ema) ema.updates = Number(extra['emaUpdates'] ?? 0);
+  };
+
   return {
     model, ema, extra,
     imagesPerStep: 2 * B,
@@ -123,12 +156,21 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
     stateExtra: () => ({adamGStep: adamG.step, adamDStep: adamD.step, emaUpdates: ema?.updates ?? 0}),
     restore(ckpt, file) {
       restoreVariables(ckpt, stateVariables(), file);
-      adamG.step = Number(ckpt.header.extra['adamGStep'] ?? 0);
-      adamD.step = Number(ckpt.header.extra['adamDStep'] ?? 0);
-      if (ema) ema.updates = Number(ckpt.header.extra['emaUpdates'] ?? 0);
+      setExtra(ckpt.header.extra);
     },
-    step: (index) => readLosses(run(index, true)),
-    losses: (index) => readLosses(run(index, false)),
+    syncFromRoot(extra) {
+      const c = activeCollective();
+      if (!c || c.size === 1) return;
+      const vars = stateVariables();
+      for (const name of [...vars.keys()].sort()) {
+        const v = vars.get(name)!;
+        const data = broadcastFromRoot(c.rank === 0 ? (v.dataSync() as Float32Array) : undefined, c);
+        if (c.rank !== 0) tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
+      }
+      setExtra(extra);
+    },
+    step: (index) => averageNumbers(readLosses(run(index, true)), activeCollective()),
+    losses: (index) => averageNumbers(readLosses(run(index, false)), activeCollective()),
     dispose() {
       g.dispose();
       d.dispose();
@@ -172,11 +214,18 @@ export function formatEval(m: Record<string, number>): string {
 export async function runTrain(ctx: RunContext): Promise<void> {
   const pre = loadPretrainedEncoders(ctx.store, ctx.run, ctx.config, ctx.dataset.vocab);
   ctx.log(`train: frozen encoders from run ${pre.sourceRun}, pretraining step ${pre.step}`);
-  const trainer = buildGan(ctx.config, ctx.dataset, pre.encoders);
+  const {threads, note} = ganThreads(ctx.config);
+  if (note) ctx.log(`train: ${note}`);
+  const trainer = buildGan(ctx.config, ctx.dataset, pre.encoders, {rank: 0, size: threads});
   const t = ctx.config.train;
   const evaluating = ctx.config.phases.includes('eval');
+  let parallel: ParallelGan | undefined;
   try {
-    await runPhaseLoop(ctx, trainer, {
+    if (threads > 1) {
+      parallel = await startParallelGan(trainer, ctx.config, ctx.dataset, pre.source, threads);
+      ctx.log(`train: data-parallel over ${threads} threads, ${t.batchSize / threads} images (× 2 captions) each`);
+    }
+    await runPhaseLoop(ctx, parallel ?? trainer, {
       phase: 'train', steps: t.steps, checkpointEvery: t.checkpointEvery, logEvery: t.logEvery, derivedPhases: ['eval'],
       afterStep: async (completed) => {
         if (completed % ctx.config.eval.every !== 0 && completed !== t.steps) return;
@@ -192,6 +241,7 @@ export async function runTrain(ctx: RunContext): Promise<void> {
       },
     });
   } finally {
+    await parallel?.close();
     trainer.dispose();
     pre.params.dispose();
   }

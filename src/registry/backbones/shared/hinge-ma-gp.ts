@@ -2,6 +2,7 @@
 // gradient penalty k·mean(‖∇_(x, s) D(x, s)‖^p) on real images with their sentences (DF-GAN: k = 2, p = 6).
 import * as tf from '@tensorflow/tfjs';
 import {LossTerms} from '../descriptor';
+import {mismatchedPairs} from './mismatched';
 
 /** The MA-GP knobs of every DF-GAN-family backbone's schema. */
 export const maGpProperties = {
@@ -18,13 +19,13 @@ export type JointD = (images: tf.Tensor4D, sentence: tf.Tensor2D) => tf.Tensor1D
  * the comparison-kernel gradients registered with the wasm patches make that work in tfjs.
  */
 export function hingeMaGpDiscriminatorLoss(D: JointD, real: tf.Tensor4D, fakes: tf.Tensor4D, sentences: [tf.Tensor2D, tf.Tensor2D], gp: {weight: number; power: number}): LossTerms {
-  const batch = real.shape[0];
   const fakeOut = tf.split(D(fakes, tf.concat(sentences, 0) as tf.Tensor2D), 2);
   const parts = {d_real: [] as tf.Scalar[], d_fake: [] as tf.Scalar[], d_wrong: [] as tf.Scalar[], d_magp: [] as tf.Scalar[]};
   sentences.forEach((sent, b) => {
     parts.d_real.push(tf.mean(tf.relu(tf.sub(1, D(real, sent)))) as tf.Scalar);
     parts.d_fake.push(tf.div(tf.mean(tf.relu(tf.add(1, fakeOut[b]!))), 2) as tf.Scalar);
-    const wrong = batch > 1 ? tf.mean(tf.relu(tf.add(1, D(tf.slice(real, 0, batch - 1), tf.slice(sent, 1, batch - 1))))) : tf.scalar(0);
+    const pairs = mismatchedPairs(real, sent);
+    const wrong = pairs ? tf.mul(tf.mean(tf.relu(tf.add(1, D(pairs.x, pairs.sentences)))), pairs.weight) : tf.scalar(0);
     parts.d_wrong.push(tf.div(wrong, 2) as tf.Scalar);
     // MA-GP: gradient of Σ D(x, s) w.r.t. the real images and their sentence codes.
     const [gx, gs] = tf.grads((x: tf.Tensor, s: tf.Tensor) => tf.sum(D(x as tf.Tensor4D, s as tf.Tensor2D)))([real, sent]);

@@ -2,6 +2,7 @@
 // sentence-conditional logits, with a mismatched-caption term for D.
 import * as tf from '@tensorflow/tfjs';
 import {LossTerms} from '../descriptor';
+import {mismatchedPairs} from './mismatched';
 import {bceWithLogits, StageDiscriminator} from './stage-discriminator';
 
 /**
@@ -9,7 +10,6 @@ import {bceWithLogits, StageDiscriminator} from './stage-discriminator';
  * real image i with sentence i+1 of the same branch. Summed over stages and both branches.
  */
 export function matchingDiscriminatorLoss(ds: StageDiscriminator[], reals: tf.Tensor4D[], fakes: tf.Tensor4D[], sentences: [tf.Tensor2D, tf.Tensor2D]): LossTerms {
-  const batch = reals[0]!.shape[0];
   const parts = {d_real: [] as tf.Scalar[], d_fake: [] as tf.Scalar[], d_wrong: [] as tf.Scalar[]};
   ds.forEach((d, s) => {
     const realF = d.features(reals[s]!);
@@ -19,9 +19,8 @@ export function matchingDiscriminatorLoss(ds: StageDiscriminator[], reals: tf.Te
     const fakeC = tf.split(d.cond(fakeF, tf.concat(sentences, 0) as tf.Tensor2D), 2);
     sentences.forEach((sent, b) => {
       const condReal = bceWithLogits(d.cond(realF, sent), 1);
-      const wrong = batch > 1
-        ? bceWithLogits(d.cond(tf.slice(realF, [0, 0, 0, 0], [batch - 1, -1, -1, -1]), tf.slice(sent, [1, 0], [batch - 1, -1])), 0)
-        : tf.scalar(0);
+      const pairs = mismatchedPairs(realF, sent);
+      const wrong = pairs ? tf.mul(bceWithLogits(d.cond(pairs.x, pairs.sentences), 0), pairs.weight) : tf.scalar(0);
       parts.d_real.push(tf.div(tf.add(realU, condReal), 2) as tf.Scalar);
       parts.d_fake.push(tf.div(tf.add(bceWithLogits(fakeU[b]!, 0), bceWithLogits(fakeC[b]!, 0)), 3) as tf.Scalar);
       parts.d_wrong.push(tf.div(wrong, 3) as tf.Scalar);
