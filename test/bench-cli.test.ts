@@ -9,23 +9,31 @@ const BIN = path.resolve(__dirname, '../../bin/run.js');
 const scg = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8'});
 
 describe('scg bench', () => {
-  it('times the pretraining and GAN steps of a config against their forward passes', () => {
-    const r = scg(['bench', TINY_CONFIG, '--steps', '1', '--profile', '--json']);
+  it('times the pretraining and GAN steps of a config against their forward passes, the GAN step on 1 and 2 threads', () => {
+    const r = scg(['bench', TINY_CONFIG, '--steps', '1', '--profile', '--json', '--set', 'runtime.threads=2']);
     assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(r.stdout) as {backend: string; results: Record<string, {stepMs: number; forwardMs: number; stepOverForward: number; imagesPerSecond: number; topKernels: {kernel: string}[]}>};
+    type Res = {threads: number; stepMs: number; forwardMs: number | null; stepOverForward: number; imagesPerSecond: number; topKernels: {kernel: string}[]};
+    const report = JSON.parse(r.stdout) as {backend: string; results: Record<string, Res>};
     assert.equal(report.backend, 'wasm');
-    assert.deepEqual(Object.keys(report.results), ['pretrain', 'train']);
-    for (const res of Object.values(report.results)) {
-      assert.ok(res.stepMs > 0 && res.forwardMs > 0 && res.imagesPerSecond > 0);
-      assert.ok(Math.abs(res.stepOverForward - res.stepMs / res.forwardMs) < 1e-9);
+    assert.deepEqual(Object.keys(report.results), ['pretrain', 'train-1-thread', 'train']);
+    const {train, ...oneThread} = report.results;
+    assert.equal(train!.threads, 2);
+    assert.ok(train!.stepMs > 0 && train!.imagesPerSecond > 0 && train!.forwardMs === null, 'the 2-thread step has no forward-only timing');
+    for (const res of Object.values(oneThread)) {
+      assert.equal(res.threads, 1);
+      assert.ok(res.stepMs > 0 && res.forwardMs! > 0 && res.imagesPerSecond > 0);
+      assert.ok(Math.abs(res.stepOverForward - res.stepMs / res.forwardMs!) < 1e-9);
       assert.ok(res.topKernels.length > 0 && res.topKernels.every((k) => k.kernel.length > 0));
     }
   });
 
-  it('runs the reference step, and needs a config or --reference', () => {
-    const r = scg(['bench', '--reference', '--res', '16', '--batch', '2', '--steps', '1', '--json']);
+  it('runs the reference step on 1 and 2 threads with their scaling, and needs a config or --reference', () => {
+    const r = scg(['bench', '--reference', '--res', '16', '--batch', '4', '--steps', '1', '--rounds', '1', '--threads', '2', '--json']);
     assert.equal(r.status, 0, r.stderr);
-    assert.ok((JSON.parse(r.stdout) as {results: {reference: {imagesPerSecond: number}}}).results.reference.imagesPerSecond > 0);
+    const report = JSON.parse(r.stdout) as {threads: number; scaling: number; results: Record<string, {imagesPerSecond: number}>};
+    assert.equal(report.threads, 2);
+    assert.deepEqual(Object.keys(report.results).sort(), ['reference', 'reference-1-thread']);
+    assert.ok(Math.abs(report.scaling - report.results['reference']!.imagesPerSecond / report.results['reference-1-thread']!.imagesPerSecond) < 1e-9);
     const bad = scg(['bench']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /give a config to time, or --reference/);

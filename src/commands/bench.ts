@@ -4,7 +4,8 @@ import {Args, Flags} from '@oclif/core';
 import {BaseCommand, setFlag} from '../cli/base-command';
 import {benchmark, BenchResult} from '../bench/bench';
 import {benchExperiment} from '../bench/experiment-bench';
-import {buildReferenceStep} from '../bench/reference-step';
+import * as os from 'node:os';
+import {startReferenceStep} from '../bench/reference-step';
 import {runTorchReference, TorchTiming} from '../bench/torch-peer';
 import {loadConfig} from '../config/load';
 import {ScgError} from '../errors';
@@ -18,17 +19,17 @@ export default class Bench extends BaseCommand {
   static override summary = 'Time training steps (img/s, step vs forward ms, memory, kernel profile), optionally against PyTorch';
   static override examples = [
     '<%= config.bin %> bench configs/quickstart.yaml --steps 5 --profile',
-    '<%= config.bin %> bench --reference --torch --rounds 3',
+    '<%= config.bin %> bench --reference --torch --rounds 3 --threads 2',
   ];
   static override args = {config: Args.string({description: 'experiment config to time (its pretraining and GAN steps)'})};
   static override flags = {
     reference: Flags.boolean({description: 'time the reference GAN step (DCGAN-like, hinge, 64 px, batch 16) instead of a config'}),
     torch: Flags.boolean({description: 'with --reference: also run bench/reference_step.py (python3-torch), alternately, and print the ratio'}),
     steps: Flags.integer({description: 'timed steps per measurement (after 2 warm-up steps)', default: 5, min: 1}),
-    rounds: Flags.integer({description: 'with --torch: alternating tfjs / PyTorch rounds', default: 3, min: 1}),
+    rounds: Flags.integer({description: 'with --reference: rounds, each timing every variant once (1 thread, N threads, PyTorch) so they see the same load', default: 3, min: 1}),
     res: Flags.integer({description: 'reference step resolution', default: 64}),
     batch: Flags.integer({description: 'reference step batch', default: 16}),
-    threads: Flags.integer({description: 'PyTorch threads', default: 2}),
+    threads: Flags.integer({description: 'with --reference: data-parallel tfjs threads, and PyTorch threads with --torch (default: cores). Above 1, the one-thread step is timed too, alternately, for the scaling ratio', min: 1}),
     profile: Flags.boolean({description: 'list the kernels that take the most time in one step'}),
     set: setFlag,
   };
@@ -39,27 +40,37 @@ export default class Bench extends BaseCommand {
     const loaded = args.config ? loadConfig(args.config, flags.set) : undefined;
     const backend = await initBackend(loaded?.config.runtime.backend ?? 'auto');
     this.note(describeBackend(backend));
-    const report: {backend: string; threads: number; results: Record<string, BenchResult>; torch?: TorchTiming[]; ratio?: number} = {backend: backend.name, threads: backend.threads, results: {}};
+    const report: {backend: string; threads: number; results: Record<string, BenchResult>; torch?: TorchTiming[]; ratio?: number; scaling?: number} = {backend: backend.name, threads: backend.threads, results: {}};
     if (loaded) {
-      for (const r of await benchExperiment(loaded.config, {steps: flags.steps, profile: flags.profile})) report.results[r.phase] = r;
+      for (const r of await benchExperiment(loaded.config, {steps: flags.steps, profile: flags.profile})) report.results[r.name] = r;
     } else {
-      const ref = buildReferenceStep(flags.res, flags.batch);
-      const tfjs: BenchResult[] = [];
+      const threads = flags.threads ?? os.availableParallelism();
+      report.threads = threads;
+      const one = await startReferenceStep(flags.res, flags.batch, 1, backend.name);
+      const many = threads > 1 ? await startReferenceStep(flags.res, flags.batch, threads, backend.name) : undefined;
+      const timings: {one: BenchResult[]; many: BenchResult[]} = {one: [], many: []};
       const torch: TorchTiming[] = [];
       try {
-        for (let round = 0; round < (flags.torch ? flags.rounds : 1); round++) {
-          tfjs.push(await benchmark(ref, {steps: flags.steps, profile: flags.profile && round === 0}));
-          if (flags.torch) torch.push(runTorchReference(flags.res, flags.batch, flags.threads, flags.steps));
+        for (let round = 0; round < Math.max(flags.rounds, 1); round++) {
+          timings.one.push(await benchmark(one, {steps: flags.steps, profile: flags.profile && round === 0}));
+          if (many) timings.many.push(await benchmark(many, {steps: flags.steps}));
+          if (flags.torch) torch.push(runTorchReference(flags.res, flags.batch, threads, flags.steps));
         }
       } finally {
-        ref.dispose();
+        await one.close();
+        await many?.close();
       }
-      const best = tfjs.sort((a, b) => a.stepMs - b.stepMs)[Math.floor(tfjs.length / 2)]!;
-      report.results['reference'] = {...best, topKernels: tfjs.find((t) => t.topKernels)?.topKernels ?? []};
+      const middle = (rs: BenchResult[]) => [...rs].sort((a, b) => a.stepMs - b.stepMs)[Math.floor(rs.length / 2)]!;
+      const oneBest = {...middle(timings.one), topKernels: timings.one.find((t) => t.topKernels)?.topKernels ?? []};
+      report.results['reference'] = many ? middle(timings.many) : oneBest;
+      if (many) {
+        report.results['reference-1-thread'] = oneBest;
+        report.scaling = report.results['reference']!.imagesPerSecond / oneBest.imagesPerSecond;
+      }
       if (flags.torch) {
         report.torch = torch;
         const torchMedian = torch.map((t) => t.imagesPerSecond).sort((a, b) => a - b)[Math.floor(torch.length / 2)]!;
-        report.ratio = best.imagesPerSecond / torchMedian;
+        report.ratio = report.results['reference']!.imagesPerSecond / torchMedian;
       }
     }
     if (!this.jsonEnabled()) {
@@ -68,7 +79,8 @@ export default class Bench extends BaseCommand {
         for (const k of r.topKernels ?? []) this.log(`  ${k.kernel.padEnd(22)} ${k.ms.toFixed(0).padStart(6)} ms  ${String(k.calls).padStart(4)} calls  ${(100 * k.share).toFixed(1)}%`);
       }
       for (const t of report.torch ?? []) this.log(`torch ${t.torch} (${t.threads} threads): ${t.imagesPerSecond.toFixed(1)} img/s, step ${t.stepMs.toFixed(0)} ms`);
-      if (report.ratio !== undefined) this.log(`tfjs / PyTorch img/s: ${report.ratio.toFixed(3)}`);
+      if (report.scaling !== undefined) this.log(`${report.threads} threads / 1 thread img/s: ${report.scaling.toFixed(2)}`);
+      if (report.ratio !== undefined) this.log(`tfjs / PyTorch img/s (${report.threads} threads each): ${report.ratio.toFixed(3)}`);
     }
     return report;
   }
