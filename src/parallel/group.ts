@@ -69,8 +69,8 @@ export class DataParallelGroup<M, R = void> {
    * Starts `size - 1` worker threads; each initialises `backend` and builds its program from `spec`. `local` is
    * rank 0's program, built by the caller on this thread (it owns it: `close` disposes it).
    */
-  static async start<A, M, R>(size: number, spec: ShardSpec<A>, backend: BackendChoice, local: ShardProgram<M, R>): Promise<DataParallelGroup<M, R>> {
-    const mem: CollectiveMemory = allocateCollective(size);
+  static async start<A, M, R>(size: number, spec: ShardSpec<A>, backend: BackendChoice, local: ShardProgram<M, R>, opts: {slotFloats?: number} = {}): Promise<DataParallelGroup<M, R>> {
+    const mem: CollectiveMemory = allocateCollective(size, opts.slotFloats);
     const workers: Worker[] = [];
     try {
       const ready = [];

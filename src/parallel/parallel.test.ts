@@ -10,13 +10,13 @@ describe('data-parallel group', () => {
   let group: DataParallelGroup<ProbeMessage, unknown>;
   before(async () => {
     await useWasm();
-    group = await DataParallelGroup.start(2, {module: require.resolve('../../test/parallel-programs'), factory: 'probe', args: {}}, 'wasm', probe({}, {rank: 0, size: 2}));
+    group = await DataParallelGroup.start(2, {module: require.resolve('../../test/parallel-programs'), factory: 'probe', args: {}}, 'wasm', probe({}, {rank: 0, size: 2}), {slotFloats: 1000});
   });
   after(() => group.close());
 
   it('all-gathers payloads of different lengths, including ones longer than a shared slot', () => {
     assert.deepEqual(group.run({kind: 'gather', length: 3}), [[3, 0, 0], [6, 1, 1]]);
-    const big = 1_500_000; // the slot holds 2^20 floats per rank: several rounds
+    const big = 2500; // this group's slots hold 1000 floats per rank: several rounds
     assert.deepEqual(group.run({kind: 'gather', length: big}), [[big, 0, 0], [2 * big, 1, 1]]);
   });
 

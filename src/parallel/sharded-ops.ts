@@ -78,8 +78,9 @@ export function rowOffset(rows: number): number {
 
 /**
  * Mean and (biased) variance over every axis but the last, taken over all ranks' rows (which may differ in
- * number), and how many values per channel that was: what tf.moments gives on the whole batch. Two-pass (mean first, then squared deviations) as tf.moments does, so the variance keeps
- * its precision when the mean is large.
+ * number), and how many values per channel that was: what tf.moments gives on the whole batch. Each rank takes
+ * its own moments (tf.moments: two-pass, so the variance keeps its precision when the mean is large), and one
+ * all-gather combines them (Chan et al.'s pairwise update, in float64).
  */
 export function syncedMoments(x: tf.Tensor, c: Collective): {mean: tf.Tensor1D; variance: tf.Tensor1D; count: number} {
   const channels = x.shape[x.shape.length - 1]!;
@@ -87,24 +88,32 @@ export function syncedMoments(x: tf.Tensor, c: Collective): {mean: tf.Tensor1D; 
   const localCount = x.size / channels;
   let count = 0;
   const op = tf.customGrad(((input: tf.Tensor, save: (tensors: tf.Tensor[]) => void) => {
-    const s1 = tf.sum(input, axes).dataSync() as Float32Array;
-    const payload = new Float32Array(channels + 1);
-    payload.set(s1);
-    payload[channels] = localCount;
-    const summed = c.allReduceSum(payload);
-    const n = summed[channels]!;
+    const local = tf.moments(input, axes);
+    const payload = new Float32Array(1 + 2 * channels);
+    payload[0] = localCount;
+    payload.set(local.mean.dataSync() as Float32Array, 1);
+    payload.set(local.variance.dataSync() as Float32Array, 1 + channels);
+    const parts = c.allGather(payload);
+    const n = parts.reduce((a, p) => a + p[0]!, 0);
     count = n;
-    const mean = tf.tensor1d(summed.subarray(0, channels).map((v) => v / n));
-    const s2 = c.allReduceSum(tf.sum(tf.square(tf.sub(input, mean)), axes).dataSync() as Float32Array);
-    const variance = tf.tensor1d(s2.map((v) => v / n));
-    save([input, mean]); // kept by the engine only while a gradient tape records
+    const mean = new Float64Array(channels);
+    const m2 = new Float64Array(channels);
+    for (const p of parts) for (let k = 0; k < channels; k++) mean[k]! += (p[0]! * p[1 + k]!) / n;
+    for (const p of parts) {
+      for (let k = 0; k < channels; k++) {
+        const d = p[1 + k]! - mean[k]!;
+        m2[k]! += p[0]! * (p[1 + channels + k]! + d * d);
+      }
+    }
+    const meanT = tf.tensor1d(Float32Array.from(mean));
+    save([input, meanT]); // kept by the engine only while a gradient tape records
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const d = c.allReduceSum(dy.dataSync() as Float32Array);
       const dMean = tf.tensor1d(d.subarray(0, channels));
       const dVar = tf.tensor1d(d.subarray(channels));
       return tf.add(tf.div(dMean, n), tf.mul(tf.sub(saved[0]!, saved[1]!), tf.mul(dVar, 2 / n)));
     };
-    return {value: tf.stack([mean, variance]), gradFunc};
+    return {value: tf.stack([meanT, tf.tensor1d(Float32Array.from(m2, (v) => v / n))]), gradFunc};
   }) as unknown as CustomGradFunc);
   const both = op(x);
   const [mean, variance] = tf.unstack(both) as [tf.Tensor1D, tf.Tensor1D];
@@ -122,12 +131,11 @@ export function averageGradients(grads: Record<string, tf.Tensor>, c: Collective
     flat.set(grads[k]!.dataSync() as Float32Array, at);
     at += grads[k]!.size;
   });
-  const sum = c.allReduceSum(flat);
+  const mean = c.allReduceSum(flat, 1 / c.size);
   const out: Record<string, tf.Tensor> = {};
   at = 0;
   names.forEach((k, i) => {
-    const part = sum.subarray(at, at + sizes[i]!).map((v) => v / c.size);
-    out[k] = tf.tensor(part, grads[k]!.shape);
+    out[k] = tf.tensor(mean.subarray(at, at + sizes[i]!), grads[k]!.shape);
     at += sizes[i]!;
   });
   tf.dispose(Object.values(grads));
