@@ -31,7 +31,7 @@ export default class Doctor extends BaseCommand {
       this.log(describeBackend(backend));
       if (backend.warning) this.log(backend.warning);
       if (backend.gradientPatches?.length) this.log(`gradients added: ${backend.gradientPatches.join(', ')}`);
-      this.log(`cores: ${report.cores} (wasm runs one thread per process)`);
+      this.log(`cores: ${report.cores} (a wasm backend computes on one thread; GAN training runs runtime.threads of them in parallel, default: cores)`);
       this.log(`versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       this.log(`store: ${report.db}`);
       for (const n of backend.native) this.log(`optional ${n.name}: ${n.found ? (n.loaded ? 'loaded' : `found, failed to load: ${n.error}`) : 'not installed'}`);

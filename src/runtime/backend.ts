@@ -20,7 +20,7 @@ export interface BackendInfo {
   gradientPatches?: string[];
   /** Optional native packages that were found installed, and whether they loaded. */
   native: {name: string; found: boolean; loaded: boolean; error?: string}[];
-  /** Threads one backend instance uses (wasm in Node: 1). */
+  /** Threads one backend instance uses (wasm in Node: 1; data-parallel training runs several instances). */
   threads: number;
   /** Set when the chosen backend is much slower than the best: the CLI prints it loudly. */
   warning?: string;
@@ -120,8 +120,8 @@ export function currentBackend(): BackendInfo | undefined {
   return current;
 }
 
-/** One line for logs: `backend: wasm (patched: Conv2DBackpropFilter, UnsortedSegmentSum), 1 thread`. */
+/** One line for logs: `backend: wasm (patched: Conv2DBackpropFilter, UnsortedSegmentSum), 1 thread per instance`. */
 export function describeBackend(info: BackendInfo): string {
   const extra = info.nativePackage ? ` via ${info.nativePackage}` : info.patches.length ? ` (patched: ${info.patches.join(', ')})` : '';
-  return `backend: ${info.name}${extra}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  return `backend: ${info.name}${extra}, ${info.threads} thread${info.threads === 1 ? '' : 's'} per instance`;
 }

@@ -1,9 +1,11 @@
 // `scg ablate`: registers a sweep, starts N worker processes that claim its cells, and shows sweep and cell progress.
 import {ChildProcess, spawn} from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {MultiBar, Presets, SingleBar} from 'cli-progress';
 import {ScgError} from '../errors';
+import {THREADS_ENV} from '../runtime/phases/train-parallel';
 import {fmtEta} from '../runtime/progress';
 import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
@@ -101,7 +103,11 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
       workerLogs.push(logFile);
       const fd = fs.openSync(logFile, 'a');
       const child = spawn(process.execPath, [entry, 'ablate', sweep.file, '--worker', '--db', store.file, '--retries', String(opts.retries),
-        '--grace', String(opts.graceSeconds), ...(opts.failFast ? ['--fail-fast'] : [])], {stdio: ['ignore', fd, fd], detached: true});
+        '--grace', String(opts.graceSeconds), ...(opts.failFast ? ['--fail-fast'] : [])], {
+        stdio: ['ignore', fd, fd], detached: true,
+        // The cores are shared out among the workers: a cell without runtime.threads trains on its share.
+        env: {...process.env, [THREADS_ENV]: String(Math.max(1, Math.floor(os.availableParallelism() / count)))},
+      });
       fs.closeSync(fd);
       children.push(child);
       exits.push(new Promise((resolve) => child.on('exit', () => resolve())));

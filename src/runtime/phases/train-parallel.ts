@@ -58,15 +58,19 @@ export function ganShard(args: GanShardArgs, place: ShardPlace): ShardProgram<Ga
   });
 }
 
+/** Set by `scg ablate` for its worker processes: the default thread count, the cores divided among the workers. */
+export const THREADS_ENV = 'SCG_DEFAULT_THREADS';
+
 /**
- * Threads for GAN training: `runtime.threads` (default: the machine's cores) on the wasm and cpu backends, which
- * compute on one core each; 1 on native tensorflow, which threads its own kernels. Reduced to a divisor of the
- * batch, so every thread gets the same number of rows.
+ * Threads for GAN training: `runtime.threads` (default: the machine's cores, or a sweep worker's share of them)
+ * on the wasm and cpu backends, which compute on one core each; 1 on native tensorflow, which threads its own
+ * kernels. Reduced to a divisor of the batch, so every thread gets the same number of rows.
  */
 export function ganThreads(config: ExperimentConfig): {threads: number; note?: string} {
   const backend = currentBackend()?.name ?? 'cpu';
   if (backend === 'tensorflow') return {threads: 1};
-  return usableThreads(config.runtime.threads ?? os.availableParallelism(), config.train.batchSize);
+  const share = Number(process.env[THREADS_ENV]);
+  return usableThreads(config.runtime.threads ?? (share >= 1 ? share : os.availableParallelism()), config.train.batchSize);
 }
 
 export interface ParallelGan extends PhaseModel {
