@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {before, describe, it} from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import {useWasm} from '../../../test/support';
 import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../test/tiny';
 import {backbones} from '../../registry';
@@ -74,7 +75,9 @@ describe('data-parallel GAN phase', () => {
       try {
         for (let step = 0; step < 3; step++) {
           const a = q.one.step(step);
+          const tensors = tf.memory().numTensors;
           const b = q.two.step(step);
+          if (step > 0) assert.equal(tf.memory().numTensors, tensors, `rank 0 leaked tensors in data-parallel step ${step}`);
           assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
           for (const k of Object.keys(a)) assert.ok(relDiff(a[k]!, b[k]!) < 2e-3, `step ${step} ${k}: 1 thread ${a[k]}, 2 threads ${b[k]}`);
         }
