@@ -8,7 +8,8 @@ import {datasets} from '../registry';
 import {writeCheckpoint} from '../runtime/checkpoint';
 import {buildPretrain} from '../runtime/phases/pretrain';
 import {buildGan} from '../runtime/phases/train';
-import {ganThreads, startParallelGan} from '../runtime/phases/train-parallel';
+import {phaseThreads} from '../runtime/parallel-phase';
+import {startParallelGan} from '../runtime/phases/train-parallel';
 import {benchmark, BenchResult} from './bench';
 
 export interface PhaseBench extends BenchResult {
@@ -22,7 +23,7 @@ export async function benchExperiment(config: ExperimentConfig, opts: {steps: nu
   const dataset = await datasets.get(config.dataset.name).build(config.dataset);
   const pre = buildPretrain(config, dataset);
   const out: PhaseBench[] = [];
-  const {threads} = ganThreads(config);
+  const {threads} = phaseThreads(config, config.train.batchSize);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-bench-'));
   try {
     let i = 0;

@@ -154,3 +154,13 @@ export function averageNumbers(values: Record<string, number>, c: Collective | u
 export function broadcastFromRoot(data: Float32Array | undefined, c: Collective): Float32Array {
   return c.allGather(c.rank === 0 ? data! : new Float32Array(0))[0]!;
 }
+
+/** Every rank's variables take rank 0's values (after rank 0 restored a checkpoint), in name order. */
+export function broadcastState(tensors: ReadonlyMap<string, tf.Tensor>, c: Collective | undefined): void {
+  if (!c || c.size === 1) return;
+  for (const name of [...tensors.keys()].sort()) {
+    const v = tensors.get(name)! as tf.Variable;
+    const data = broadcastFromRoot(c.rank === 0 ? (v.dataSync() as Float32Array) : undefined, c);
+    if (c.rank !== 0) tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
+  }
+}

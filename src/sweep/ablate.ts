@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {MultiBar, Presets, SingleBar} from 'cli-progress';
 import {ScgError} from '../errors';
-import {THREADS_ENV} from '../runtime/phases/train-parallel';
+import {THREADS_ENV} from '../runtime/parallel-phase';
 import {fmtEta} from '../runtime/progress';
 import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';

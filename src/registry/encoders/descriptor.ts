@@ -9,6 +9,14 @@ export interface EncoderConfig {
   [key: string]: unknown;
 }
 
+/** Where a thread's rows sit in the whole batch of a data-parallel step. */
+export interface BatchRows {
+  /** Index in the whole batch of each row this thread holds. */
+  rows: number[];
+  /** Rows in the whole batch. */
+  total: number;
+}
+
 export interface TextEncoding {
   words: tf.Tensor3D;
   sentence: tf.Tensor2D;
@@ -21,8 +29,12 @@ export interface ImageEncoding {
 
 export interface EncoderPair {
   embedDim: number;
-  /** tokens `[B, T]` int32, mask `[B, T]`; a dropout seed means training mode. */
-  encodeText(tokens: tf.Tensor2D, mask: tf.Tensor2D, dropoutSeed?: number): TextEncoding;
+  /**
+   * tokens `[B, T]` int32, mask `[B, T]`; a dropout seed means training mode. In a data-parallel step, `rows`
+   * says which rows of the whole batch these are: dropout then draws the whole batch's mask and keeps these rows,
+   * as one thread would have.
+   */
+  encodeText(tokens: tf.Tensor2D, mask: tf.Tensor2D, dropoutSeed?: number, rows?: BatchRows): TextEncoding;
   /** images `[B, res, res, 3]` in [-1, 1]. */
   encodeImage(images: tf.Tensor4D): ImageEncoding;
   /** Variable names of the text encoder (gradient clipping applies to them). */

@@ -4,10 +4,42 @@ import * as tf from '@tensorflow/tfjs';
 import {useWasm} from '../../../test/support';
 import {tinyExperiment} from '../../../test/tiny';
 import {contrastiveModes, encoders} from '../../registry';
+import {assertSameFirstGradients, assertSameLosses} from '../../../test/parallel-compare';
+import {startParallelPhase, trainingOnly} from '../parallel-phase';
 import {buildPretrain} from './pretrain';
 
 describe('pretraining phase', () => {
   before(useWasm);
+
+  it('2 data-parallel threads give 1 thread\'s gradients and losses (dropout on), and stay in step', async () => {
+    const {config, dataset} = await tinyExperiment(['pretrain.batchSize=4']);
+    const start = async () => {
+      const rank0 = buildPretrain(config, dataset, {rank: 0, size: 2});
+      const two = await startParallelPhase(rank0, {module: require.resolve('./pretrain'), factory: 'pretrainShard', args: {config, dataset: trainingOnly(dataset)}}, 2);
+      return {rank0, two};
+    };
+    const one = buildPretrain(config, dataset);
+    const a = await start();
+    try {
+      one.step(0);
+      a.two.step(0);
+      assertSameFirstGradients(one, a.rank0, 1e-3);
+    } finally {
+      await a.two.close();
+      a.rank0.dispose();
+      one.dispose();
+    }
+    const fresh = buildPretrain(config, dataset);
+    const b = await start();
+    try {
+      assertSameLosses(fresh, b.two, 3);
+      assert.deepEqual(b.two.divergence(), {max: 0}, 'the threads\' weights differ');
+    } finally {
+      await b.two.close();
+      b.rank0.dispose();
+      fresh.dispose();
+    }
+  });
 
   // Registry-driven: every encoder pair trains under every contrastive mode on wasm (a missing kernel fails here).
   for (const enc of encoders.names()) {

@@ -1,22 +1,25 @@
 // Paper phase 1: train the text and image encoders with DAMSM (both caption branches) + λ1 × contrastive.
 import * as tf from '@tensorflow/tfjs';
-import {makeBatch, selectBatch} from '../../data/batch';
+import {batchLabels, makeBatch, sameClassMask, selectBatch, tokenTensors} from '../../data/batch';
 import {damsmSentenceLoss, damsmWordLoss} from '../../losses/damsm';
 import {Adam, clipByGlobalNorm} from '../../nn/adam';
 import {namedGrads} from '../../nn/grads';
 import {ParamSet} from '../../nn/params';
+import {ShardPlace, ShardProgram, shardRows} from '../../parallel/group';
+import {activeCollective, averageGradients, averageNumbers, broadcastState, gatherRows} from '../../parallel/sharded-ops';
 import {contrastiveModes, encoders} from '../../registry';
 import {ContrastiveTerm} from '../../registry/contrastive/descriptor';
 import {EncoderPair} from '../../registry/encoders/descriptor';
 import {restoreVariables} from '../checkpoint';
-import {PhaseModel, readLosses, RunContext, runPhaseLoop} from '../phase-loop';
+import {fromTrainingOnly, ParallelPhase, PhaseMessage, phaseProgram, phaseThreads, ShardableModel, startParallelPhase, trainingOnly, WorkerDataset} from '../parallel-phase';
+import {readLosses, RunContext, runPhaseLoop} from '../phase-loop';
 import {Rng} from '../rng';
 import {ExperimentConfig} from '../../config/types';
 import {Dataset} from '../../data/dataset';
 
 export const PRETRAIN_LOSSES = ['loss', 'damsm_word', 'damsm_sentence', 'contrastive'] as const;
 
-export interface PretrainModel extends PhaseModel {
+export interface PretrainModel extends ShardableModel {
   encoders: EncoderPair;
   params: ParamSet;
   /** One step's loss terms without updating anything (for tests). */
@@ -24,8 +27,12 @@ export interface PretrainModel extends PhaseModel {
   dispose(): void;
 }
 
-/** Builds the encoders (seeded), the contrastive term and the optimizer of the pretraining phase. */
-export function buildPretrain(config: ExperimentConfig, dataset: Dataset): PretrainModel {
+/**
+ * Builds the encoders (seeded), the contrastive term and the optimizer of the pretraining phase. With a `place`
+ * of a data-parallel group it computes its rows of every batch; DAMSM and the contrastive term see the whole
+ * batch's codes, dropout draws the whole batch's mask, and the averaged gradients are clipped as one thread's.
+ */
+export function buildPretrain(config: ExperimentConfig, dataset: Dataset, place: ShardPlace = {rank: 0, size: 1}): PretrainModel {
   const rngInit = Rng.for(config.seed, 'init', 'pretrain');
   const params = new ParamSet('encoders', rngInit);
   const enc = encoders.get(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params});
@@ -39,28 +46,40 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset): Pretr
   const damsmOpts = {gamma1: p.gamma1, gamma2: p.gamma2, gamma3: p.gamma3};
   const views = config.contrastive.pretrainViews;
 
+  const B = p.batchSize;
+  const [first, end] = shardRows(B, place);
+  // Where this thread's text rows (branch 1, then branch 2) sit among the whole batch's 2B.
+  const textRows = {rows: [...Array.from({length: end - first}, (_, k) => first + k), ...Array.from({length: end - first}, (_, k) => B + first + k)], total: 2 * B};
+
   /** The loss terms of step `index`, as kept scalars (caller disposes). `training` enables dropout. */
   const terms = (index: number, training: boolean): Record<string, tf.Scalar> => {
+    // Every thread draws the whole batch from the same stream, and keeps its rows.
     const rng = Rng.for(config.seed, 'pretrain', index);
-    const sel = selectBatch(dataset.train, p.batchSize, rng);
+    const all = selectBatch(dataset.train, B, rng);
     const seed = rng.seed();
+    const sel = {indices: all.indices.slice(first, end), captions: all.captions.map((c) => c.slice(first, end)) as [number[], number[]]};
+    const labels = batchLabels(dataset, dataset.train, all.indices);
     const out: Record<string, tf.Scalar> = {};
     const loss = tf.tidy(() => {
       const batch = makeBatch(dataset, dataset.train, sel);
-      const opts = {...damsmOpts, sameClass: batch.sameClass};
-      const img = enc.encodeImage(batch.images);
-      // Both branches' captions go through the text encoder as one batch of 2B: half the LSTM steps' op count.
-      const both = enc.encodeText(tf.concat(batch.tokens, 0), tf.concat(batch.masks, 0), training ? seed : undefined);
+      const opts = {...damsmOpts, sameClass: sameClassMask(labels)};
+      const local = enc.encodeImage(batch.images);
+      const img = {regions: gatherRows(local.regions), global: gatherRows(local.global)};
+      // Both branches' captions go through the text encoder as one batch: half the LSTM steps' op count.
+      const both = enc.encodeText(tf.concat(batch.tokens, 0), tf.concat(batch.masks, 0), training ? seed : undefined, place.size > 1 ? textRows : undefined);
+      const words = gatherRows(both.words, 2);
+      const sentences = gatherRows(both.sentence, 2);
+      const masks = all.captions.map((caps) => tokenTensors(all.indices.map((i, k) => dataset.train.tokens[i]![caps[k]!]!), dataset.maxWords).mask);
       const texts = [0, 1].map((b) => ({
-        words: tf.slice(both.words, [b * p.batchSize, 0, 0], [p.batchSize, -1, -1]) as tf.Tensor3D,
-        sentence: tf.slice(both.sentence, [b * p.batchSize, 0], [p.batchSize, -1]) as tf.Tensor2D,
+        words: tf.slice(words, [b * B, 0, 0], [B, -1, -1]) as tf.Tensor3D,
+        sentence: tf.slice(sentences, [b * B, 0], [B, -1]) as tf.Tensor2D,
       }));
-      const word = tf.addN(texts.map((t, b) => damsmWordLoss(img.regions, t.words, batch.masks[b]!, opts))) as tf.Scalar;
+      const word = tf.addN(texts.map((t, b) => damsmWordLoss(img.regions, t.words, masks[b]!, opts))) as tf.Scalar;
       const sentence = tf.addN(texts.map((t) => damsmSentenceLoss(img.global, t.sentence, opts))) as tf.Scalar;
       const feats: tf.Tensor2D[] = [];
       if (views.includes('image')) feats.push(img.global);
       if (views.includes('text')) feats.push(...texts.map((t) => t.sentence));
-      const contrast = term.loss(tf.stack(feats, 1) as tf.Tensor3D, batch.labels) ?? tf.scalar(0);
+      const contrast = term.loss(tf.stack(feats, 1) as tf.Tensor3D, labels) ?? tf.scalar(0);
       const total = tf.add(tf.add(word, sentence), tf.mul(contrast, config.contrastive.lambda1)) as tf.Scalar;
       out['damsm_word'] = tf.keep(word);
       out['damsm_sentence'] = tf.keep(sentence);
@@ -82,6 +101,10 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset): Pretr
       restoreVariables(ckpt, adam.stateTensors(), file);
       adam.step = Number(ckpt.header.extra['adamStep'] ?? 0);
     },
+    syncFromRoot(extra) {
+      broadcastState(new Map<string, tf.Tensor>([...variables, ...adam.stateTensors()]), activeCollective());
+      adam.step = Number(extra['adamStep'] ?? 0);
+    },
     step(index) {
       let scalars: Record<string, tf.Scalar> = {};
       tf.tidy(() => {
@@ -89,11 +112,12 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset): Pretr
           scalars = terms(index, true);
           return tf.keep(scalars['loss']!);
         }, variables);
-        adam.apply(clipByGlobalNorm(grads, enc.textVariableNames(), p.clipNorm));
+        // Averaged first, so every thread clips the same whole-batch gradient.
+        adam.apply(clipByGlobalNorm(averageGradients(grads, activeCollective()), enc.textVariableNames(), p.clipNorm));
       });
-      return readLosses(scalars);
+      return averageNumbers(readLosses(scalars), activeCollective());
     },
-    losses: (index) => readLosses(tf.tidy(() => terms(index, false))),
+    losses: (index) => averageNumbers(readLosses(tf.tidy(() => terms(index, false))), activeCollective()),
     dispose() {
       params.dispose();
       headParams.dispose();
@@ -102,13 +126,27 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset): Pretr
   };
 }
 
+/** Worker-thread factory: this rank's pretraining model. */
+export function pretrainShard(args: {config: ExperimentConfig; dataset: WorkerDataset}, place: ShardPlace): ShardProgram<PhaseMessage, unknown> {
+  const model = buildPretrain(args.config, fromTrainingOnly(args.dataset), place);
+  return phaseProgram(model, () => model.dispose());
+}
+
 /** Runs (or resumes) the pretraining phase of a run; the encoders live on in its checkpoints. */
 export async function runPretrain(ctx: RunContext): Promise<void> {
-  const model = buildPretrain(ctx.config, ctx.dataset);
   const p = ctx.config.pretrain;
+  const {threads, note} = phaseThreads(ctx.config, p.batchSize);
+  if (note) ctx.log(`pretrain: ${note}`);
+  const model = buildPretrain(ctx.config, ctx.dataset, {rank: 0, size: threads});
+  let parallel: ParallelPhase | undefined;
   try {
-    await runPhaseLoop(ctx, model, {phase: 'pretrain', steps: p.steps, checkpointEvery: p.checkpointEvery, logEvery: p.logEvery});
+    if (threads > 1) {
+      parallel = await startParallelPhase(model, {module: __filename, factory: 'pretrainShard', args: {config: ctx.config, dataset: trainingOnly(ctx.dataset)}}, threads);
+      ctx.log(`pretrain: data-parallel over ${threads} threads, ${p.batchSize / threads} images (× 2 captions) each`);
+    }
+    await runPhaseLoop(ctx, parallel ?? model, {phase: 'pretrain', steps: p.steps, checkpointEvery: p.checkpointEvery, logEvery: p.logEvery});
   } finally {
+    await parallel?.close();
     model.dispose();
   }
 }

@@ -13,30 +13,29 @@ import {Ema} from '../../nn/ema';
 import {namedGrads} from '../../nn/grads';
 import {ParamSet} from '../../nn/params';
 import {ShardPlace, shardRows} from '../../parallel/group';
-import {activeCollective, averageGradients, averageNumbers, broadcastFromRoot, gatherRows} from '../../parallel/sharded-ops';
+import {activeCollective, averageGradients, averageNumbers, broadcastState, gatherRows} from '../../parallel/sharded-ops';
 import {backbones, contrastiveModes} from '../../registry';
 import {GanModel} from '../../registry/backbones/descriptor';
 import {ContrastiveTerm} from '../../registry/contrastive/descriptor';
 import {EncoderPair} from '../../registry/encoders/descriptor';
 import {writeImageGrid} from '../../report/image-grid';
 import {restoreVariables} from '../checkpoint';
-import {PhaseModel, readLosses, RunContext, runPhaseLoop} from '../phase-loop';
-import {ganThreads, ParallelGan, startParallelGan} from './train-parallel';
+import {readLosses, RunContext, runPhaseLoop} from '../phase-loop';
+import {ParallelPhase, phaseThreads, ShardableModel} from '../parallel-phase';
+import {startParallelGan} from './train-parallel';
 import {loadPretrainedEncoders} from '../pretrained-encoders';
 import {Rng} from '../rng';
 import {drawImages} from '../sampling';
 import {evaluateGenerator} from '../evaluate';
 import {cacheDirOf} from '../evaluate-run';
 
-export interface GanTrainer extends PhaseModel {
+export interface GanTrainer extends ShardableModel {
   model: GanModel;
   ema: Ema | undefined;
   /** Contrastive head (mode ce) and anything else G's optimizer trains besides G. */
   extra: ParamSet;
   /** One step's loss terms from forward passes only: no gradients, no updates (tests, benchmarks). */
   losses(index: number): Record<string, number>;
-  /** In a data-parallel step: every rank takes rank 0's weights, optimizer moments and counters. */
-  syncFromRoot(extra: Record<string, unknown>): void;
   dispose(): void;
 }
 
@@ -159,14 +158,7 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
       setExtra(ckpt.header.extra);
     },
     syncFromRoot(extra) {
-      const c = activeCollective();
-      if (!c || c.size === 1) return;
-      const vars = stateVariables();
-      for (const name of [...vars.keys()].sort()) {
-        const v = vars.get(name)!;
-        const data = broadcastFromRoot(c.rank === 0 ? (v.dataSync() as Float32Array) : undefined, c);
-        if (c.rank !== 0) tf.tidy(() => v.assign(tf.tensor(data, v.shape)));
-      }
+      broadcastState(stateVariables(), activeCollective());
       setExtra(extra);
     },
     step: (index) => averageNumbers(readLosses(run(index, true)), activeCollective()),
@@ -214,12 +206,12 @@ export function formatEval(m: Record<string, number>): string {
 export async function runTrain(ctx: RunContext): Promise<void> {
   const pre = loadPretrainedEncoders(ctx.store, ctx.run, ctx.config, ctx.dataset.vocab);
   ctx.log(`train: frozen encoders from run ${pre.sourceRun}, pretraining step ${pre.step}`);
-  const {threads, note} = ganThreads(ctx.config);
+  const {threads, note} = phaseThreads(ctx.config, ctx.config.train.batchSize);
   if (note) ctx.log(`train: ${note}`);
   const trainer = buildGan(ctx.config, ctx.dataset, pre.encoders, {rank: 0, size: threads});
   const t = ctx.config.train;
   const evaluating = ctx.config.phases.includes('eval');
-  let parallel: ParallelGan | undefined;
+  let parallel: ParallelPhase | undefined;
   try {
     if (threads > 1) {
       parallel = await startParallelGan(trainer, ctx.config, ctx.dataset, pre.source, threads);

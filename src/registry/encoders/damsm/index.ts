@@ -20,7 +20,7 @@ export const damsm: EncoderDescriptor = {
     const image = new ImageEncoder(params.scope('image'), {width: cfg['imageWidth'] as number, embedDim});
     return {
       embedDim,
-      encodeText: (tokens, mask, seed) => text.encode(tokens, mask, seed),
+      encodeText: (tokens, mask, seed, rows) => text.encode(tokens, mask, seed, rows),
       encodeImage: (images) => image.encode(images),
       textVariableNames: () => [...params.variables.keys()].filter((n) => n.includes('/text/')),
       imageLayers: {lowerChannels: 2 * (cfg['imageWidth'] as number), lower: (x) => image.lower(x), upper: (h) => image.regionMap(image.middle(h))},

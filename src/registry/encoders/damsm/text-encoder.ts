@@ -1,5 +1,6 @@
 // DAMSM text encoder: word embedding → bidirectional LSTM → word features and a sentence feature.
 import * as tf from '@tensorflow/tfjs';
+import {BatchRows} from '../descriptor';
 import {dense, Dense, ParamSet} from '../../../nn/params';
 
 export interface TextEncoderOptions {
@@ -49,11 +50,20 @@ export class TextEncoder {
    * @param tokens `[batch, T]` int32 word ids (0 = padding)
    * @param mask `[batch, T]` 1 for real words, 0 for padding
    * @param dropoutSeed seed for embedding dropout; `undefined` means inference (no dropout)
+   * @param place in a data-parallel step, these rows' places in the whole batch (the dropout mask is the whole batch's)
    */
-  encode(tokens: tf.Tensor2D, mask: tf.Tensor2D, dropoutSeed?: number): TextCodes {
+  encode(tokens: tf.Tensor2D, mask: tf.Tensor2D, dropoutSeed?: number, place?: BatchRows): TextCodes {
     const [batch, steps] = tokens.shape;
     let emb = tf.gather(this.embedding, tokens) as tf.Tensor3D;
-    if (dropoutSeed !== undefined && this.opts.dropout > 0) emb = tf.dropout(emb, this.opts.dropout, undefined, dropoutSeed) as tf.Tensor3D;
+    if (dropoutSeed !== undefined && this.opts.dropout > 0) {
+      if (!place) emb = tf.dropout(emb, this.opts.dropout, undefined, dropoutSeed) as tf.Tensor3D;
+      else {
+        // tf.dropout's own mask, drawn for the whole batch: keep = floor(u + keepProb) / keepProb.
+        const keepProb = 1 - this.opts.dropout;
+        const u = tf.randomUniform([place.total, steps, emb.shape[2]], 0, 1, 'float32', dropoutSeed);
+        emb = tf.mul(emb, tf.gather(tf.div(tf.floor(tf.add(u, keepProb)), keepProb), place.rows)) as tf.Tensor3D;
+      }
+    }
     const run = (dir: Direction, order: number[]) => {
       const xProj = dense(emb, dir.input) as tf.Tensor3D; // [B, T, 4H] for all steps at once
       let h = tf.zeros([batch, this.hidden]) as tf.Tensor2D;
