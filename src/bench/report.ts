@@ -85,8 +85,7 @@ function main(): void {
   } else out.push(`Failed: ${ref.error}`);
   out.push('', '## Quickstart config (`configs/quickstart.yaml`)', '', `Command: \`npx scg ${commands.quickstart.join(' ')}\``, '');
   if (qs.report) {
-    out.push(...HEADER, ...rows(qs.report), '', 'Pretraining runs on one thread (see docs/architecture.md). The data-parallel GAN step has no forward-only',
-      'variant: its forward time is the one-thread row\'s.', ...kernels(qs.report));
+    out.push(...HEADER, ...rows(qs.report), '', 'The data-parallel steps have no forward-only variant: their forward time is the one-thread row\'s.', ...kernels(qs.report));
   }
   else out.push(`Failed: ${qs.error}`);
   const r = ref.report?.results['reference-1-thread'] ?? ref.report?.results['reference'];
@@ -103,9 +102,11 @@ function main(): void {
       'Two threads each run half the batch on their own wasm instance; they meet at every batch norm (mean, variance, and their gradients) ' +
       'and once per update to average the gradients. The time rank 0 spends waiting at those meetings is the two threads\' load imbalance: ' +
       'on this 2-vCPU virtual machine a thread runs slower while the other core is busy (see docs/architecture.md for the measurement).');
-    const qsTrain = qs.report?.results['train'];
-    const qsOne = qs.report?.results['train-1-thread'];
-    if (qsTrain && qsOne) out.push(`- Quickstart GAN step, 2 threads / 1 thread: ${n(qsTrain.imagesPerSecond / qsOne.imagesPerSecond, 2)} (its DAMSM and contrastive terms run on the whole batch on every thread).`);
+    for (const phase of ['pretrain', 'train']) {
+      const many = qs.report?.results[phase];
+      const one = qs.report?.results[`${phase}-1-thread`];
+      if (many && one) out.push(`- Quickstart ${phase} step, ${many.threads ?? 2} threads / 1 thread: ${n(many.imagesPerSecond / one.imagesPerSecond, 2)} (its DAMSM and contrastive terms run on the whole batch on every thread).`);
+    }
   }
   if (ref.report?.ratio !== undefined) {
     const ratio = ref.report.ratio;
