@@ -8,7 +8,7 @@ import {datasets} from '../registry';
 import {writeCheckpoint} from '../runtime/checkpoint';
 import {buildPretrain} from '../runtime/phases/pretrain';
 import {buildGan} from '../runtime/phases/train';
-import {ParallelPhase, phaseThreads, ShardableModel, startParallelPhase, trainingOnly} from '../runtime/parallel-phase';
+import {ParallelPhase, phaseThreads, ShardableModel, startParallelPhase, trainingOnly, wantedGanThreads} from '../runtime/parallel-phase';
 import {startParallelGan} from '../runtime/phases/train-parallel';
 import {benchmark, BenchResult} from './bench';
 
@@ -40,14 +40,15 @@ export async function benchExperiment(config: ExperimentConfig, opts: {steps: nu
     }
   };
   try {
-    const preThreads = phaseThreads(config, config.pretrain.batchSize).threads;
+    // Pretraining is also timed on the GAN's thread count (unless pretrainThreads is set): the measurement behind its default of 1.
+    const preThreads = phaseThreads({...config, runtime: {...config.runtime, pretrainThreads: config.runtime.pretrainThreads ?? wantedGanThreads(config)}}, 'pretrain').threads;
     let i = 0;
     out.push({name: preThreads > 1 ? 'pretrain-1-thread' : 'pretrain', threads: 1, ...(await benchmark({step: () => pre.step(i++), forward: () => pre.losses(i), imagesPerStep: pre.imagesPerStep}, opts))});
     if (preThreads > 1) {
       const rank0 = buildPretrain(config, dataset, {rank: 0, size: preThreads});
       await parallel('pretrain', preThreads, rank0, () => startParallelPhase(rank0, {module: require.resolve('../runtime/phases/pretrain'), factory: 'pretrainShard', args: {config, dataset: trainingOnly(dataset)}}, preThreads));
     }
-    const ganThreads = phaseThreads(config, config.train.batchSize).threads;
+    const ganThreads = phaseThreads(config, 'train').threads;
     const gan = buildGan(config, dataset, pre.encoders);
     try {
       let j = 0;

@@ -108,7 +108,8 @@ function buildSchema(): JsonSchema {
       }),
       runtime: section('How to compute (not part of the run identity).', {
         backend: {type: 'string', enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'auto = native tensorflow, else wasm, else cpu (with a warning).'},
-        threads: {type: 'integer', minimum: 1, description: 'Threads for data-parallel training (both phases) on wasm/cpu (default: cores), each on an equal share of the batch; reduced per phase to a divisor of its batch size with 2+ rows each. Native tensorflow uses 1.'},
+        threads: {type: 'integer', minimum: 1, description: 'Threads for data-parallel GAN training on wasm/cpu (default: cores), each on an equal share of the batch; reduced to a divisor of train.batchSize with 2+ rows each. Native tensorflow uses 1.'},
+        pretrainThreads: {type: 'integer', minimum: 1, description: 'Threads for data-parallel pretraining (default: 1: the small LSTM\'s many tiny kernels do not get faster on half a batch; measured in docs/performance.md).'},
       }),
       phases: {type: 'array', items: {enum: [...PHASES]}, minItems: 1, uniqueItems: true, default: ['pretrain'],
         description: `Phases to run, in order. Available: ${PHASES.join(', ')}.`},

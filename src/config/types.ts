@@ -50,6 +50,7 @@ export interface EvalConfig {
 export interface RuntimeConfig {
   backend: BackendChoice;
   threads?: number;
+  pretrainThreads?: number;
 }
 
 export interface ExperimentConfig {

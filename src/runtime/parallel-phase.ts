@@ -25,16 +25,22 @@ export interface Divergence {
 /** Set by `scg ablate` for its worker processes: the default thread count, the cores divided among the workers. */
 export const THREADS_ENV = 'SCG_DEFAULT_THREADS';
 
+/** The GAN phase's thread count before fitting it to the batch: `runtime.threads`, else a sweep worker's share, else cores. */
+export function wantedGanThreads(config: ExperimentConfig): number {
+  const share = Number(process.env[THREADS_ENV]);
+  return config.runtime.threads ?? (share >= 1 ? share : os.availableParallelism());
+}
+
 /**
- * Threads for a training phase: `runtime.threads` (default: the machine's cores, or a sweep worker's share of
- * them) on the wasm and cpu backends, which compute on one core each; 1 on native tensorflow, which threads its
- * own kernels. Reduced to a divisor of the batch, so every thread gets the same number of rows.
+ * Threads for a training phase on the wasm and cpu backends, which compute on one core each: GAN training takes
+ * `wantedGanThreads`, pretraining `runtime.pretrainThreads` (default 1); native tensorflow, which threads its own
+ * kernels, always 1. Reduced to a divisor of the batch, so every thread gets the same number of rows.
  */
-export function phaseThreads(config: ExperimentConfig, batch: number): {threads: number; note?: string} {
+export function phaseThreads(config: ExperimentConfig, phase: 'pretrain' | 'train'): {threads: number; note?: string} {
   const backend = currentBackend()?.name ?? 'cpu';
   if (backend === 'tensorflow') return {threads: 1};
-  const share = Number(process.env[THREADS_ENV]);
-  return usableThreads(config.runtime.threads ?? (share >= 1 ? share : os.availableParallelism()), batch);
+  if (phase === 'pretrain') return usableThreads(config.runtime.pretrainThreads ?? 1, config.pretrain.batchSize);
+  return usableThreads(wantedGanThreads(config), config.train.batchSize);
 }
 
 /** The dataset as a worker thread receives it: the training split, and the vocabulary as its word list. */

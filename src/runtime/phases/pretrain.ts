@@ -135,7 +135,7 @@ export function pretrainShard(args: {config: ExperimentConfig; dataset: WorkerDa
 /** Runs (or resumes) the pretraining phase of a run; the encoders live on in its checkpoints. */
 export async function runPretrain(ctx: RunContext): Promise<void> {
   const p = ctx.config.pretrain;
-  const {threads, note} = phaseThreads(ctx.config, p.batchSize);
+  const {threads, note} = phaseThreads(ctx.config, 'pretrain');
   if (note) ctx.log(`pretrain: ${note}`);
   const model = buildPretrain(ctx.config, ctx.dataset, {rank: 0, size: threads});
   let parallel: ParallelPhase | undefined;

@@ -206,7 +206,7 @@ export function formatEval(m: Record<string, number>): string {
 export async function runTrain(ctx: RunContext): Promise<void> {
   const pre = loadPretrainedEncoders(ctx.store, ctx.run, ctx.config, ctx.dataset.vocab);
   ctx.log(`train: frozen encoders from run ${pre.sourceRun}, pretraining step ${pre.step}`);
-  const {threads, note} = phaseThreads(ctx.config, ctx.config.train.batchSize);
+  const {threads, note} = phaseThreads(ctx.config, 'train');
   if (note) ctx.log(`train: ${note}`);
   const trainer = buildGan(ctx.config, ctx.dataset, pre.encoders, {rank: 0, size: threads});
   const t = ctx.config.train;
