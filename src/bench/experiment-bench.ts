@@ -32,7 +32,8 @@ export async function benchExperiment(config: ExperimentConfig, opts: {steps: nu
     const group = await start();
     try {
       let j = 0;
-      const r = await benchmark({step: () => group.step(j++), forward: () => undefined, imagesPerStep: group.imagesPerStep}, {...opts, profile: false});
+      // Fresh worker threads start on V8's baseline wasm code and tier up in the background: warm up longer.
+      const r = await benchmark({step: () => group.step(j++), forward: () => undefined, imagesPerStep: group.imagesPerStep}, {...opts, profile: false, warmup: 8});
       out.push({name, threads, ...r, forwardMs: NaN, stepOverForward: NaN});
     } finally {
       await group.close();
