@@ -3,6 +3,7 @@ import {spawnSync} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import Database from 'better-sqlite3';
 import {BenchResult} from './bench';
 import {TorchTiming} from './torch-peer';
 
@@ -40,6 +41,28 @@ function kernels(report: Report): string[] {
   ]);
 }
 
+const QUICKSTART_RUN = ['run', 'configs/quickstart.yaml', '--set', 'pretrain.steps=20', '--set', 'train.steps=20', '--set', 'pretrain.checkpointEvery=20',
+  '--set', 'train.checkpointEvery=20', '--set', 'eval.every=20'];
+
+/** Peak resident memory per phase of a short quickstart run (same models and data, fewer steps), from its store. */
+function quickstartPeakRss(): {byPhase: Record<string, number>; error?: string} {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-bench-rss-'));
+  try {
+    const db = path.join(dir, 'experiments.db');
+    const r = spawnSync(process.execPath, [BIN, ...QUICKSTART_RUN, '--db', db], {encoding: 'utf8', cwd: ROOT});
+    if (r.status !== 0) return {byPhase: {}, error: (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ')};
+    const store = new Database(db, {readonly: true});
+    try {
+      const rows = store.prepare(`SELECT phase, MAX(value) AS mb FROM metrics WHERE key = 'peak_rss_mb' GROUP BY phase ORDER BY MIN(rowid)`).all() as {phase: string; mb: number}[];
+      return {byPhase: Object.fromEntries(rows.map((row) => [row.phase, row.mb]))};
+    } finally {
+      store.close();
+    }
+  } finally {
+    fs.rmSync(dir, {recursive: true, force: true});
+  }
+}
+
 function main(): void {
   const started = new Date();
   const commands = {
@@ -53,6 +76,7 @@ function main(): void {
     ref = scg(commands.reference.filter((a) => a !== '--torch'));
   }
   const qs = scg(commands.quickstart);
+  const rss = quickstartPeakRss();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const out = [
     '# Performance',
@@ -115,7 +139,12 @@ function main(): void {
       `Why: the three conv kernels (forward, both gradients), ${n(100 * convShare, 0)}% of a one-thread step, run ` +
       'through tfjs-wasm/XNNPACK (one thread per wasm instance in Node) at a fraction of the throughput of PyTorch\'s CPU kernels (compare the img/s columns).');
   }
-  out.push('', 'Peak RSS is that of the benchmark process.', '');
+  out.push('', 'Peak RSS in the tables is that of the benchmark process.', '', '## Memory of a quickstart run', '',
+    `Command: \`npx scg ${QUICKSTART_RUN.join(' ')} --db <temp>\` (the quickstart's models and data, 20 steps per phase), then the`,
+    'largest `peak_rss_mb` metric the run stored per phase (the process\'s peak resident memory, worker threads included).', '');
+  if (rss.error) out.push(`Failed: ${rss.error}`);
+  else out.push('| phase | peak RSS MB |', '|---|---|', ...Object.entries(rss.byPhase).map(([phase, mb]) => `| ${phase} | ${n(mb, 0)} |`));
+  out.push('');
   fs.writeFileSync(path.join(ROOT, 'docs/performance.md'), out.join('\n'));
   process.stdout.write(out.join('\n'));
 }

@@ -84,8 +84,14 @@ export class DataParallelGroup<M, R = void> {
         }));
       }
       await Promise.all(ready);
-      for (const w of workers) w.removeAllListeners();
-      return new DataParallelGroup<M, R>(workers, local, new SharedCollective(mem, 0));
+      const collective = new SharedCollective(mem, 0);
+      workers.forEach((w, k) => {
+        w.removeAllListeners();
+        // Seen between steps (this thread blocks while a step runs): the next step then fails with the reason.
+        w.on('error', (err) => collective.abort(`thread ${k + 1}: ${err.message}`));
+        w.on('exit', (code) => collective.abort(`thread ${k + 1} exited with code ${code}`));
+      });
+      return new DataParallelGroup<M, R>(workers, local, collective);
     } catch (err) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw err;
@@ -112,6 +118,7 @@ export class DataParallelGroup<M, R = void> {
     if (this.closed) return;
     this.closed = true;
     this.local.dispose();
+    for (const w of this.workers) w.removeAllListeners('exit'); // terminating is not a failure
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
     return;
   }
   const collective = new SharedCollective(mem, rank);
+  // Anything that escapes a handler must still release the other ranks from their waits.
+  process.on('uncaughtException', (err) => collective.abort(`thread ${rank}: ${err.message}`));
   port.on('message', (message: unknown) => {
     try {
       withCollective(collective, () => program.handle(message));

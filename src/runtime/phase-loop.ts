@@ -117,6 +117,8 @@ export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: Pha
       await new Promise((resolve) => setImmediate(resolve));
       const stopping = ctx.stopRequested();
       if (completed % opts.logEvery === 0 || completed === steps || stopping) {
+        // The process's peak resident memory so far (worker threads included: they share the process).
+        pending.push({phase, key: 'peak_rss_mb', step: completed, value: process.resourceUsage().maxRSS / 1024, wall_time: wall});
         ctx.store.addMetrics(ctx.run.id, pending);
         pending = [];
         ctx.store.heartbeat(ctx.run.id, phase, completed);
