@@ -56,7 +56,12 @@ export class SharedCollective implements Collective {
   /** Collective calls made by this rank. */
   calls = 0;
 
-  constructor(mem: CollectiveMemory, readonly rank: number, private readonly waitMs = 250) {
+  /**
+   * @param stallMs how long one wait may last before this rank gives up on the others (a thread killed in the
+   *   middle of a step cannot say so: this rank is blocked and sees no events). Far above any gap between two
+   *   collectives of one step.
+   */
+  constructor(mem: CollectiveMemory, readonly rank: number, private readonly stallMs = 30 * 60_000, private readonly waitMs = 250) {
     this.size = mem.size;
     this.ctl = new Int32Array(mem.buffer, 0, LENGTHS + mem.size);
     this.reason = new Uint8Array(mem.buffer, 4 * (LENGTHS + mem.size), REASON_BYTES);
@@ -88,6 +93,10 @@ export class SharedCollective implements Collective {
     while (Atomics.load(this.ctl, GEN) === gen) {
       Atomics.wait(this.ctl, GEN, gen, this.waitMs);
       this.checkAbort();
+      if (performance.now() - t0 > this.stallMs) {
+        this.abort(`thread ${this.rank} waited ${Math.round(this.stallMs / 1000)} s for the other threads at a collective; one of them stopped`);
+        this.checkAbort();
+      }
     }
     this.waitedMs += performance.now() - t0;
     this.checkAbort(); // an abort also moves the generation on

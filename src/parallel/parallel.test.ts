@@ -4,6 +4,7 @@ import {strict as assert} from 'node:assert';
 import {after, before, describe, it} from 'node:test';
 import {probe, ProbeMessage, batchNormProbe} from '../../test/parallel-programs';
 import {useWasm} from '../../test/support';
+import {allocateCollective, CollectiveAbort, SharedCollective} from './collective';
 import {DataParallelGroup, shardRows, usableThreads} from './group';
 
 describe('data-parallel group', () => {
@@ -37,6 +38,14 @@ describe('data-parallel group', () => {
     assert.equal(usableThreads(3, 16).threads, 2);
     assert.match(usableThreads(3, 16).note!, /3 threads asked, 2 used/);
     assert.equal(usableThreads(2, 2).threads, 1);
+  });
+
+  it('a rank whose partner never arrives gives up after its stall limit, with a message', () => {
+    const lonely = new SharedCollective(allocateCollective(2, 16), 0, 300, 50);
+    const t0 = Date.now();
+    assert.throws(() => lonely.allGather(Float32Array.of(1)), /thread 0 waited 0 s for the other threads at a collective; one of them stopped/);
+    assert.ok(Date.now() - t0 >= 300);
+    assert.throws(() => lonely.allGather(Float32Array.of(1)), CollectiveAbort, 'the group stays aborted');
   });
 
   it('a thread that fails stops every rank and its message reaches rank 0 (last: the group stays aborted)', () => {
