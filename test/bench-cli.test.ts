@@ -12,7 +12,7 @@ describe('scg bench', () => {
   it('times the pretraining and GAN steps of a config against their forward passes, on 1 and 2 threads', () => {
     const r = scg(['bench', TINY_CONFIG, '--steps', '1', '--profile', '--json', '--set', 'runtime.threads=2']);
     assert.equal(r.status, 0, r.stderr);
-    type Res = {threads: number; stepMs: number; forwardMs: number | null; stepOverForward: number; imagesPerSecond: number; topKernels: {kernel: string}[]};
+    type Res = {threads: number; scaling?: number; stepMs: number; forwardMs: number | null; stepOverForward: number; imagesPerSecond: number; topKernels: {kernel: string}[]};
     const report = JSON.parse(r.stdout) as {backend: string; results: Record<string, Res>};
     assert.equal(report.backend, 'wasm');
     assert.deepEqual(Object.keys(report.results), ['pretrain-1-thread', 'pretrain', 'train-1-thread', 'train']);
@@ -20,6 +20,7 @@ describe('scg bench', () => {
     for (const res of [pretrain!, train!]) {
       assert.equal(res.threads, 2);
       assert.ok(res.stepMs > 0 && res.imagesPerSecond > 0 && res.forwardMs === null, 'a 2-thread step has no forward-only timing');
+      assert.ok(Number.isFinite(res.scaling) && res.scaling! > 0, `scaling ${res.scaling}`);
     }
     for (const res of Object.values(oneThread)) {
       assert.equal(res.threads, 1);

@@ -16,6 +16,16 @@ export interface PhaseBench extends BenchResult {
   /** `pretrain` or `train` (on the config's threads), or `pretrain-1-thread` / `train-1-thread`. */
   name: string;
   threads: number;
+  /** Data-parallel rows: one-thread over N-thread median step time, from steps timed in strict alternation. */
+  scaling?: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function timeMs(f: () => void): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
 }
 
 /**
@@ -28,13 +38,19 @@ export async function benchExperiment(config: ExperimentConfig, opts: {steps: nu
   const out: PhaseBench[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-bench-'));
   /** The phase on its data-parallel threads (no forward-only variant: that is the one-thread row's). */
-  const parallel = async (name: string, threads: number, model: ShardableModel & {dispose(): void}, start: () => Promise<ParallelPhase>) => {
+  const parallel = async (name: string, threads: number, oneStep: (index: number) => void, model: ShardableModel & {dispose(): void}, start: () => Promise<ParallelPhase>) => {
     const group = await start();
     try {
       let j = 0;
       // Fresh worker threads start on V8's baseline wasm code and tier up in the background: warm up longer.
       const r = await benchmark({step: () => group.step(j++), forward: () => undefined, imagesPerStep: group.imagesPerStep}, {...opts, profile: false, warmup: 8});
-      out.push({name, threads, ...r, forwardMs: NaN, stepOverForward: NaN});
+      // The scaling from strictly alternating steps, so slow drifts of the machine hit both alike.
+      const times = {one: [] as number[], many: [] as number[]};
+      for (let k = 0; k < 3 * opts.steps; k++) {
+        times.one.push(timeMs(() => oneStep(k)));
+        times.many.push(timeMs(() => group.step(j++)));
+      }
+      out.push({name, threads, ...r, forwardMs: NaN, stepOverForward: NaN, scaling: median(times.one) / median(times.many)});
     } finally {
       await group.close();
       model.dispose();
@@ -47,22 +63,22 @@ export async function benchExperiment(config: ExperimentConfig, opts: {steps: nu
     out.push({name: preThreads > 1 ? 'pretrain-1-thread' : 'pretrain', threads: 1, ...(await benchmark({step: () => pre.step(i++), forward: () => pre.losses(i), imagesPerStep: pre.imagesPerStep}, opts))});
     if (preThreads > 1) {
       const rank0 = buildPretrain(config, dataset, {rank: 0, size: preThreads});
-      await parallel('pretrain', preThreads, rank0, () => startParallelPhase(rank0, {module: require.resolve('../runtime/phases/pretrain'), factory: 'pretrainShard', args: {config, dataset: trainingOnly(dataset)}}, preThreads));
+      await parallel('pretrain', preThreads, (k) => pre.step(1000 + k), rank0, () => startParallelPhase(rank0, {module: require.resolve('../runtime/phases/pretrain'), factory: 'pretrainShard', args: {config, dataset: trainingOnly(dataset)}}, preThreads));
     }
     const ganThreads = phaseThreads(config, 'train').threads;
     const gan = buildGan(config, dataset, pre.encoders);
     try {
       let j = 0;
       out.push({name: ganThreads > 1 ? 'train-1-thread' : 'train', threads: 1, ...(await benchmark({step: () => gan.step(j++), forward: () => gan.losses(j), imagesPerStep: gan.imagesPerStep}, opts))});
+      if (ganThreads > 1) {
+        // Worker threads rebuild the encoders from a checkpoint, as in a run.
+        const file = path.join(dir, 'encoders.ckpt');
+        const {sha256} = writeCheckpoint(file, {runId: 'bench', configHash: 'bench', phase: 'pretrain', step: 0, rng: {seed: config.seed, scheme: 'keyed-sfc32'}, extra: {}}, pre.params.variables);
+        const rank0 = buildGan(config, dataset, pre.encoders, {rank: 0, size: ganThreads});
+        await parallel('train', ganThreads, (k) => gan.step(1000 + k), rank0, () => startParallelGan(rank0, config, dataset, {config: config.encoders, vocabSize: dataset.vocab.size, checkpoint: file, sha256}, ganThreads));
+      }
     } finally {
       gan.dispose();
-    }
-    if (ganThreads > 1) {
-      // Worker threads rebuild the encoders from a checkpoint, as in a run.
-      const file = path.join(dir, 'encoders.ckpt');
-      const {sha256} = writeCheckpoint(file, {runId: 'bench', configHash: 'bench', phase: 'pretrain', step: 0, rng: {seed: config.seed, scheme: 'keyed-sfc32'}, extra: {}}, pre.params.variables);
-      const rank0 = buildGan(config, dataset, pre.encoders, {rank: 0, size: ganThreads});
-      await parallel('train', ganThreads, rank0, () => startParallelGan(rank0, config, dataset, {config: config.encoders, vocabSize: dataset.vocab.size, checkpoint: file, sha256}, ganThreads));
     }
   } finally {
     pre.dispose();
