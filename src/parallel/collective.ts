@@ -104,8 +104,9 @@ export class SharedCollective implements Collective {
 
   /**
    * One exchange: every rank publishes its length and first chunk, then the chunks go round by round (one round
-   * when every payload fits a slot). `read(round start, chunk count per rank)` consumes a round's slots; the
-   * barrier after it keeps them from being overwritten before every rank has read them.
+   * when every payload fits a slot). `read(lengths, start, slots, cap)` consumes the round that begins at float
+   * `start` of every payload (rank r's chunk at `slots[r·cap …]`); the barrier after it keeps the slots from being
+   * overwritten before every rank has read them.
    */
   private exchange(data: Float32Array, read: (lengths: number[], start: number, slots: Float32Array, cap: number) => void): number[] {
     this.calls++;
