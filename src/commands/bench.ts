@@ -6,6 +6,7 @@ import {benchmark, BenchResult} from '../bench/bench';
 import {benchExperiment} from '../bench/experiment-bench';
 import * as os from 'node:os';
 import {startReferenceStep} from '../bench/reference-step';
+import {usableThreads} from '../parallel/group';
 import {runTorchReference, TorchTiming} from '../bench/torch-peer';
 import {loadConfig} from '../config/load';
 import {ScgError} from '../errors';
@@ -53,9 +54,11 @@ export default class Bench extends BaseCommand {
       for (const r of await benchExperiment(loaded.config, {steps: flags.steps, profile: flags.profile})) report.results[r.name] = r;
     } else {
       const threads = flags.threads ?? os.availableParallelism();
-      report.threads = threads;
+      const fitted = usableThreads(threads, flags.batch); // equal shards keep the per-row means exact
+      if (fitted.note) this.note(`reference step: ${fitted.note}`);
+      report.threads = fitted.threads;
       const one = await startReferenceStep(flags.res, flags.batch, 1, backend.name);
-      const many = threads > 1 ? await startReferenceStep(flags.res, flags.batch, threads, backend.name) : undefined;
+      const many = fitted.threads > 1 ? await startReferenceStep(flags.res, flags.batch, fitted.threads, backend.name) : undefined;
       const timings: {one: BenchResult[]; many: BenchResult[]} = {one: [], many: []};
       const torch: TorchTiming[] = [];
       const paired: {one: number[]; many: number[]} = {one: [], many: []};
@@ -72,7 +75,7 @@ export default class Bench extends BaseCommand {
               paired.many.push(timeMs(() => many.step()));
             }
           }
-          if (flags.torch) torch.push(runTorchReference(flags.res, flags.batch, threads, flags.steps));
+          if (flags.torch) torch.push(runTorchReference(flags.res, flags.batch, fitted.threads, flags.steps));
         }
       } finally {
         await one.close();
