@@ -22,10 +22,29 @@ export interface BenchResult {
   topKernels?: {kernel: string; ms: number; calls: number; share: number}[];
 }
 
-const median = (xs: number[]) => {
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 };
+
+function timeMs(f: () => void): number {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+}
+
+/**
+ * One-thread over N-thread median step time, from `pairs` steps of each timed in strict alternation, so slow
+ * drifts of the machine hit both alike.
+ */
+export function pairedScaling(one: () => void, many: () => void, pairs: number): number {
+  const times = {one: [] as number[], many: [] as number[]};
+  for (let k = 0; k < pairs; k++) {
+    times.one.push(timeMs(one));
+    times.many.push(timeMs(many));
+  }
+  return median(times.one) / median(times.many);
+}
 
 /**
  * Warm-up, then `steps` rounds that time one step and one forward pass each, alternately, so both see the same

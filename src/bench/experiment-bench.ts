@@ -10,7 +10,7 @@ import {buildPretrain} from '../runtime/phases/pretrain';
 import {buildGan} from '../runtime/phases/train';
 import {ParallelPhase, phaseThreads, ShardableModel, startParallelPhase, trainingOnly, wantedGanThreads} from '../runtime/parallel-phase';
 import {startParallelGan} from '../runtime/phases/train-parallel';
-import {benchmark, BenchResult} from './bench';
+import {benchmark, BenchResult, pairedScaling} from './bench';
 
 export interface PhaseBench extends BenchResult {
   /** `pretrain` or `train` (on the config's threads), or `pretrain-1-thread` / `train-1-thread`. */
@@ -20,13 +20,6 @@ export interface PhaseBench extends BenchResult {
   scaling?: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function timeMs(f: () => void): number {
-  const t0 = performance.now();
-  f();
-  return performance.now() - t0;
-}
 
 /**
  * Times `steps` pretraining steps and `steps` GAN steps of the config (GAN on untrained encoders: same cost), each
@@ -44,13 +37,9 @@ export async function benchExperiment(config: ExperimentConfig, opts: {steps: nu
       let j = 0;
       // Fresh worker threads start on V8's baseline wasm code and tier up in the background: warm up longer.
       const r = await benchmark({step: () => group.step(j++), forward: () => undefined, imagesPerStep: group.imagesPerStep}, {...opts, profile: false, warmup: 8});
-      // The scaling from strictly alternating steps, so slow drifts of the machine hit both alike.
-      const times = {one: [] as number[], many: [] as number[]};
-      for (let k = 0; k < 3 * opts.steps; k++) {
-        times.one.push(timeMs(() => oneStep(k)));
-        times.many.push(timeMs(() => group.step(j++)));
-      }
-      out.push({name, threads, ...r, forwardMs: NaN, stepOverForward: NaN, scaling: median(times.one) / median(times.many)});
+      let k = 0;
+      const scaling = pairedScaling(() => oneStep(k++), () => group.step(j++), 3 * opts.steps);
+      out.push({name, threads, ...r, forwardMs: NaN, stepOverForward: NaN, scaling});
     } finally {
       await group.close();
       model.dispose();

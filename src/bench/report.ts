@@ -17,6 +17,7 @@ interface Report {
   torch?: TorchTiming[];
   ratio?: number;
   scaling?: number;
+  waitMsPerStep?: number;
 }
 
 function scg(args: string[]): {report?: Report; error?: string} {
@@ -97,7 +98,8 @@ function main(): void {
     out.push(...HEADER, ...rows(ref.report));
     if (ref.report.scaling !== undefined) {
       out.push('', `**${ref.report.threads} threads / 1 thread img/s = ${n(ref.report.scaling, 2)}** (target ≥ 1.7): the ratio of the median step times of 15 one-thread and ` +
-        `15 ${ref.report.threads}-thread steps timed in strict alternation (the table's rows come from separate blocks of steps).`);
+        `15 ${ref.report.threads}-thread steps timed in strict alternation (the table's rows come from separate blocks of steps). ` +
+        `During those steps thread 0 waited ${n(ref.report.waitMsPerStep ?? null, 0)} ms per step at the exchanges for the other thread.`);
     }
     if (ref.report.torch?.length) {
       out.push('', `PyTorch ${ref.report.torch[0]!.torch}, ${ref.report.torch[0]!.threads} threads, same step, alternating rounds: ` +
@@ -124,8 +126,8 @@ function main(): void {
   if (scaling !== undefined) {
     out.push(`- 2-thread scaling ≥ 1.7× on the reference step: ${n(scaling, 2)}, ${verdict(scaling >= 1.7)}${scaling < 1.7 ? ` by ${n(1.7 - scaling, 2)}` : ''}. ` +
       'Two threads each run half the batch on their own wasm instance; they meet at every batch norm (mean, variance, and their gradients) ' +
-      'and once per update to average the gradients. The time rank 0 spends waiting at those meetings is the two threads\' load imbalance: ' +
-      'on this 2-vCPU virtual machine a thread runs slower while the other core is busy (see docs/architecture.md for the measurement).');
+      'and once per update to average the gradients. The time thread 0 spends waiting at those meetings (above) is the two threads\' load imbalance; ' +
+      'on this 2-vCPU virtual machine a thread also runs slower while the other core is busy (see docs/architecture.md for the commands).');
     for (const phase of ['pretrain', 'train']) {
       const many = qs.report?.results[phase];
       if (many?.scaling !== undefined) {

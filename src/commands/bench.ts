@@ -2,7 +2,7 @@
 // optionally next to the same step in PyTorch.
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, setFlag} from '../cli/base-command';
-import {benchmark, BenchResult} from '../bench/bench';
+import {benchmark, BenchResult, pairedScaling} from '../bench/bench';
 import {benchExperiment} from '../bench/experiment-bench';
 import * as os from 'node:os';
 import {startReferenceStep} from '../bench/reference-step';
@@ -11,14 +11,6 @@ import {runTorchReference, TorchTiming} from '../bench/torch-peer';
 import {loadConfig} from '../config/load';
 import {ScgError} from '../errors';
 import {describeBackend, initBackend} from '../runtime/backend';
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function timeMs(f: () => void): number {
-  const t0 = performance.now();
-  f();
-  return performance.now() - t0;
-}
 
 function line(name: string, r: BenchResult): string {
   return `${name}: ${r.imagesPerSecond.toFixed(1)} img/s, step ${r.stepMs.toFixed(0)} ms, forward ${r.forwardMs.toFixed(0)} ms, step/forward ${r.stepOverForward.toFixed(2)}, peak RSS ${r.peakRssMb.toFixed(0)} MB`;
@@ -49,7 +41,7 @@ export default class Bench extends BaseCommand {
     const loaded = args.config ? loadConfig(args.config, flags.set) : undefined;
     const backend = await initBackend(loaded?.config.runtime.backend ?? 'auto');
     this.note(describeBackend(backend));
-    const report: {backend: string; threads: number; results: Record<string, BenchResult>; torch?: TorchTiming[]; ratio?: number; scaling?: number} = {backend: backend.name, threads: backend.threads, results: {}};
+    const report: {backend: string; threads: number; results: Record<string, BenchResult>; torch?: TorchTiming[]; ratio?: number; scaling?: number; waitMsPerStep?: number} = {backend: backend.name, threads: backend.threads, results: {}};
     if (loaded) {
       for (const r of await benchExperiment(loaded.config, {steps: flags.steps, profile: flags.profile})) report.results[r.name] = r;
     } else {
@@ -61,21 +53,19 @@ export default class Bench extends BaseCommand {
       const many = fitted.threads > 1 ? await startReferenceStep(flags.res, flags.batch, fitted.threads, backend.name) : undefined;
       const timings: {one: BenchResult[]; many: BenchResult[]} = {one: [], many: []};
       const torch: TorchTiming[] = [];
-      const paired: {one: number[]; many: number[]} = {one: [], many: []};
       try {
         // Fresh worker threads start on V8's baseline wasm code and tier up in the background: warm them up first.
         for (let k = 0; k < 6; k++) many?.step();
         for (let round = 0; round < Math.max(flags.rounds, 1); round++) {
           timings.one.push(await benchmark(one, {steps: flags.steps, profile: flags.profile && round === 0}));
-          if (many) {
-            timings.many.push(await benchmark(many, {steps: flags.steps}));
-            // The scaling ratio from steps timed in strict alternation: slow drifts of the machine hit both alike.
-            for (let k = 0; k < flags.steps; k++) {
-              paired.one.push(timeMs(() => one.step()));
-              paired.many.push(timeMs(() => many.step()));
-            }
-          }
+          if (many) timings.many.push(await benchmark(many, {steps: flags.steps}));
           if (flags.torch) torch.push(runTorchReference(flags.res, flags.batch, fitted.threads, flags.steps));
+        }
+        if (many) {
+          const pairs = flags.steps * flags.rounds;
+          const waited = many.group!.collective.waitedMs;
+          report.scaling = pairedScaling(() => one.step(), () => many.step(), pairs);
+          report.waitMsPerStep = (many.group!.collective.waitedMs - waited) / pairs;
         }
       } finally {
         await one.close();
@@ -86,7 +76,6 @@ export default class Bench extends BaseCommand {
       report.results['reference'] = many ? middle(timings.many) : oneBest;
       if (many) {
         report.results['reference-1-thread'] = oneBest;
-        report.scaling = median(paired.one) / median(paired.many);
       }
       if (flags.torch) {
         report.torch = torch;
@@ -100,7 +89,9 @@ export default class Bench extends BaseCommand {
         for (const k of r.topKernels ?? []) this.log(`  ${k.kernel.padEnd(22)} ${k.ms.toFixed(0).padStart(6)} ms  ${String(k.calls).padStart(4)} calls  ${(100 * k.share).toFixed(1)}%`);
       }
       for (const t of report.torch ?? []) this.log(`torch ${t.torch} (${t.threads} threads): ${t.imagesPerSecond.toFixed(1)} img/s, step ${t.stepMs.toFixed(0)} ms`);
-      if (report.scaling !== undefined) this.log(`${report.threads} threads / 1 thread img/s: ${report.scaling.toFixed(2)}`);
+      if (report.scaling !== undefined) {
+        this.log(`${report.threads} threads / 1 thread img/s: ${report.scaling.toFixed(2)} (thread 0 waited ${report.waitMsPerStep!.toFixed(0)} ms per step for the others)`);
+      }
       if (report.ratio !== undefined) this.log(`tfjs / PyTorch img/s (${report.threads} threads each): ${report.ratio.toFixed(3)}`);
     }
     return report;

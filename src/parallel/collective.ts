@@ -53,8 +53,6 @@ export class SharedCollective implements Collective {
   readonly size: number;
   /** Milliseconds this rank spent waiting for the others (load imbalance plus synchronisation cost). */
   waitedMs = 0;
-  /** Collective calls made by this rank. */
-  calls = 0;
 
   /**
    * @param stallMs how long one wait may last before this rank gives up on the others (a thread killed in the
@@ -109,7 +107,6 @@ export class SharedCollective implements Collective {
    * overwritten before every rank has read them.
    */
   private exchange(data: Float32Array, read: (lengths: number[], start: number, slots: Float32Array, cap: number) => void): number[] {
-    this.calls++;
     const cap = this.slotFloats;
     Atomics.store(this.ctl, LENGTHS + this.rank, data.length);
     this.slots.set(data.subarray(0, Math.min(cap, data.length)), this.rank * cap);

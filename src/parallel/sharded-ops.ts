@@ -33,8 +33,14 @@ export function withCollective<T>(c: Collective | undefined, fn: () => T): T {
  * row order one thread would have. Without an active collective it returns `x`.
  */
 export function gatherRows<T extends tf.Tensor>(x: T, groups = 1): T {
+  return gatherRowsAt(x, groups).all;
+}
+
+/** `gatherRows`, and where this rank's rows start within a group of the result (0 without a collective). */
+export function gatherRowsAt<T extends tf.Tensor>(x: T, groups = 1): {all: T; offset: number} {
   const c = active;
-  if (!c || c.size === 1) return x;
+  if (!c || c.size === 1) return {all: x, offset: 0};
+  let offset = 0;
   const rowSize = x.size / x.shape[0]!;
   const rows = x.shape[0]!;
   if (rows % groups !== 0) throw new Error(`gatherRows: ${rows} rows do not split into ${groups} groups`);
@@ -52,11 +58,12 @@ export function gatherRows<T extends tf.Tensor>(x: T, groups = 1): T {
       }
     }
     const value = tf.tensor(out, [total, ...x.shape.slice(1)]);
+    offset = rowsOf.slice(0, c.rank).reduce((a, b) => a + b, 0) / groups;
     const gradFunc = (dy: tf.Tensor) => {
       const sum = c.allReduceSum(dy.dataSync() as Float32Array);
       const mine = new Float32Array(rows * rowSize);
       const block = mine.length / groups;
-      const before = rowsOf.slice(0, c.rank).reduce((a, b) => a + b, 0) * rowSize / groups;
+      const before = offset * rowSize;
       for (let g = 0; g < groups; g++) {
         const start = (g * total * rowSize) / groups + before;
         mine.set(sum.subarray(start, start + block), g * block);
@@ -65,15 +72,8 @@ export function gatherRows<T extends tf.Tensor>(x: T, groups = 1): T {
     };
     return {value, gradFunc};
   }) as unknown as CustomGradFunc);
-  return op(x) as T;
-}
-
-/** The index of this rank's first row in the whole batch, given its row count (0 without a collective). */
-export function rowOffset(rows: number): number {
-  const c = active;
-  if (!c || c.size === 1) return 0;
-  const counts = c.allGather(Float32Array.of(rows));
-  return counts.slice(0, c.rank).reduce((a, p) => a + p[0]!, 0);
+  const all = op(x) as T; // runs the forward, which sets `offset`
+  return {all, offset};
 }
 
 /**

@@ -1,6 +1,6 @@
 // Paper phase 1: train the text and image encoders with DAMSM (both caption branches) + λ1 × contrastive.
 import * as tf from '@tensorflow/tfjs';
-import {batchLabels, makeBatch, sameClassMask, selectBatch, tokenTensors} from '../../data/batch';
+import {batchLabels, makeBatch, sameClassMask, selectBatch, selectionMasks, sliceSelection} from '../../data/batch';
 import {damsmSentenceLoss, damsmWordLoss} from '../../losses/damsm';
 import {Adam, clipByGlobalNorm} from '../../nn/adam';
 import {namedGrads} from '../../nn/grads';
@@ -57,7 +57,7 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset, place:
     const rng = Rng.for(config.seed, 'pretrain', index);
     const all = selectBatch(dataset.train, B, rng);
     const seed = rng.seed();
-    const sel = {indices: all.indices.slice(first, end), captions: all.captions.map((c) => c.slice(first, end)) as [number[], number[]]};
+    const sel = sliceSelection(all, first, end);
     const labels = batchLabels(dataset, dataset.train, all.indices);
     const out: Record<string, tf.Scalar> = {};
     const loss = tf.tidy(() => {
@@ -69,7 +69,7 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset, place:
       const both = enc.encodeText(tf.concat(batch.tokens, 0), tf.concat(batch.masks, 0), training ? seed : undefined, place.size > 1 ? textRows : undefined);
       const words = gatherRows(both.words, 2);
       const sentences = gatherRows(both.sentence, 2);
-      const masks = all.captions.map((caps) => tokenTensors(all.indices.map((i, k) => dataset.train.tokens[i]![caps[k]!]!), dataset.maxWords).mask);
+      const masks = selectionMasks(dataset, dataset.train, all);
       const texts = [0, 1].map((b) => ({
         words: tf.slice(words, [b * B, 0, 0], [B, -1, -1]) as tf.Tensor3D,
         sentence: tf.slice(sentences, [b * B, 0], [B, -1]) as tf.Tensor2D,

@@ -42,9 +42,9 @@ describe('data-parallel GAN phase', () => {
       // compared on the first step (Adam's first moment is 0.1 × the gradient), and later steps by their losses.
       const p = await pair([tinyBackbone(backbone), 'train.batchSize=4', 'train.lrD=1e-12']);
       // GALIP's G normalises the frozen (here random) encoder's region map, which is nearly constant, so batch norm
-      // turns rounding-level differences of the batch mean into ~1e-4 differences in the images and up to ~8% in a
-      // few small gradients. Merely permuting the batch rows on one thread changes them as much (measured). A
-      // missing gather or a wrong scale is an O(1) error.
+      // turns rounding-level differences of the batch mean into visible differences in a few small gradients (up to
+      // ~8% here); permuting the batch rows on one thread does the same. A missing gather or a wrong scale is an
+      // O(1) error.
       const tolerance = backbone === 'galip' ? 0.15 : 1e-3;
       try {
         p.one.step(0);

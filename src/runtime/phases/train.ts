@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {ExperimentConfig} from '../../config/types';
-import {batchLabels, makeBatch, sameClassMask, selectBatch, tokenTensors} from '../../data/batch';
+import {batchLabels, makeBatch, sameClassMask, selectBatch, selectionMasks, sliceSelection} from '../../data/batch';
 import {Dataset} from '../../data/dataset';
 import {damsmSentenceLoss, damsmWordLoss} from '../../losses/damsm';
 import {Adam} from '../../nn/adam';
@@ -77,7 +77,7 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
     // Every thread draws the whole batch from the same stream, and keeps its rows.
     const rng = Rng.for(config.seed, 'train', index);
     const all = selectBatch(dataset.train, B, rng);
-    const sel = {indices: all.indices.slice(first, end), captions: all.captions.map((c) => c.slice(first, end)) as [number[], number[]]};
+    const sel = sliceSelection(all, first, end);
     const noise = mine(rng.normals(2 * B * model.zDim), model.zDim);
     const caNoise = mine(rng.normals(2 * B * model.condDim), model.condDim);
     const labels = batchLabels(dataset, dataset.train, all.indices);
@@ -95,7 +95,7 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
       const inputs = {noise: tf.tensor2d(noise, [2 * rows, model.zDim]), caNoise: tf.tensor2d(caNoise, [2 * rows, model.condDim]), sentence: text.sentence, words: text.words, wordMask: mask};
       const reals = model.stageResolutions.map((r) => (r === finalRes ? batch.images : tf.avgPool(batch.images, finalRes / r, finalRes / r, 'valid')));
       // The batch-wide terms (DAMSM, contrastive) see every thread's rows: the text codes and masks of all of them.
-      const allMasks = all.captions.map((caps) => tokenTensors(all.indices.map((i, k) => dataset.train.tokens[i]![caps[k]!]!), dataset.maxWords).mask) as tf.Tensor2D[];
+      const allMasks = selectionMasks(dataset, dataset.train, all);
       const allSentences = tf.split(gatherRows(text.sentence, 2), 2) as tf.Tensor2D[];
       const allWords = tf.split(gatherRows(text.words, 2), 2) as tf.Tensor3D[];
 

@@ -1,7 +1,7 @@
 // The mismatched (image, caption) pairs of a D loss: image i with the sentence of image i+1, as the original
 // repos take real[:-1] with sentences[1:], over the whole batch when the step is data-parallel.
 import * as tf from '@tensorflow/tfjs';
-import {activeCollective, gatherRows, rowOffset} from '../../../parallel/sharded-ops';
+import {activeCollective, gatherRowsAt} from '../../../parallel/sharded-ops';
 
 export interface MismatchedPairs<T extends tf.Tensor> {
   /** This thread's images (or image features) that have a next sentence. */
@@ -23,9 +23,8 @@ export function mismatchedPairs<T extends tf.Tensor>(x: T, sentences: tf.Tensor2
     if (rows < 2) return undefined;
     return {x: sliceRows(x, 0, rows - 1), sentences: sliceRows(sentences, 1, rows - 1), weight: 1};
   }
-  const all = gatherRows(sentences);
+  const {all, offset: start} = gatherRowsAt(sentences);
   const total = all.shape[0];
-  const start = rowOffset(rows);
   const count = Math.min(start + rows, total - 1) - start;
   // Every thread must make the same collective calls, so none may skip D: each needs one pair at least.
   if (count < 1) throw new Error(`mismatched pairs: thread ${c.rank} has ${rows} row(s), too few for a data-parallel D step (use fewer threads)`);
