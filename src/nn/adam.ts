@@ -20,8 +20,8 @@ export class Adam {
 
   constructor(private readonly vars: ReadonlyMap<string, tf.Variable>, private readonly opts: AdamOptions) {
     for (const [name, variable] of vars) {
-      this.m.set(name, tf.variable(tf.zerosLike(variable), false));
-      this.v.set(name, tf.variable(tf.zerosLike(variable), false));
+      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(variable), false)));
+      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(variable), false)));
     }
   }
 

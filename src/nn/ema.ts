@@ -12,7 +12,7 @@ export class Ema {
   updates = 0;
 
   constructor(private readonly vars: ReadonlyMap<string, tf.Variable>, readonly decay: number) {
-    for (const [name, v] of vars) this.shadow.set(name, tf.variable(v.clone(), false));
+    for (const [name, v] of vars) this.shadow.set(name, tf.tidy(() => tf.variable(v.clone(), false)));
   }
 
   update(): void {
