@@ -4,7 +4,8 @@ import {loadConfig} from '../src/config/load';
 import {ExperimentConfig} from '../src/config/types';
 import {Dataset} from '../src/data/dataset';
 import {ParamSet} from '../src/nn/params';
-import {backbones, datasets, encoders} from '../src/registry';
+import {backbones, datasets} from '../src/registry';
+import {trainedEncoders} from '../src/registry/encoders';
 import {EncoderPair} from '../src/registry/encoders/descriptor';
 import {Rng} from '../src/runtime/rng';
 
@@ -24,5 +25,5 @@ export async function tinyExperiment(sets: string[] = []): Promise<{config: Expe
 /** Freshly initialised (untrained) encoders for a tiny experiment: enough to exercise the GAN phase. */
 export function tinyEncoders(config: ExperimentConfig, dataset: Dataset): {encoders: EncoderPair; params: ParamSet} {
   const params = new ParamSet('encoders', Rng.for(config.seed, 'init', 'pretrain'));
-  return {encoders: encoders.get(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params}), params};
+  return {encoders: trainedEncoders(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params}), params};
 }

@@ -64,7 +64,7 @@ export async function benchExperiment(config: ExperimentConfig, opts: {steps: nu
         const file = path.join(dir, 'encoders.ckpt');
         const {sha256} = writeCheckpoint(file, {runId: 'bench', configHash: 'bench', phase: 'pretrain', step: 0, rng: {seed: config.seed, scheme: 'keyed-sfc32'}, extra: {}}, pre.params.variables);
         const rank0 = buildGan(config, dataset, pre.encoders, {rank: 0, size: ganThreads});
-        await parallel('train', ganThreads, (k) => gan.step(1000 + k), rank0, () => startParallelGan(rank0, config, dataset, {config: config.encoders, vocabSize: dataset.vocab.size, checkpoint: file, sha256}, ganThreads));
+        await parallel('train', ganThreads, (k) => gan.step(1000 + k), rank0, () => startParallelGan(rank0, config, dataset, {kind: 'checkpoint', config: config.encoders, vocabSize: dataset.vocab.size, checkpoint: file, sha256}, ganThreads));
       }
     } finally {
       gan.dispose();

@@ -2,7 +2,7 @@
 // semantic checks. Every problem is reported with file:line, YAML path, what was expected and found, and a hint.
 import Ajv, {ErrorObject, ValidateFunction} from 'ajv';
 import {ScgError} from '../errors';
-import {backbones, contrastiveModes, datasets} from '../registry';
+import {backbones, contrastiveModes, datasets, encoders} from '../registry';
 import {JsonSchema} from '../registry/registry';
 import {experimentSchema} from './schema';
 import {didYouMean} from './suggest';
@@ -191,7 +191,16 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
     problems.push({path: ['contrastive', 'pretrainViews'], message: "mode 'ntxent' contrasts views of the same sample, but pretrainViews [image] gives one view per sample",
       hint: 'add text to pretrainViews'});
   }
-  if (cfg.phases.includes('train') && !cfg.phases.includes('pretrain') && !cfg.train.encodersFrom) {
+  const loadedEncoders = encoders.get(cfg.encoders.name).kind === 'files';
+  if (loadedEncoders && cfg.phases.includes('pretrain')) {
+    problems.push({path: ['phases'], message: `encoders '${cfg.encoders.name}' are loaded frozen from ${String(cfg.encoders['path'])}; the pretrain phase has nothing to train`,
+      hint: 'drop pretrain from phases (λ1 applies only to encoders scg pretrains, such as damsm)'});
+  }
+  if (loadedEncoders && cfg.train.encodersFrom) {
+    problems.push({path: ['train', 'encodersFrom'], message: `encoders '${cfg.encoders.name}' are loaded from encoders.path, so train.encodersFrom has nothing to take`,
+      hint: 'remove train.encodersFrom, or use encoders: damsm to take another run\'s pretrained encoders'});
+  }
+  if (!loadedEncoders && cfg.phases.includes('train') && !cfg.phases.includes('pretrain') && !cfg.train.encodersFrom) {
     problems.push({path: ['phases'], message: 'the GAN phase (train) needs pretrained encoders, but phases has no pretrain and train.encodersFrom is not set',
       hint: 'add pretrain before train, or set train.encodersFrom to the id of a run that pretrained them'});
   }

@@ -57,7 +57,7 @@ function buildSchema(): JsonSchema {
       seed: {type: 'integer', minimum: 0, default: 0, description: 'Seed of model init, batches and noise.'},
       dataset: registrySection(datasets, 'shapes', 'The data to train on.'),
       backbone: registrySection(backbones, 'attngan', 'The text-to-image GAN.'),
-      encoders: registrySection(encoders, 'damsm', 'The text and image encoders trained in the pretraining phase.'),
+      encoders: registrySection(encoders, 'damsm', 'The text and image encoders: trained in the pretraining phase (damsm), or loaded frozen from a folder (tfjs).'),
       contrastive: section('The contrastive term added to both phases (the paper\'s contribution).', {
         mode: {type: 'string', enum: contrastiveModes.names(), default: 'supcon', description: `One of: ${contrastiveModes.names().join(', ')}`},
         lambda1: {type: 'number', minimum: 0, default: 1, description: 'Weight of the contrastive term in pretraining (λ1).'},

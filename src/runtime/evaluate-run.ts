@@ -11,7 +11,7 @@ export function cacheDirOf(store: Store): string {
 }
 
 export async function evaluateRunCheckpoint(store: Store, run: RunRow, opts: {step?: number | undefined; samples?: number | undefined; evaluator?: string | undefined; inceptionPath?: string | undefined; log(line: string): void}): Promise<EvaluationResult & {step: number}> {
-  const gen = loadTrainedGenerator(store, run, opts.step);
+  const gen = await loadTrainedGenerator(store, run, opts.step);
   try {
     const dataset = await datasets.get(gen.config.dataset.name).build(gen.config.dataset);
     const config = opts.inceptionPath ? {...gen.config, eval: {...gen.config.eval, inceptionPath: opts.inceptionPath}} : gen.config;

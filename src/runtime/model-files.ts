@@ -14,11 +14,9 @@ export interface ModelFiles {
 }
 
 /** Reads `<dir>/model.json` (or a model.json path) and its shards; every problem is a BAD_INPUT error naming the file. */
-export function readModelFiles(location: string, what: string): ModelFiles {
+export function readModelFiles(location: string, what: string, hint = 'point it at a folder holding a tfjs model.json and its weight shards (see README: Inception weights)'): ModelFiles {
   const file = location.endsWith('.json') ? location : path.join(location, 'model.json');
-  if (!fs.existsSync(file)) {
-    throw new ScgError('BAD_INPUT', `${what}: ${file} does not exist`, {hint: 'point it at a folder holding a tfjs model.json and its weight shards (see README: Inception weights)'});
-  }
+  if (!fs.existsSync(file)) throw new ScgError('BAD_INPUT', `${what}: ${file} does not exist`, {hint});
   const text = fs.readFileSync(file);
   let json: {modelTopology?: unknown; weightsManifest?: {paths: string[]; weights: tf.io.WeightsManifestEntry[]}[]; format?: string; generatedBy?: string; convertedBy?: string};
   try {

@@ -1,4 +1,5 @@
-// Loads the frozen encoders the GAN phase (and sampling) use: from a run's completed pretraining checkpoint.
+// Loads the frozen encoders the GAN phase (and sampling) use: from a run's completed pretraining checkpoint, or
+// from the folder of an encoder entry that loads files.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {storedConfig} from '../config/load';
@@ -6,7 +7,8 @@ import {ExperimentConfig} from '../config/types';
 import {ScgError} from '../errors';
 import {ParamSet} from '../nn/params';
 import {encoders} from '../registry';
-import {EncoderConfig, EncoderPair} from '../registry/encoders/descriptor';
+import {trainedEncoders} from '../registry/encoders';
+import {EncoderConfig, EncoderPair, FileEncoderDescriptor, LoadedEncoders} from '../registry/encoders/descriptor';
 import {RunRow, Store} from '../store/store';
 import {Vocabulary} from '../text/vocabulary';
 import {readCheckpoint, restoreVariables} from './checkpoint';
@@ -14,29 +16,40 @@ import {Rng} from './rng';
 
 export interface PretrainedEncoders {
   encoders: EncoderPair;
-  params: ParamSet;
   vocab: Vocabulary;
-  /** The run whose pretraining they come from. */
-  sourceRun: string;
-  step: number;
-  /** Where they were restored from (worker threads rebuild them from it). */
+  /** Where they come from, for logs: a run's pretraining step, or a folder and its hash. */
+  origin: string;
+  /** What rebuilds the same frozen encoders elsewhere (a data-parallel worker thread). */
   source: EncoderSource;
+  /** Dataset words a loaded model does not know (empty for pretrained encoders). */
+  unknownWords: string[];
+  dispose(): void;
 }
 
-/** What rebuilds the same frozen encoders elsewhere (a data-parallel worker thread). */
-export interface EncoderSource {
-  config: EncoderConfig;
-  vocabSize: number;
-  checkpoint: string;
-  sha256: string;
-}
+/** What rebuilds the same frozen encoders elsewhere: a pretraining checkpoint, or a folder the encoder entry loads. */
+export type EncoderSource =
+  | {kind: 'checkpoint'; config: EncoderConfig; vocabSize: number; checkpoint: string; sha256: string}
+  | {kind: 'files'; config: EncoderConfig; vocabWords: readonly string[]; maxWords: number};
 
 /** Builds encoders from a pretraining checkpoint (sha256-verified). */
-export function encodersFromCheckpoint(src: EncoderSource): {encoders: EncoderPair; params: ParamSet} {
+function encodersFromCheckpoint(src: Extract<EncoderSource, {kind: 'checkpoint'}>): Omit<LoadedEncoders, 'sha256'> {
   const params = new ParamSet('encoders', Rng.for(0, 'unused-init'));
-  const enc = encoders.get(src.config.name).build(src.config, {vocabSize: src.vocabSize, params});
-  restoreVariables(readCheckpoint(src.checkpoint, src.sha256), params.variables, src.checkpoint);
-  return {encoders: enc, params};
+  const enc = trainedEncoders(src.config.name).build(src.config, {vocabSize: src.vocabSize, params});
+  try {
+    restoreVariables(readCheckpoint(src.checkpoint, src.sha256), params.variables, src.checkpoint);
+  } catch (err) {
+    params.dispose();
+    throw err;
+  }
+  return {encoders: enc, unknownWords: [], dispose: () => params.dispose()};
+}
+
+/** Rebuilds the frozen encoders `src` describes. */
+export async function encodersFromSource(src: EncoderSource): Promise<Omit<LoadedEncoders, 'sha256'>> {
+  if (src.kind === 'checkpoint') return encodersFromCheckpoint(src);
+  const entry = encoders.get(src.config.name);
+  if (entry.kind !== 'files') throw new Error(`encoders '${entry.name}' are not loaded from files`);
+  return entry.load(src.config, {vocab: new Vocabulary(src.vocabWords), maxWords: src.maxWords});
 }
 
 /** The vocabulary saved with a run. */
@@ -47,11 +60,19 @@ export function runVocabulary(run: RunRow): Vocabulary {
 }
 
 /**
- * The encoders of `run` (or of `train.encodersFrom`): built with the source run's encoder config and restored
- * from its final pretraining checkpoint (sha256-verified). The source must have finished pretraining, and its
+ * The frozen encoders of `run`'s GAN phase. Encoders loaded from files come from the config's folder, for the
+ * run's vocabulary. Trained ones come from the run's (or `train.encodersFrom`'s) final pretraining checkpoint,
+ * sha256-verified, built with that run's encoder config. The source must have finished pretraining, and its
  * vocabulary must equal `vocab` when one is given (token ids have to mean the same words).
  */
-export function loadPretrainedEncoders(store: Store, run: RunRow, config: ExperimentConfig, vocab?: Vocabulary): PretrainedEncoders {
+export async function loadPretrainedEncoders(store: Store, run: RunRow, config: ExperimentConfig, vocab?: Vocabulary): Promise<PretrainedEncoders> {
+  if (encoders.get(config.encoders.name).kind === 'files') {
+    const words = vocab ?? runVocabulary(run);
+    const src: EncoderSource = {kind: 'files', config: config.encoders, vocabWords: words.words, maxWords: config.dataset.maxWords};
+    const entry = encoders.get(config.encoders.name) as FileEncoderDescriptor;
+    const loaded = await entry.load(config.encoders, {vocab: words, maxWords: config.dataset.maxWords});
+    return {...loaded, vocab: words, origin: `${String(config.encoders['path'])} (sha256 ${loaded.sha256.slice(0, 12)})`, source: src};
+  }
   let source = run;
   if (config.train.encodersFrom) {
     const found = store.findRun(config.train.encodersFrom);
@@ -73,7 +94,6 @@ export function loadPretrainedEncoders(store: Store, run: RunRow, config: Experi
       hint: 'the dataset section must match the run the encoders come from',
     });
   }
-  const src: EncoderSource = {config: sourceConfig.encoders, vocabSize: sourceVocab.size, checkpoint: ckpt.path, sha256: ckpt.sha256};
-  const {encoders: enc, params} = encodersFromCheckpoint(src);
-  return {encoders: enc, params, vocab: sourceVocab, sourceRun: source.id, step: ckpt.step, source: src};
+  const src: EncoderSource = {kind: 'checkpoint', config: sourceConfig.encoders, vocabSize: sourceVocab.size, checkpoint: ckpt.path, sha256: ckpt.sha256};
+  return {...encodersFromCheckpoint(src), vocab: sourceVocab, origin: `run ${source.id}, pretraining step ${ckpt.step}`, source: src};
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import {LoadedConfig} from '../config/load';
 import {Phase} from '../config/types';
 import {ScgError} from '../errors';
-import {datasets} from '../registry';
+import {datasets, encoders} from '../registry';
 import {RunRow, Store} from '../store/store';
 import {BackendInfo, describeBackend, initBackend} from './backend';
 import {configHash, flattenConfig} from './identity';
@@ -81,6 +81,8 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
       throw new ScgError('BAD_INPUT', `run ${existing.id} is being trained by process ${existing.pid} right now`, {hint: 'wait for it, or stop it (Ctrl-C) and run again to resume'});
     }
     const dataset = await datasets.get(config.dataset.name).build(config.dataset, {log, quiet: opts.quiet});
+    const encoderEntry = encoders.get(config.encoders.name);
+    if (encoderEntry.kind === 'files') encoderEntry.check(config.encoders);
     let run: RunRow;
     let action: RunResult['action'];
     const prov = provenance();

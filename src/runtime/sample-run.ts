@@ -32,7 +32,7 @@ export async function sampleFromRun(opts: SampleOptions): Promise<SampleResult> 
   try {
     const run = store.requireRun(opts.run);
     await initBackend('auto');
-    const gen = loadTrainedGenerator(store, run, opts.step);
+    const gen = await loadTrainedGenerator(store, run, opts.step);
     try {
       const encoded = gen.pre.vocab.encode(opts.text, gen.config.dataset.maxWords);
       const captions = Array.from({length: opts.n}, () => encoded.ids);

@@ -22,7 +22,7 @@ export interface TrainedGenerator {
 }
 
 /** Loads the GAN checkpoint of `step` (default: the latest); no checkpoint is a BAD_INPUT error. */
-export function loadTrainedGenerator(store: Store, run: RunRow, step?: number): TrainedGenerator {
+export async function loadTrainedGenerator(store: Store, run: RunRow, step?: number): Promise<TrainedGenerator> {
   const config = storedConfig(run.config_json);
   const ckpts = store.checkpoints(run.id).filter((c) => c.phase === 'train');
   const ckpt = step === undefined ? ckpts[ckpts.length - 1] : ckpts.find((c) => c.step === step);
@@ -32,7 +32,7 @@ export function loadTrainedGenerator(store: Store, run: RunRow, step?: number): 
       hint: config.phases.includes('train') ? 'let its train phase reach a checkpoint' : 'this run only pretrained; run a config with phases [pretrain, train]',
     });
   }
-  const pre = loadPretrainedEncoders(store, run, config);
+  const pre = await loadPretrainedEncoders(store, run, config);
   const g = new ParamSet('g', Rng.for(0, 'unused-init'));
   const d = new ParamSet('d', Rng.for(0, 'unused-init'));
   const model = backbones.get(config.backbone.name).build(config.backbone, {resolution: config.dataset.resolution, embedDim: pre.encoders.embedDim, g, d, encoders: pre.encoders});
@@ -41,7 +41,7 @@ export function loadTrainedGenerator(store: Store, run: RunRow, step?: number): 
     g.dispose();
     d.dispose();
     ema?.dispose();
-    pre.params.dispose();
+    pre.dispose();
   };
   try {
     restoreVariables(readCheckpoint(ckpt.path, ckpt.sha256), new Map([...g.all(), ...(ema?.stateTensors() ?? [])]), ckpt.path);

@@ -1,6 +1,7 @@
 // What an encoders registry entry provides: a text and an image encoder into one embedding space.
 import * as tf from '@tensorflow/tfjs';
 import {ParamSet} from '../../nn/params';
+import {Vocabulary} from '../../text/vocabulary';
 import {Descriptor} from '../registry';
 
 export interface EncoderConfig {
@@ -39,14 +40,43 @@ export interface EncoderPair {
   encodeImage(images: tf.Tensor4D): ImageEncoding;
   /** Variable names of the text encoder (gradient clipping applies to them). */
   textVariableNames(): string[];
-  /**
-   * The image encoder's inner layers, for backbones that run generator or discriminator features through the
-   * frozen encoder (GALIP): `lower` maps images to `[n, res/2, res/2, C]`; `upper` maps such features to the
-   * region-code map `[n, res/4, res/4, embedDim]`.
-   */
-  imageLayers?: {lowerChannels: number; lower(images: tf.Tensor4D): tf.Tensor4D; upper(h: tf.Tensor4D): tf.Tensor4D};
+  /** The image encoder split in two, for backbones that bridge through it (GALIP); absent if it cannot split. */
+  imageLayers?: ImageLayers;
 }
 
-export interface EncoderDescriptor extends Descriptor {
+/**
+ * The image encoder's inner layers, for backbones that run generator or discriminator features through the
+ * frozen encoder (GALIP): `lower` maps images to a feature map, `upper` maps such a map to the region-code map.
+ */
+export interface ImageLayers {
+  /** `[side, channels]` of `lower`'s output and of `upper`'s output for images of `resolution`. */
+  shapes(resolution: number): {lower: [number, number]; upper: [number, number]};
+  lower(images: tf.Tensor4D): tf.Tensor4D;
+  upper(h: tf.Tensor4D): tf.Tensor4D;
+}
+
+/** Encoders whose weights scg's pretraining phase trains (and checkpoints). */
+export interface TrainedEncoderDescriptor extends Descriptor {
+  readonly kind: 'trained';
   build(cfg: EncoderConfig, ctx: {vocabSize: number; params: ParamSet}): EncoderPair;
 }
+
+/** Encoders loaded frozen from files on disk: nothing to pretrain; the GAN phase uses them as they are. */
+export interface FileEncoderDescriptor extends Descriptor {
+  readonly kind: 'files';
+  /** Checks the files exist and parse, without loading the models (before a run row is created). */
+  check(cfg: EncoderConfig): void;
+  /** Loads the encoders for a dataset's vocabulary and caption length (token ids are the dataset's; the loader maps them). */
+  load(cfg: EncoderConfig, ctx: {vocab: Vocabulary; maxWords: number}): Promise<LoadedEncoders>;
+}
+
+export interface LoadedEncoders {
+  encoders: EncoderPair;
+  /** Dataset words the loaded model does not know (they are encoded as its unknown token). */
+  unknownWords: string[];
+  /** sha256 over the files loaded: the weights' identity. */
+  sha256: string;
+  dispose(): void;
+}
+
+export type EncoderDescriptor = TrainedEncoderDescriptor | FileEncoderDescriptor;

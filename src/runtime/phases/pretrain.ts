@@ -7,7 +7,8 @@ import {namedGrads} from '../../nn/grads';
 import {ParamSet} from '../../nn/params';
 import {ShardPlace, ShardProgram, shardRows} from '../../parallel/group';
 import {activeCollective, averageGradients, averageNumbers, broadcastState, gatherRows} from '../../parallel/sharded-ops';
-import {contrastiveModes, encoders} from '../../registry';
+import {contrastiveModes} from '../../registry';
+import {trainedEncoders} from '../../registry/encoders';
 import {ContrastiveTerm} from '../../registry/contrastive/descriptor';
 import {EncoderPair} from '../../registry/encoders/descriptor';
 import {restoreVariables} from '../checkpoint';
@@ -35,7 +36,7 @@ export interface PretrainModel extends ShardableModel {
 export function buildPretrain(config: ExperimentConfig, dataset: Dataset, place: ShardPlace = {rank: 0, size: 1}): PretrainModel {
   const rngInit = Rng.for(config.seed, 'init', 'pretrain');
   const params = new ParamSet('encoders', rngInit);
-  const enc = encoders.get(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params});
+  const enc = trainedEncoders(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params});
   const headParams = new ParamSet('contrastive', rngInit);
   const term: ContrastiveTerm = contrastiveModes.get(config.contrastive.mode).build({
     config: config.contrastive, labelKind: dataset.labelKind, classes: dataset.classNames.length, embedDim: enc.embedDim, params: headParams,

@@ -1,9 +1,9 @@
-// The GAN phase's data-parallel worker: the frozen encoders rebuilt from their checkpoint, then this rank's trainer.
+// The GAN phase's data-parallel worker: the frozen encoders rebuilt from their source, then this rank's trainer.
 import {ExperimentConfig} from '../../config/types';
 import {Dataset} from '../../data/dataset';
 import {ShardPlace, ShardProgram} from '../../parallel/group';
 import {fromTrainingOnly, ParallelPhase, PhaseMessage, phaseProgram, startParallelPhase, trainingOnly, WorkerDataset} from '../parallel-phase';
-import {EncoderSource, encodersFromCheckpoint} from '../pretrained-encoders';
+import {EncoderSource, encodersFromSource} from '../pretrained-encoders';
 import {buildGan, GanTrainer} from './train';
 
 interface GanShardArgs {
@@ -13,12 +13,12 @@ interface GanShardArgs {
 }
 
 /** Worker-thread factory. */
-export function ganShard(args: GanShardArgs, place: ShardPlace): ShardProgram<PhaseMessage, unknown> {
-  const {encoders, params} = encodersFromCheckpoint(args.encoders);
-  const trainer = buildGan(args.config, fromTrainingOnly(args.dataset), encoders, place);
+export async function ganShard(args: GanShardArgs, place: ShardPlace): Promise<ShardProgram<PhaseMessage, unknown>> {
+  const frozen = await encodersFromSource(args.encoders);
+  const trainer = buildGan(args.config, fromTrainingOnly(args.dataset), frozen.encoders, place);
   return phaseProgram(trainer, () => {
     trainer.dispose();
-    params.dispose();
+    frozen.dispose();
   });
 }
 

@@ -204,8 +204,9 @@ export function formatEval(m: Record<string, number>): string {
 
 /** Runs (or resumes) the GAN phase of a run. */
 export async function runTrain(ctx: RunContext): Promise<void> {
-  const pre = loadPretrainedEncoders(ctx.store, ctx.run, ctx.config, ctx.dataset.vocab);
-  ctx.log(`train: frozen encoders from run ${pre.sourceRun}, pretraining step ${pre.step}`);
+  const pre = await loadPretrainedEncoders(ctx.store, ctx.run, ctx.config, ctx.dataset.vocab);
+  ctx.log(`train: frozen encoders from ${pre.origin}`);
+  if (pre.unknownWords.length) ctx.log(`train: warning: the encoders do not know ${pre.unknownWords.length} dataset word(s), encoded as their unknown token: ${pre.unknownWords.slice(0, 20).join(', ')}${pre.unknownWords.length > 20 ? ', …' : ''}`);
   const {threads, note} = phaseThreads(ctx.config, 'train');
   if (note) ctx.log(`train: ${note}`);
   const trainer = buildGan(ctx.config, ctx.dataset, pre.encoders, {rank: 0, size: threads});
@@ -235,6 +236,6 @@ export async function runTrain(ctx: RunContext): Promise<void> {
   } finally {
     await parallel?.close();
     trainer.dispose();
-    pre.params.dispose();
+    pre.dispose();
   }
 }

@@ -26,7 +26,8 @@ export const galip: BackboneDescriptor = {
     const num = (k: string) => cfg[k] as number;
     const gen = new GalipGenerator(g, {width: num('width'), zDim: num('zDim'), embedDim, resolution}, encoders);
     const layers = encoders.imageLayers!;
-    const head = new JointDiscriminator(d, resolution / 4, num('dWidth'), embedDim, embedDim);
+    const [side, channels] = layers.shapes(resolution).upper;
+    const head = new JointDiscriminator(d, side, num('dWidth'), embedDim, channels);
     // D sees the frozen encoder's region-code map; MA-GP is taken with respect to those features and the sentence.
     const features = (x: tf.Tensor4D) => layers.upper(layers.lower(x));
     const D = (f: tf.Tensor4D, s: tf.Tensor2D) => head.apply(f, s);

@@ -5,6 +5,7 @@ import {TextEncoder} from './text-encoder';
 
 export const damsm: EncoderDescriptor = {
   name: 'damsm',
+  kind: 'trained',
   summary: 'DAMSM dual encoder: embedding + BiLSTM for text, a CNN with region and global codes for images',
   schema: {
     properties: {
@@ -23,7 +24,11 @@ export const damsm: EncoderDescriptor = {
       encodeText: (tokens, mask, seed, rows) => text.encode(tokens, mask, seed, rows),
       encodeImage: (images) => image.encode(images),
       textVariableNames: () => [...params.variables.keys()].filter((n) => n.includes('/text/')),
-      imageLayers: {lowerChannels: 2 * (cfg['imageWidth'] as number), lower: (x) => image.lower(x), upper: (h) => image.regionMap(image.middle(h))},
+      imageLayers: {
+        shapes: (res) => ({lower: [res / 2, 2 * (cfg['imageWidth'] as number)], upper: [res / 4, embedDim]}),
+        lower: (x) => image.lower(x),
+        upper: (h) => image.regionMap(image.middle(h)),
+      },
     };
   },
 };
