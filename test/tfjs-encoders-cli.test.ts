@@ -37,6 +37,11 @@ describe('GAN phase on encoders loaded from a tfjs folder', () => {
     const s = scg(['sample', runId, '--text', 'a large red circle', '--n', '2', '--out', out, '--db', db]);
     assert.equal(s.status, 0, s.stderr);
     assert.equal((await sharp(out).metadata()).format, 'png');
+    // Sampling later with other files at that path is refused: they are not the encoders the run trained with.
+    await saveTinyDualEncoder(encoderDir, {vocab: [...vocab, 'box'], bridgeAfter: 'stem'});
+    const changed = scg(['sample', runId, '--text', 'a large red circle', '--out', path.join(dir, 'x.png'), '--db', db]);
+    assert.equal(changed.status, 2);
+    assert.match(changed.stderr, /changed since run .* used them/);
   });
 
   it('a folder that is not there is exit 2 before any run row exists', () => {

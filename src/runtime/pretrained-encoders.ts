@@ -71,6 +71,16 @@ export async function loadPretrainedEncoders(store: Store, run: RunRow, config: 
     const src: EncoderSource = {kind: 'files', config: config.encoders, vocabWords: words.words, maxWords: config.dataset.maxWords};
     const entry = encoders.get(config.encoders.name) as FileEncoderDescriptor;
     const loaded = await entry.load(config.encoders, {vocab: words, maxWords: config.dataset.maxWords});
+    // The run remembers which files it trained with; sampling or evaluating it later must see the same ones.
+    const record = path.join(run.run_dir, 'encoders.json');
+    const recorded = fs.existsSync(record) ? (JSON.parse(fs.readFileSync(record, 'utf8')) as {sha256: string}).sha256 : undefined;
+    if (recorded !== undefined && recorded !== loaded.sha256) {
+      loaded.dispose();
+      throw new ScgError('BAD_INPUT', `encoders.path: the files in ${String(config.encoders['path'])} changed since run ${run.id} used them (sha256 ${recorded.slice(0, 12)} then, ${loaded.sha256.slice(0, 12)} now)`, {
+        hint: 'put back the encoder the run trained with',
+      });
+    }
+    if (recorded === undefined) fs.writeFileSync(record, `${JSON.stringify({path: config.encoders['path'], sha256: loaded.sha256}, null, 2)}\n`);
     return {...loaded, vocab: words, origin: `${String(config.encoders['path'])} (sha256 ${loaded.sha256.slice(0, 12)})`, source: src};
   }
   let source = run;
