@@ -29,6 +29,10 @@ describe('GAN phase end to end', () => {
     for (const k of ['d_loss', 'd_real', 'd_fake', 'd_wrong', 'g_loss', 'g_adv_uncond', 'g_adv_cond', 'g_damsm_word', 'g_damsm_sentence', 'g_kl', 'contrastive']) {
       assert.ok(keys.includes(k), `metric ${k}`);
     }
+    // The class probe of the encoders, at each pretraining checkpoint (steps 2 and 3 of 3), as an accuracy.
+    const probes = conn.prepare("SELECT key, step, value FROM metrics WHERE run_id = ? AND phase = 'pretrain' AND key LIKE 'probe_%' ORDER BY key, step").all(runId) as {key: string; step: number; value: number}[];
+    assert.deepEqual(probes.map((p) => `${p.key}@${p.step}`), ['probe_image_acc@2', 'probe_image_acc@3', 'probe_text_acc@2', 'probe_text_acc@3']);
+    for (const p of probes) assert.ok(p.value >= 0 && p.value <= 1, `${p.key} ${p.value}`);
     const steps = (conn.prepare("SELECT step FROM metrics WHERE run_id = ? AND phase = 'train' AND key = 'g_loss' ORDER BY step").all(runId) as {step: number}[]).map((r) => r.step);
     assert.deepEqual(steps, [1, 2]);
     const art = conn.prepare("SELECT path, step FROM artifacts WHERE run_id = ? AND kind = 'samples'").all(runId) as {path: string; step: number}[];

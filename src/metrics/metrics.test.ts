@@ -6,6 +6,7 @@ import {relDiff, seededValues} from '../../test/support';
 import {frechetDistance, frechetDistanceFromStats, gaussianStats} from './frechet';
 import {inceptionScore} from './inception-score';
 import {rPrecision} from './r-precision';
+import {nearestCentroidAccuracy} from './centroid-probe';
 
 const rowsOf = (values: Float32Array, n: number, d: number) => Array.from({length: n}, (_, i) => Array.from(values.subarray(i * d, (i + 1) * d)));
 
@@ -130,5 +131,24 @@ describe('rPrecision', () => {
   it('rejects mismatched shapes', () => {
     assert.throws(() => rPrecision([[1, 0], [0, 1]], [[1, 0]]), (e: unknown) => e instanceof InputError && /^rPrecision: textCodes needs at least 2 rows/.test(e.message));
     assert.throws(() => rPrecision([[1, 0], [0, 1]], [[1, 0, 0], [0, 1, 0]]), /imageCodes has 2 features per row but textCodes has 3/);
+  });
+});
+
+describe('nearestCentroidAccuracy', () => {
+  it('is 1 when each class sits in its own direction, and near chance when codes ignore the label', () => {
+    const labels = Array.from({length: 30}, (_, i) => i % 3);
+    const codes = labels.map((l, k) => [0, 1, 2].map((j) => (j === l ? 1 : 0) + 0.05 * Math.sin(k + j)));
+    assert.equal(nearestCentroidAccuracy(codes, labels, codes.slice(0, 12), labels.slice(0, 12)), 1);
+    const noise = seededValues(60 * 4, 7);
+    const rows = (n: number, off: number) => Array.from({length: n}, (_, i) => Array.from(noise.slice((off + i) * 4, (off + i + 1) * 4)));
+    const random = Array.from({length: 30}, (_, i) => i % 3);
+    const acc = nearestCentroidAccuracy(rows(30, 0), random, rows(30, 30), random);
+    assert.ok(acc > 0.05 && acc < 0.7, `label-free codes: ${acc}`);
+  });
+
+  it('a test label with no train code counts as a miss; mismatched sizes are InputErrors', () => {
+    assert.equal(nearestCentroidAccuracy([[1, 0], [0, 1]], [0, 1], [[1, 0], [0, 1]], [0, 2]), 0.5);
+    assert.throws(() => nearestCentroidAccuracy([[1, 0], [0, 1]], [0], [[1, 0], [0, 1]], [0, 1]), (e: unknown) => e instanceof InputError && /trainLabels has 1/.test(e.message));
+    assert.throws(() => nearestCentroidAccuracy([[1, 0], [0, 1]], [0, 1], [[1, 0, 0], [0, 1, 0]], [0, 1]), /2 features per row but test has 3/);
   });
 });

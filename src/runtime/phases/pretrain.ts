@@ -15,6 +15,7 @@ import {restoreVariables} from '../checkpoint';
 import {fromTrainingOnly, ParallelPhase, PhaseMessage, phaseProgram, phaseThreads, ShardableModel, startParallelPhase, trainingOnly, WorkerDataset} from '../parallel-phase';
 import {readLosses, RunContext, runPhaseLoop} from '../phase-loop';
 import {Rng} from '../rng';
+import {probeEncoders} from '../encoder-probe';
 import {ExperimentConfig} from '../../config/types';
 import {Dataset} from '../../data/dataset';
 
@@ -145,7 +146,21 @@ export async function runPretrain(ctx: RunContext): Promise<void> {
       parallel = await startParallelPhase(model, {module: __filename, factory: 'pretrainShard', args: {config: ctx.config, dataset: trainingOnly(ctx.dataset)}}, threads);
       ctx.log(`pretrain: data-parallel over ${threads} threads, ${p.batchSize / threads} images (× 2 captions) each`);
     }
-    await runPhaseLoop(ctx, parallel ?? model, {phase: 'pretrain', steps: p.steps, checkpointEvery: p.checkpointEvery, logEvery: p.logEvery});
+    await runPhaseLoop(ctx, parallel ?? model, {
+      phase: 'pretrain', steps: p.steps, checkpointEvery: p.checkpointEvery, logEvery: p.logEvery,
+      // At every checkpoint: do the codes tell the classes apart yet? (The GAN can only draw what they carry.)
+      afterStep: async (completed) => {
+        if (completed % p.checkpointEvery !== 0 && completed !== p.steps) return;
+        const probe = probeEncoders(model.encoders, ctx.dataset);
+        if (!probe) return;
+        const wall = Date.now() / 1000;
+        ctx.store.addMetrics(ctx.run.id, [
+          {phase: 'pretrain', key: 'probe_text_acc', step: completed, value: probe.text, wall_time: wall},
+          {phase: 'pretrain', key: 'probe_image_acc', step: completed, value: probe.image, wall_time: wall},
+        ]);
+        ctx.progress.log(`pretrain @${completed}: class probe (nearest centroid, test split): text ${probe.text.toFixed(3)}, image ${probe.image.toFixed(3)}, chance ${(1 / ctx.dataset.classNames.length).toFixed(3)}`);
+      },
+    });
   } finally {
     await parallel?.close();
     model.dispose();

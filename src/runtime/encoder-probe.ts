@@ -1,0 +1,50 @@
+// How well the encoders' codes separate a single-label dataset's classes: nearest-centroid accuracy on the test split.
+import * as tf from '@tensorflow/tfjs';
+import {imagesTensor, tokenTensors} from '../data/batch';
+import {Dataset, Split} from '../data/dataset';
+import {nearestCentroidAccuracy} from '../metrics/centroid-probe';
+import {EncoderPair} from '../registry/encoders/descriptor';
+
+const CHUNK = 256;
+
+function inChunks(n: number, encode: (from: number, to: number) => tf.Tensor2D): number[][] {
+  const rows: number[][] = [];
+  for (let from = 0; from < n; from += CHUNK) rows.push(...tf.tidy(() => encode(from, Math.min(n, from + CHUNK))).arraySync());
+  return rows;
+}
+
+/** Sentence codes of `captions` (token ids). */
+function textCodes(enc: EncoderPair, ds: Dataset, captions: number[][]): number[][] {
+  return inChunks(captions.length, (a, b) => {
+    const {tokens, mask} = tokenTensors(captions.slice(a, b), ds.maxWords);
+    return enc.encodeText(tokens, mask).sentence;
+  });
+}
+
+function imageCodes(enc: EncoderPair, ds: Dataset, split: Split): number[][] {
+  return inChunks(split.count, (a, b) => enc.encodeImage(imagesTensor(split, Array.from({length: b - a}, (_, k) => a + k), ds.resolution)).global);
+}
+
+export interface ProbeResult {
+  /** Test captions (all of them) assigned their image's class by the train split's sentence-code centroids. */
+  text: number;
+  /** Test images assigned their class by the train split's image-code centroids. */
+  image: number;
+}
+
+/**
+ * Class centroids come from the train split (the first caption of each image, and each image), so the test
+ * split's accuracy says whether the codes carry the class: on `shapes`, codes that tell colours apart but not
+ * shapes reach about 0.25–0.5, codes that carry both about 1. Multi-label datasets: undefined.
+ */
+export function probeEncoders(enc: EncoderPair, ds: Dataset): ProbeResult | undefined {
+  const {train, test} = ds;
+  if (ds.labelKind !== 'single' || !train.labels || !test.labels) return undefined;
+  const trainText = textCodes(enc, ds, train.tokens.map((caps) => caps[0]!));
+  const testCaptions = test.tokens.flatMap((caps, i) => caps.map((c) => ({c, label: test.labels![i]!})));
+  const testText = textCodes(enc, ds, testCaptions.map((t) => t.c));
+  return {
+    text: nearestCentroidAccuracy(trainText, train.labels, testText, testCaptions.map((t) => t.label)),
+    image: nearestCentroidAccuracy(imageCodes(enc, ds, train), train.labels, imageCodes(enc, ds, test), test.labels),
+  };
+}
