@@ -37,14 +37,20 @@ export interface ProbeResult {
  * split's accuracy says whether the codes carry the class: on `shapes`, codes that tell colours apart but not
  * shapes reach about 0.25–0.5, codes that carry both about 1. Multi-label datasets: undefined.
  */
-export function probeEncoders(enc: EncoderPair, ds: Dataset): ProbeResult | undefined {
+export function probeEncoders(enc: EncoderPair, ds: Dataset): ProbeResult | 'non-finite' | undefined {
   const {train, test} = ds;
   if (ds.labelKind !== 'single' || !train.labels || !test.labels) return undefined;
-  const trainText = textCodes(enc, ds, train.tokens.map((caps) => caps[0]!));
   const testCaptions = test.tokens.flatMap((caps, i) => caps.map((c) => ({c, label: test.labels![i]!})));
-  const testText = textCodes(enc, ds, testCaptions.map((t) => t.c));
+  const codes = {
+    trainText: textCodes(enc, ds, train.tokens.map((caps) => caps[0]!)),
+    testText: textCodes(enc, ds, testCaptions.map((t) => t.c)),
+    trainImage: imageCodes(enc, ds, train),
+    testImage: imageCodes(enc, ds, test),
+  };
+  // Diverged weights: nothing to measure; the next step's loss check stops the run.
+  if (Object.values(codes).some((rows) => rows.some((r) => r.some((v) => !Number.isFinite(v))))) return 'non-finite';
   return {
-    text: nearestCentroidAccuracy(trainText, train.labels, testText, testCaptions.map((t) => t.label)),
-    image: nearestCentroidAccuracy(imageCodes(enc, ds, train), train.labels, imageCodes(enc, ds, test), test.labels),
+    text: nearestCentroidAccuracy(codes.trainText, train.labels, codes.testText, testCaptions.map((t) => t.label)),
+    image: nearestCentroidAccuracy(codes.trainImage, train.labels, codes.testImage, test.labels),
   };
 }

@@ -153,6 +153,10 @@ export async function runPretrain(ctx: RunContext): Promise<void> {
         if (completed % p.checkpointEvery !== 0 && completed !== p.steps) return;
         const probe = probeEncoders(model.encoders, ctx.dataset);
         if (!probe) return;
+        if (probe === 'non-finite') {
+          ctx.progress.log(`pretrain @${completed}: class probe skipped: the encoders give non-finite codes`);
+          return;
+        }
         const wall = Date.now() / 1000;
         ctx.store.addMetrics(ctx.run.id, [
           {phase: 'pretrain', key: 'probe_text_acc', step: completed, value: probe.text, wall_time: wall},
