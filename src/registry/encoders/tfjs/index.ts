@@ -73,13 +73,13 @@ export async function loadTfjsEncoders(dir: string, vocab: Vocabulary, maxWords:
     const tokenDtype = text.inputs[0]!.dtype;
     const side = image.inputs[0]!.shape[1]!;
     const embedDim = text.outputs[1]!.shape[1]!;
-    const {table: ids, unknown} = tokenTable(vocab, folder);
-    const table = tf.tensor1d(ids, 'int32');
     const resize = (x: tf.Tensor4D) => (x.shape[1] === side ? x : tf.image.resizeBilinear(x, [side, side]));
     const split = folder.manifest.bridgeAfter === undefined ? undefined : splitImageTower(image, folder.manifest.bridgeAfter, resize);
     for (const m of [...models, ...(split?.models ?? [])]) m.trainable = false;
     // `upper` applies tower layers anew, which tfjs counts as uses to release; `lower` only reuses the tower's graph.
     if (split) models.push(split.models[1]!);
+    const {table: ids, unknown} = tokenTable(vocab, folder);
+    const table = tf.tensor1d(ids, 'int32'); // last: nothing after it can fail
     const encoders: EncoderPair = {
       embedDim,
       encodeText: (tokens) => {
