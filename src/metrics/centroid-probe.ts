@@ -1,6 +1,6 @@
 // Nearest-class-centroid accuracy: how well codes separate labelled classes (a linear-probe stand-in, no training).
 import {InputError} from '../errors';
-import {readRows} from './matrix-input';
+import {readRows, unitRow} from './matrix-input';
 
 /**
  * Each class's centroid is the mean of its unit-normalised `train` codes; each `test` code is assigned the class
@@ -16,21 +16,17 @@ export function nearestCentroidAccuracy(train: number[][], trainLabels: readonly
   if (te.length !== testLabels.length) throw new InputError(FN, `test has ${te.length} rows but testLabels has ${testLabels.length} entries`);
   const d = tr[0]!.length;
   if (te[0]!.length !== d) throw new InputError(FN, `train has ${d} features per row but test has ${te[0]!.length}`);
-  const unit = (r: Float64Array) => {
-    const n = Math.sqrt(r.reduce((a, v) => a + v * v, 0)) || 1;
-    return r.map((v) => v / n);
-  };
   const sums = new Map<number, Float64Array>();
   tr.forEach((row, i) => {
     const label = trainLabels[i]!;
     const sum = sums.get(label) ?? new Float64Array(d);
-    unit(row).forEach((v, k) => (sum[k] += v));
+    unitRow(row).forEach((v, k) => (sum[k] += v));
     sums.set(label, sum);
   });
-  const centroids = [...sums].map(([label, sum]) => ({label, c: unit(sum)}));
+  const centroids = [...sums].map(([label, sum]) => ({label, c: unitRow(sum)}));
   let hits = 0;
   te.forEach((row, i) => {
-    const u = unit(row);
+    const u = unitRow(row);
     let best = centroids[0]!;
     let bestScore = -Infinity;
     for (const cand of centroids) {

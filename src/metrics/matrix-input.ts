@@ -21,3 +21,9 @@ export function readRows(fn: string, name: string, input: number[][] | tf.Tensor
     return out;
   });
 }
+
+/** `r` scaled to unit length (a zero row stays zero). */
+export function unitRow(r: Float64Array): Float64Array {
+  const n = Math.sqrt(r.reduce((a, v) => a + v * v, 0)) || 1;
+  return r.map((v) => v / n);
+}

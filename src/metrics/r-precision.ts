@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {InputError} from '../errors';
 import {Rng} from '../runtime/rng';
-import {readRows} from './matrix-input';
+import {readRows, unitRow} from './matrix-input';
 
 /**
  * For each image i, its true caption i is ranked against `candidates − 1` captions of other images, drawn
@@ -19,12 +19,8 @@ export function rPrecision(imageCodes: number[][] | tf.Tensor2D, textCodes: numb
   const txt = readRows(FN, 'textCodes', textCodes);
   if (img.length !== txt.length) throw new InputError(FN, `imageCodes has ${img.length} rows but textCodes has ${txt.length}`);
   if (img[0]!.length !== txt[0]!.length) throw new InputError(FN, `imageCodes has ${img[0]!.length} features per row but textCodes has ${txt[0]!.length}`);
-  const unit = (r: Float64Array) => {
-    const n = Math.sqrt(r.reduce((a, v) => a + v * v, 0)) || 1;
-    return r.map((v) => v / n);
-  };
-  const I = img.map(unit);
-  const T = txt.map(unit);
+  const I = img.map(unitRow);
+  const T = txt.map(unitRow);
   const cos = (a: Float64Array, b: Float64Array) => a.reduce((s, v, k) => s + v * b[k]!, 0);
   const rng = Rng.for(options.seed ?? 0, 'r-precision');
   const n = img.length;

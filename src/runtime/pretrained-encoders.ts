@@ -8,7 +8,7 @@ import {ScgError} from '../errors';
 import {ParamSet} from '../nn/params';
 import {encoders} from '../registry';
 import {trainedEncoders} from '../registry/encoders';
-import {EncoderConfig, EncoderPair, FileEncoderDescriptor, LoadedEncoders} from '../registry/encoders/descriptor';
+import {EncoderConfig, EncoderPair, LoadedEncoders} from '../registry/encoders/descriptor';
 import {RunRow, Store} from '../store/store';
 import {Vocabulary} from '../text/vocabulary';
 import {readCheckpoint, restoreVariables} from './checkpoint';
@@ -32,7 +32,7 @@ export type EncoderSource =
   | {kind: 'files'; config: EncoderConfig; vocabWords: readonly string[]; maxWords: number};
 
 /** Builds encoders from a pretraining checkpoint (sha256-verified). */
-function encodersFromCheckpoint(src: Extract<EncoderSource, {kind: 'checkpoint'}>): Omit<LoadedEncoders, 'sha256'> {
+function encodersFromCheckpoint(src: Extract<EncoderSource, {kind: 'checkpoint'}>): LoadedEncoders {
   const params = new ParamSet('encoders', Rng.for(0, 'unused-init'));
   const enc = trainedEncoders(src.config.name).build(src.config, {vocabSize: src.vocabSize, params});
   try {
@@ -41,11 +41,11 @@ function encodersFromCheckpoint(src: Extract<EncoderSource, {kind: 'checkpoint'}
     params.dispose();
     throw err;
   }
-  return {encoders: enc, unknownWords: [], dispose: () => params.dispose()};
+  return {encoders: enc, unknownWords: [], sha256: src.sha256, dispose: () => params.dispose()};
 }
 
 /** Rebuilds the frozen encoders `src` describes. */
-export async function encodersFromSource(src: EncoderSource): Promise<Omit<LoadedEncoders, 'sha256'>> {
+export async function encodersFromSource(src: EncoderSource): Promise<LoadedEncoders> {
   if (src.kind === 'checkpoint') return encodersFromCheckpoint(src);
   const entry = encoders.get(src.config.name);
   if (entry.kind !== 'files') throw new Error(`encoders '${entry.name}' are not loaded from files`);
@@ -69,8 +69,7 @@ export async function loadPretrainedEncoders(store: Store, run: RunRow, config: 
   if (encoders.get(config.encoders.name).kind === 'files') {
     const words = vocab ?? runVocabulary(run);
     const src: EncoderSource = {kind: 'files', config: config.encoders, vocabWords: words.words, maxWords: config.dataset.maxWords};
-    const entry = encoders.get(config.encoders.name) as FileEncoderDescriptor;
-    const loaded = await entry.load(config.encoders, {vocab: words, maxWords: config.dataset.maxWords});
+    const loaded = await encodersFromSource(src);
     // The run remembers which files it trained with; sampling or evaluating it later must see the same ones.
     const record = path.join(run.run_dir, 'encoders.json');
     const recorded = fs.existsSync(record) ? (JSON.parse(fs.readFileSync(record, 'utf8')) as {sha256: string}).sha256 : undefined;

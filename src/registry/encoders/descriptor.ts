@@ -74,7 +74,7 @@ export interface LoadedEncoders {
   encoders: EncoderPair;
   /** Dataset words the loaded model does not know (they are encoded as its unknown token). */
   unknownWords: string[];
-  /** sha256 over the files loaded: the weights' identity. */
+  /** The weights' identity: the sha256 of the checkpoint or of the folder's files they were loaded from. */
   sha256: string;
   dispose(): void;
 }
