@@ -46,11 +46,6 @@ export function sliceSelection(sel: BatchSelection, start: number, end: number):
   return {indices: sel.indices.slice(start, end), captions: sel.captions.map((c) => c.slice(start, end)) as [number[], number[]]};
 }
 
-/** The word masks `[n, maxWords]` of a selection's two caption branches. */
-export function selectionMasks(ds: Dataset, split: Split, sel: BatchSelection): [tf.Tensor2D, tf.Tensor2D] {
-  return sel.captions.map((caps) => tokenTensors(sel.indices.map((i, k) => split.tokens[i]![caps[k]!]!), ds.maxWords).mask) as [tf.Tensor2D, tf.Tensor2D];
-}
-
 /** Images as a `[n, res, res, 3]` float tensor in [-1, 1]. */
 export function imagesTensor(split: Split, indices: readonly number[], res: number): tf.Tensor4D {
   const px = res * res * 3;

@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {relDiff, seededValues, useWasm} from '../../test/support';
-import {damsmSentenceLoss, damsmWordLoss} from './damsm';
+import {damsmSentenceLoss, damsmWordLoss, damsmWordLossFromScores, damsmWordScores} from './damsm';
 
 const softmax = (xs: number[]) => {
   const m = Math.max(...xs);
@@ -64,6 +64,24 @@ describe('DAMSM losses', () => {
     const want = referenceWordLoss(nested(reg, [n, r, d]), nested(wrd, [n, t, d]), lengths, sameClass);
     const got = tf.tidy(() => damsmWordLoss(tf.tensor3d(reg, [n, r, d]), tf.tensor3d(wrd, [n, t, d]), tf.tensor2d(maskValues, [n, t]), {sameClass}).dataSync()[0]!);
     assert.ok(relDiff(got, want) < 1e-4, `${got} vs reference ${want}`);
+  });
+
+  it('word scores of some captions against every image are those rows of the whole matrix (how data-parallel threads split it)', () => {
+    const [n, r, t, d] = [4, 5, 4, 3];
+    const regions = tf.tensor3d(seededValues(n * r * d, 41), [n, r, d]);
+    const words = tf.tensor3d(seededValues(n * t * d, 42), [n, t, d]);
+    const mask = tf.tensor2d([1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0], [n, t]);
+    const whole = tf.tidy(() => damsmWordScores(regions, words, mask).arraySync());
+    const rows = tf.tidy(() => damsmWordScores(regions, tf.slice(words, [1, 0, 0], [2, -1, -1]) as tf.Tensor3D, tf.slice(mask, [1, 0], [2, -1]) as tf.Tensor2D).arraySync());
+    assert.equal(whole.length, 4);
+    assert.equal(rows.length, 2);
+    rows.forEach((row, k) => row.forEach((v, j) => assert.ok(Math.abs(v - whole[k + 1]![j]!) < 1e-5, `row ${k + 1}, image ${j}: ${v} vs ${whole[k + 1]![j]}`)));
+    const sameClass = [[false, true, false, false], [true, false, false, false], [false, false, false, false], [false, false, false, false]];
+    const direct = tf.tidy(() => damsmWordLoss(regions, words, mask, {sameClass}).dataSync()[0]!);
+    const fromRows = tf.tidy(() => damsmWordLossFromScores(tf.tensor2d(whole), {sameClass}).dataSync()[0]!);
+    assert.ok(Math.abs(direct - fromRows) < 1e-5, `${direct} vs ${fromRows}`);
+    assert.throws(() => damsmWordLossFromScores(tf.zeros([2, 3]) as tf.Tensor2D), /square/);
+    tf.dispose([regions, words, mask]);
   });
 
   it('sentence loss by hand: two orthogonal pairs', () => {

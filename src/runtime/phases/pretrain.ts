@@ -1,7 +1,7 @@
 // Paper phase 1: train the text and image encoders with DAMSM (both caption branches) + λ1 × contrastive.
 import * as tf from '@tensorflow/tfjs';
-import {batchLabels, makeBatch, sameClassMask, selectBatch, selectionMasks, sliceSelection} from '../../data/batch';
-import {damsmSentenceLoss, damsmWordLoss} from '../../losses/damsm';
+import {batchLabels, makeBatch, sameClassMask, selectBatch, sliceSelection} from '../../data/batch';
+import {damsmSentenceLoss, damsmWordLossFromScores, damsmWordScores} from '../../losses/damsm';
 import {Adam, clipByGlobalNorm} from '../../nn/adam';
 import {namedGrads} from '../../nn/grads';
 import {ParamSet} from '../../nn/params';
@@ -69,18 +69,16 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset, place:
       const img = {regions: gatherRows(local.regions), global: gatherRows(local.global)};
       // Both branches' captions go through the text encoder as one batch: half the LSTM steps' op count.
       const both = enc.encodeText(tf.concat(batch.tokens, 0), tf.concat(batch.masks, 0), training ? seed : undefined, place.size > 1 ? textRows : undefined);
-      const words = gatherRows(both.words, 2);
       const sentences = gatherRows(both.sentence, 2);
-      const masks = selectionMasks(dataset, dataset.train, all);
-      const texts = [0, 1].map((b) => ({
-        words: tf.slice(words, [b * B, 0, 0], [B, -1, -1]) as tf.Tensor3D,
-        sentence: tf.slice(sentences, [b * B, 0], [B, -1]) as tf.Tensor2D,
-      }));
-      const word = tf.addN(texts.map((t, b) => damsmWordLoss(img.regions, t.words, masks[b]!, opts))) as tf.Scalar;
-      const sentence = tf.addN(texts.map((t) => damsmSentenceLoss(img.global, t.sentence, opts))) as tf.Scalar;
+      const texts = [0, 1].map((b) => tf.slice(sentences, [b * B, 0], [B, -1]) as tf.Tensor2D);
+      // Word loss: this thread scores its own captions against every image; the score rows are gathered.
+      const localWords = tf.split(both.words, 2) as tf.Tensor3D[];
+      const word = tf.addN([0, 1].map((b) =>
+        damsmWordLossFromScores(gatherRows(damsmWordScores(img.regions, localWords[b]!, batch.masks[b]!, opts)), opts))) as tf.Scalar;
+      const sentence = tf.addN(texts.map((t) => damsmSentenceLoss(img.global, t, opts))) as tf.Scalar;
       const feats: tf.Tensor2D[] = [];
       if (views.includes('image')) feats.push(img.global);
-      if (views.includes('text')) feats.push(...texts.map((t) => t.sentence));
+      if (views.includes('text')) feats.push(...texts);
       const contrast = term.loss(tf.stack(feats, 1) as tf.Tensor3D, labels) ?? tf.scalar(0);
       const total = tf.add(tf.add(word, sentence), tf.mul(contrast, config.contrastive.lambda1)) as tf.Scalar;
       out['damsm_word'] = tf.keep(word);

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {ExperimentConfig} from '../../config/types';
-import {batchLabels, makeBatch, sameClassMask, selectBatch, selectionMasks, sliceSelection} from '../../data/batch';
+import {batchLabels, makeBatch, sameClassMask, selectBatch, sliceSelection} from '../../data/batch';
 import {Dataset} from '../../data/dataset';
-import {damsmSentenceLoss, damsmWordLoss} from '../../losses/damsm';
+import {damsmSentenceLoss, damsmWordLossFromScores, damsmWordScores} from '../../losses/damsm';
 import {Adam} from '../../nn/adam';
 import {Ema} from '../../nn/ema';
 import {namedGrads} from '../../nn/grads';
@@ -95,9 +95,10 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
       const inputs = {noise: tf.tensor2d(noise, [2 * rows, model.zDim]), caNoise: tf.tensor2d(caNoise, [2 * rows, model.condDim]), sentence: text.sentence, words: text.words, wordMask: mask};
       const reals = model.stageResolutions.map((r) => (r === finalRes ? batch.images : tf.avgPool(batch.images, finalRes / r, finalRes / r, 'valid')));
       // The batch-wide terms (DAMSM, contrastive) see every thread's rows: the text codes and masks of all of them.
-      const allMasks = selectionMasks(dataset, dataset.train, all);
+      // The word loss is the exception: this thread scores its own captions against every fake, and the score
+      // rows are gathered (it is the costliest of them).
       const allSentences = tf.split(gatherRows(text.sentence, 2), 2) as tf.Tensor2D[];
-      const allWords = tf.split(gatherRows(text.words, 2), 2) as tf.Tensor3D[];
+      const localWords = tf.split(text.words, 2) as tf.Tensor3D[];
 
       // D step on detached fakes (the G pass below recomputes them with a tape).
       const fakes = model.generate(inputs, {training: true, updateStats: false}).images;
@@ -117,7 +118,8 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
         const regions = tf.split(gatherRows(img.regions, 2), 2) as tf.Tensor3D[];
         const globals = tf.split(gatherRows(img.global, 2), 2) as tf.Tensor2D[];
         const opts = {sameClass};
-        const damsmWord = tf.addN([0, 1].map((b) => damsmWordLoss(regions[b]!, allWords[b]!, allMasks[b]!, opts))) as tf.Scalar;
+        const damsmWord = tf.addN([0, 1].map((b) =>
+          damsmWordLossFromScores(gatherRows(damsmWordScores(regions[b]!, localWords[b]!, batch.masks[b]!, opts)), opts))) as tf.Scalar;
         const damsmSentence = tf.addN([0, 1].map((b) => damsmSentenceLoss(globals[b]!, allSentences[b]!, opts))) as tf.Scalar;
         const kl = tf.mul(gen.kl, 2) as tf.Scalar; // a mean over both branches; the branches' terms are summed
         const feats: tf.Tensor2D[] = [];
