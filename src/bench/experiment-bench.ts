@@ -8,7 +8,7 @@ import {datasets} from '../registry';
 import {writeCheckpoint} from '../runtime/checkpoint';
 import {buildPretrain} from '../runtime/phases/pretrain';
 import {buildGan} from '../runtime/phases/train';
-import {ParallelPhase, phaseThreads, ShardableModel, startParallelPhase, trainingOnly, wantedGanThreads} from '../runtime/parallel-phase';
+import {ParallelPhase, phaseThreads, ShardableModel, startParallelPhase, trainingOnly} from '../runtime/parallel-phase';
 import {startParallelGan} from '../runtime/phases/train-parallel';
 import {benchmark, BenchResult, pairedScaling} from './bench';
 
@@ -46,8 +46,8 @@ export async function benchExperiment(config: ExperimentConfig, opts: {steps: nu
     }
   };
   try {
-    // Pretraining is also timed on the GAN's thread count (unless pretrainThreads is set): the measurement behind its default of 1.
-    const preThreads = phaseThreads({...config, runtime: {...config.runtime, pretrainThreads: config.runtime.pretrainThreads ?? wantedGanThreads(config)}}, 'pretrain').threads;
+    // Pretraining on the thread count a run would use (by default the GAN's): the measurement behind that default.
+    const preThreads = phaseThreads(config, 'pretrain').threads;
     let i = 0;
     out.push({name: preThreads > 1 ? 'pretrain-1-thread' : 'pretrain', threads: 1, ...(await benchmark({step: () => pre.step(i++), forward: () => pre.losses(i), imagesPerStep: pre.imagesPerStep}, opts))});
     if (preThreads > 1) {

@@ -132,7 +132,8 @@ function main(): void {
       const many = qs.report?.results[phase];
       if (many?.scaling !== undefined) {
         out.push(`- Quickstart ${phase} step, ${many.threads ?? 2} threads / 1 thread: ${n(many.scaling, 2)} (median step times of 15 steps each in strict alternation; ` +
-          'its DAMSM and contrastive terms run on the whole batch on every thread, and every batch norm is an exchange).');
+          'each thread scores only its own captions in the DAMSM word loss, but the DAMSM sentence and contrastive terms run on the whole batch on every thread, ' +
+          'and every batch norm is an exchange).');
       }
     }
   }

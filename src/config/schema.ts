@@ -109,7 +109,7 @@ function buildSchema(): JsonSchema {
       runtime: section('How to compute (not part of the run identity).', {
         backend: {type: 'string', enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'auto = native tensorflow, else wasm, else cpu (with a warning).'},
         threads: {type: 'integer', minimum: 1, description: 'Threads for data-parallel GAN training on wasm/cpu (default: cores), each on an equal share of the batch; reduced to a divisor of train.batchSize with 2+ rows each. Native tensorflow uses 1.'},
-        pretrainThreads: {type: 'integer', minimum: 1, description: 'Threads for data-parallel pretraining (default: 1: the small LSTM\'s many tiny kernels do not get faster on half a batch; measured in docs/performance.md).'},
+        pretrainThreads: {type: 'integer', minimum: 1, description: 'Threads for data-parallel pretraining on wasm/cpu (default: as for the GAN phase), reduced to a divisor of pretrain.batchSize like runtime.threads. Native tensorflow uses 1.'},
       }),
       phases: {type: 'array', items: {enum: [...PHASES]}, minItems: 1, uniqueItems: true, default: ['pretrain'],
         description: `Phases to run, in order. Available: ${PHASES.join(', ')}.`},
