@@ -11,6 +11,7 @@ import {trainedEncoders} from '../registry/encoders';
 import {EncoderConfig, EncoderPair, LoadedEncoders} from '../registry/encoders/descriptor';
 import {RunRow, Store} from '../store/store';
 import {Vocabulary} from '../text/vocabulary';
+import {writeFileAtomic} from './atomic-write';
 import {readCheckpoint, restoreVariables} from './checkpoint';
 import {Rng} from './rng';
 
@@ -79,7 +80,7 @@ export async function loadPretrainedEncoders(store: Store, run: RunRow, config: 
         hint: 'put back the encoder the run trained with',
       });
     }
-    if (recorded === undefined) fs.writeFileSync(record, `${JSON.stringify({path: config.encoders['path'], sha256: loaded.sha256}, null, 2)}\n`);
+    if (recorded === undefined) writeFileAtomic(record, `${JSON.stringify({path: config.encoders['path'], sha256: loaded.sha256}, null, 2)}\n`);
     return {...loaded, vocab: words, origin: `${String(config.encoders['path'])} (sha256 ${loaded.sha256.slice(0, 12)})`, source: src};
   }
   let source = run;

@@ -94,9 +94,9 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
       const sentences = tf.split(text.sentence, 2) as [tf.Tensor2D, tf.Tensor2D];
       const inputs = {noise: tf.tensor2d(noise, [2 * rows, model.zDim]), caNoise: tf.tensor2d(caNoise, [2 * rows, model.condDim]), sentence: text.sentence, words: text.words, wordMask: mask};
       const reals = model.stageResolutions.map((r) => (r === finalRes ? batch.images : tf.avgPool(batch.images, finalRes / r, finalRes / r, 'valid')));
-      // The batch-wide terms (DAMSM, contrastive) see every thread's rows: the text codes and masks of all of them.
-      // The word loss is the exception: this thread scores its own captions against every fake, and the score
-      // rows are gathered (it is the costliest of them).
+      // The batch-wide terms (DAMSM sentence, contrastive) see every thread's sentence codes. The word loss, the
+      // costliest of them, is split: this thread scores its own captions against every fake, and the score rows
+      // are gathered.
       const allSentences = tf.split(gatherRows(text.sentence, 2), 2) as tf.Tensor2D[];
       const localWords = tf.split(text.words, 2) as tf.Tensor3D[];
 
