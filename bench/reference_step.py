@@ -6,7 +6,8 @@ until the resolution -> conv3x3 -> 3 -> tanh; discriminator conv4x4/2 pad 1 + le
 doubled, <= 8ndf) -> flatten -> dense -> 1; hinge loss; Adam(2e-4, betas 0.5/0.999); ngf = ndf = 32.
 One step = one D update on real + detached fakes, then one G update.
 
-Usage: /usr/bin/python3 bench/reference_step.py RES BATCH THREADS STEPS   -> prints one JSON line
+Usage: /usr/bin/python3 bench/reference_step.py RES BATCH THREADS STEPS [DEVICE]   -> prints one JSON line
+DEVICE is cpu (the default) or cuda[:N]; on CUDA each timed step ends with a synchronize.
 """
 import json
 import sys
@@ -34,15 +35,18 @@ def build(res, ngf=32):
 
 def main():
     res, batch, threads, steps = (int(a) for a in sys.argv[1:5])
+    device = torch.device(sys.argv[5] if len(sys.argv) > 5 else "cpu")
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     gen, disc = build(res)
+    gen, disc = gen.to(device), disc.to(device)
     opt_g = torch.optim.Adam(gen.parameters(), 2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), 2e-4, betas=(0.5, 0.999))
-    real = torch.rand(batch, 3, res, res) * 2 - 1
+    real = torch.rand(batch, 3, res, res, device=device) * 2 - 1
 
     def step():
-        z = torch.randn(batch, 100)
+        z = torch.randn(batch, 100, device=device)
         opt_d.zero_grad()
         loss_d = torch.relu(1 - disc(real)).mean() + torch.relu(1 + disc(gen(z).detach())).mean()
         loss_d.backward()
@@ -58,9 +62,10 @@ def main():
     for _ in range(steps):
         t0 = time.perf_counter()
         step()
+        sync()
         times.append(time.perf_counter() - t0)
     ms = sorted(times)[len(times) // 2] * 1000
-    print(json.dumps({"torch": torch.__version__, "threads": threads, "res": res, "batch": batch, "step_ms": ms, "img_per_s": batch * 1000 / ms}))
+    print(json.dumps({"torch": torch.__version__, "device": str(device), "threads": threads, "res": res, "batch": batch, "step_ms": ms, "img_per_s": batch * 1000 / ms}))
 
 
 if __name__ == "__main__":

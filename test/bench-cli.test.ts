@@ -4,13 +4,14 @@ import {spawnSync} from 'node:child_process';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import {TINY_CONFIG} from './tiny';
+import {torchPresent} from './support';
 
 const BIN = path.resolve(__dirname, '../../bin/run.js');
 const scg = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8'});
 
 describe('scg bench', () => {
   it('times the pretraining and GAN steps of a config against their forward passes, on 1 and 2 threads', () => {
-    const r = scg(['bench', TINY_CONFIG, '--steps', '1', '--profile', '--json', '--set', 'runtime.threads=2']);
+    const r = scg(['bench', TINY_CONFIG, '--steps', '1', '--profile', '--json', '--set', 'runtime.threads=2', '--backend', 'wasm']);
     assert.equal(r.status, 0, r.stderr);
     type Res = {threads: number; scaling?: number; stepMs: number; forwardMs: number | null; stepOverForward: number; imagesPerSecond: number; topKernels: {kernel: string}[]};
     const report = JSON.parse(r.stdout) as {backend: string; results: Record<string, Res>};
@@ -31,7 +32,7 @@ describe('scg bench', () => {
   });
 
   it('runs the reference step on 1 and 2 threads with their scaling, and needs a config or --reference', () => {
-    const r = scg(['bench', '--reference', '--res', '16', '--batch', '4', '--steps', '1', '--rounds', '1', '--threads', '2', '--json']);
+    const r = scg(['bench', '--reference', '--res', '16', '--batch', '4', '--steps', '1', '--rounds', '1', '--threads', '2', '--json', '--backend', 'wasm']);
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as {threads: number; scaling: number; results: Record<string, {imagesPerSecond: number}>};
     assert.equal(report.threads, 2);
@@ -40,5 +41,16 @@ describe('scg bench', () => {
     const bad = scg(['bench']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /give a config to time, or --reference/);
+  });
+
+  it('on torch: one in-process row per phase on libtorch\'s threads, and the tiny-op cost', {skip: torchPresent() ? false : 'the torch addon is not built here'}, () => {
+    const r = scg(['bench', TINY_CONFIG, '--steps', '1', '--json', '--backend', 'torch', '--threads', '2', '--tiny-op']);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as {backend: string; threads: number; tinyOpMicros: number; results: Record<string, {threads: number; stepMs: number; forwardMs: number}>};
+    assert.equal(report.backend, 'torch');
+    assert.equal(report.threads, 2);
+    assert.deepEqual(Object.keys(report.results), ['pretrain', 'train']);
+    for (const res of Object.values(report.results)) assert.ok(res.threads === 2 && res.stepMs > 0 && res.forwardMs > 0);
+    assert.ok(report.tinyOpMicros > 0 && Number.isFinite(report.tinyOpMicros));
   });
 });

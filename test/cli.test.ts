@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import {readCheckpoint} from '../src/runtime/checkpoint';
 import {TINY_CONFIG} from './tiny';
 import {BIN, query, scg} from './cli-support';
+import {BEST_BACKEND} from './support';
 
 const tmpDb = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-cli-')), 'experiments.db');
 
@@ -19,8 +20,8 @@ describe('scg CLI', () => {
     assert.equal(r.status, 0, r.stderr);
     const result = JSON.parse(r.stdout) as {runId: string; status: string; action: string; backend: string};
     assert.equal(result.status, 'completed');
-    assert.equal(result.backend, 'wasm');
-    assert.match(r.stderr, /backend: wasm/);
+    assert.equal(result.backend, BEST_BACKEND, 'auto picks torch where its addon is built, else wasm');
+    assert.match(r.stderr, new RegExp(`backend: ${BEST_BACKEND}`));
     const metrics = query<{n: number}>(db, "SELECT COUNT(*) AS n FROM metrics WHERE run_id = ? AND key = 'loss'", result.runId);
     assert.equal(metrics[0]!.n, 3);
     const ckpts = query<{path: string; sha256: string; step: number}>(db, 'SELECT path, sha256, step FROM checkpoints WHERE run_id = ? ORDER BY step', result.runId);
@@ -96,7 +97,7 @@ describe('scg CLI', () => {
     assert.deepEqual(Object.keys(JSON.parse(scg(['list', '--json']).stdout)), ['datasets', 'backbones', 'contrastive', 'encoders', 'evaluators']);
     assert.equal(scg(['list', 'backbone']).status, 2);
     const doctor = JSON.parse(scg(['doctor', '--json']).stdout) as {backend: {name: string}};
-    assert.equal(doctor.backend.name, 'wasm');
+    assert.equal(doctor.backend.name, BEST_BACKEND);
     const db = tmpDb();
     const missing = scg(['runs', 'list', '--db', db]);
     assert.equal(missing.status, 2, 'a missing store is reported, not created');

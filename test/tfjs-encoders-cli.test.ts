@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {before, describe, it} from 'node:test';
 import sharp from 'sharp';
-import {useWasm} from './support';
+import {useBestBackend} from './support';
 import {query, scg} from './cli-support';
 import {TINY_CONFIG, tinyBackbone} from './tiny';
 import {saveTinyDualEncoder} from './tiny-dual-encoder';
@@ -18,12 +18,13 @@ describe('GAN phase on encoders loaded from a tfjs folder', () => {
   const sets = (p: string) => ['--set', tinyBackbone('galip'), '--set', `encoders={name: tfjs, path: ${p}}`, '--set', 'phases=[train]'];
 
   before(async () => {
-    await useWasm();
+    await useBestBackend();
     await saveTinyDualEncoder(encoderDir, {vocab, bridgeAfter: 'stem'});
   });
 
-  it('trains galip without pretraining (data-parallel workers load the folder too), and scg sample draws from it', async () => {
-    const r = scg(['run', TINY_CONFIG, '--db', db, ...sets(encoderDir), '--set', 'runtime.threads=2', '--json']);
+  it('trains galip without pretraining (data-parallel wasm workers load the folder too), and scg sample draws from it', async () => {
+    // Data-parallel worker threads exist on wasm only (torch threads its own kernels).
+    const r = scg(['run', TINY_CONFIG, '--db', db, ...sets(encoderDir), '--set', 'runtime.threads=2', '--set', 'runtime.backend=wasm', '--json']);
     assert.equal(r.status, 0, r.stderr);
     const runId = (JSON.parse(r.stdout) as {runId: string; status: string}).runId;
     assert.match(r.stderr, /frozen encoders from .*clip \(sha256 [0-9a-f]{12}\)/);

@@ -27,9 +27,15 @@ export const median = (xs: number[]): number => {
   return s[Math.floor(s.length / 2)]!;
 };
 
+/** Waits for queued device work (torch on CUDA runs asynchronously); a no-op on the CPU backends. */
+function settle(): void {
+  (tf.backend() as unknown as {addon?: {Synchronize(): void}}).addon?.Synchronize();
+}
+
 function timeMs(f: () => void): number {
   const t0 = performance.now();
   f();
+  settle();
   return performance.now() - t0;
 }
 
@@ -59,12 +65,8 @@ export async function benchmark(t: Timed, opts: {steps: number; warmup?: number;
   const forwardMs: number[] = [];
   let peak = process.memoryUsage().rss;
   for (let i = 0; i < opts.steps; i++) {
-    let t0 = performance.now();
-    t.step();
-    stepMs.push(performance.now() - t0);
-    t0 = performance.now();
-    t.forward();
-    forwardMs.push(performance.now() - t0);
+    stepMs.push(timeMs(() => t.step()));
+    forwardMs.push(timeMs(() => t.forward()));
     peak = Math.max(peak, process.memoryUsage().rss);
   }
   const s = median(stepMs);

@@ -11,10 +11,11 @@ export interface TorchTiming {
 }
 
 export const TORCH_SCRIPT = path.resolve(__dirname, '../../../bench/reference_step.py');
-const PYTHON = '/usr/bin/python3';
+/** Debian's python3-torch by default; SCG_PYTHON names another python (e.g. one with a pip-installed CUDA torch). */
+const PYTHON = process.env['SCG_PYTHON'] || '/usr/bin/python3';
 
-export function runTorchReference(res: number, batch: number, threads: number, steps: number): TorchTiming {
-  const r = spawnSync(PYTHON, [TORCH_SCRIPT, String(res), String(batch), String(threads), String(steps)], {encoding: 'utf8'});
+export function runTorchReference(res: number, batch: number, threads: number, steps: number, device = 'cpu'): TorchTiming {
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, String(res), String(batch), String(threads), String(steps), device], {encoding: 'utf8'});
   if (r.error || r.status !== 0) {
     const missing = /No module named 'torch'/.test(r.stderr ?? '') || (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
     throw new ScgError('BAD_INPUT', missing ? `--torch needs PyTorch for ${PYTHON}, which is not installed` : `the PyTorch reference step failed: ${(r.stderr ?? String(r.error)).trim().split('\n').pop()}`, {

@@ -10,7 +10,9 @@ import {usableThreads} from '../parallel/group';
 import {runTorchReference, TorchTiming} from '../bench/torch-peer';
 import {loadConfig} from '../config/load';
 import {ScgError} from '../errors';
-import {describeBackend, initBackend} from '../runtime/backend';
+import {tinyOpMicros} from '../bench/tiny-op';
+import {BackendChoice, describeBackend, initBackend} from '../runtime/backend';
+import {wantedGanThreads} from '../runtime/parallel-phase';
 
 function line(name: string, r: BenchResult): string {
   return `${name}: ${r.imagesPerSecond.toFixed(1)} img/s, step ${r.stepMs.toFixed(0)} ms, forward ${r.forwardMs.toFixed(0)} ms, step/forward ${r.stepOverForward.toFixed(2)}, peak RSS ${r.peakRssMb.toFixed(0)} MB`;
@@ -32,23 +34,33 @@ export default class Bench extends BaseCommand {
     batch: Flags.integer({description: 'reference step batch', default: 16}),
     threads: Flags.integer({description: 'with --reference: data-parallel tfjs threads, and PyTorch threads with --torch (default: cores). Above 1, the one-thread step is timed too, alternately, for the scaling ratio', min: 1}),
     profile: Flags.boolean({description: 'list the kernels that take the most time in one step'}),
+    backend: Flags.string({description: 'backend to time on (default: the config\'s runtime.backend, else auto)', options: ['auto', 'torch', 'tensorflow', 'wasm', 'cpu']}),
+    device: Flags.string({description: 'torch device (default: the config\'s runtime.device, else auto); with --reference --torch, PyTorch runs there too'}),
+    'tiny-op': Flags.boolean({description: 'also time the per-op cost: tf.add of two [8] tensors + dispose (median µs)'}),
     set: setFlag,
   };
 
   async run(): Promise<object> {
     const {args, flags} = await this.parse(Bench);
-    if (!flags.reference && !args.config) throw new ScgError('BAD_INPUT', 'give a config to time, or --reference', {hint: 'scg bench configs/quickstart.yaml, or scg bench --reference --torch'});
+    if (!flags.reference && !args.config && !flags['tiny-op']) throw new ScgError('BAD_INPUT', 'give a config to time, or --reference (or --tiny-op)', {hint: 'scg bench configs/quickstart.yaml, or scg bench --reference --torch'});
     const loaded = args.config ? loadConfig(args.config, flags.set) : undefined;
-    const backend = await initBackend(loaded?.config.runtime.backend ?? 'auto');
+    const requested = (flags.backend ?? loaded?.config.runtime.backend ?? 'auto') as BackendChoice;
+    // torch threads its own kernels: --threads (or the config's runtime.threads) is libtorch's intra-op thread count.
+    const torchThreads = flags.threads ?? (loaded ? wantedGanThreads(loaded.config) : os.availableParallelism());
+    const backend = await initBackend(requested, {threads: torchThreads, device: flags.device ?? loaded?.config.runtime.device ?? 'auto'});
     this.note(describeBackend(backend));
-    const report: {backend: string; threads: number; results: Record<string, BenchResult>; torch?: TorchTiming[]; ratio?: number; scaling?: number; waitMsPerStep?: number} = {backend: backend.name, threads: backend.threads, results: {}};
+    const report: {backend: string; threads: number; results: Record<string, BenchResult>; torch?: TorchTiming[]; ratio?: number; scaling?: number; waitMsPerStep?: number; tinyOpMicros?: number} = {backend: backend.name, threads: backend.threads, results: {}};
+    const inProcessThreads = backend.name === 'torch' || backend.name === 'tensorflow';
+    if (flags['tiny-op']) report.tinyOpMicros = tinyOpMicros();
     if (loaded) {
-      for (const r of await benchExperiment(loaded.config, {steps: flags.steps, profile: flags.profile})) report.results[r.name] = r;
-    } else {
-      const threads = flags.threads ?? os.availableParallelism();
+      for (const r of await benchExperiment(loaded.config, {steps: flags.steps, profile: flags.profile})) {
+        report.results[r.name] = inProcessThreads ? {...r, threads: backend.threads} as BenchResult : r;
+      }
+    } else if (flags.reference) {
+      const threads = inProcessThreads ? 1 : flags.threads ?? os.availableParallelism();
       const fitted = usableThreads(threads, flags.batch); // equal shards keep the per-row means exact
       if (fitted.note) this.note(`reference step: ${fitted.note}`);
-      report.threads = fitted.threads;
+      report.threads = inProcessThreads ? backend.threads : fitted.threads;
       const one = await startReferenceStep(flags.res, flags.batch, 1, backend.name);
       const many = fitted.threads > 1 ? await startReferenceStep(flags.res, flags.batch, fitted.threads, backend.name) : undefined;
       const timings: {one: BenchResult[]; many: BenchResult[]} = {one: [], many: []};
@@ -59,7 +71,7 @@ export default class Bench extends BaseCommand {
         for (let round = 0; round < Math.max(flags.rounds, 1); round++) {
           timings.one.push(await benchmark(one, {steps: flags.steps, profile: flags.profile && round === 0}));
           if (many) timings.many.push(await benchmark(many, {steps: flags.steps}));
-          if (flags.torch) torch.push(runTorchReference(flags.res, flags.batch, fitted.threads, flags.steps));
+          if (flags.torch) torch.push(runTorchReference(flags.res, flags.batch, report.threads, flags.steps, backend.torch?.device ?? 'cpu'));
         }
         if (many) {
           const pairs = flags.steps * flags.rounds;
@@ -92,7 +104,8 @@ export default class Bench extends BaseCommand {
       if (report.scaling !== undefined) {
         this.log(`${report.threads} threads / 1 thread img/s: ${report.scaling.toFixed(2)} (thread 0 waited ${report.waitMsPerStep!.toFixed(0)} ms per step for the others)`);
       }
-      if (report.ratio !== undefined) this.log(`tfjs / PyTorch img/s (${report.threads} threads each): ${report.ratio.toFixed(3)}`);
+      if (report.ratio !== undefined) this.log(`scg (${backend.name}) / PyTorch img/s (${report.threads} threads each): ${report.ratio.toFixed(3)}`);
+      if (report.tinyOpMicros !== undefined) this.log(`tiny op (tf.add of two [8] tensors + dispose): ${report.tinyOpMicros.toFixed(2)} µs median`);
     }
     return report;
   }

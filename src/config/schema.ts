@@ -107,9 +107,10 @@ function buildSchema(): JsonSchema {
         inceptionPoolLayer: {type: 'string', minLength: 1, default: 'avg_pool', description: 'inception-v3 evaluator: layer whose output are the FID features (Keras InceptionV3: avg_pool, 2048-d).'},
       }),
       runtime: section('How to compute (not part of the run identity).', {
-        backend: {type: 'string', enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'auto = native tensorflow, else wasm, else cpu (with a warning).'},
-        threads: {type: 'integer', minimum: 1, description: 'Threads for data-parallel GAN training on wasm/cpu (default: cores), each on an equal share of the batch; reduced to a divisor of train.batchSize with 2+ rows each. Native tensorflow uses 1.'},
-        pretrainThreads: {type: 'integer', minimum: 1, description: 'Threads for data-parallel pretraining on wasm/cpu (default: as for the GAN phase), reduced to a divisor of pretrain.batchSize like runtime.threads. Native tensorflow uses 1.'},
+        backend: {type: 'string', enum: ['auto', 'torch', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'auto = torch (scg\'s libtorch addon, when built), else native tensorflow, else wasm, else cpu (with a warning); the log says which.'},
+        device: {type: 'string', pattern: '^(auto|cpu|cuda(:[0-9]+)?)$', default: 'auto', description: 'torch only: auto (the first CUDA device when libtorch sees one, else cpu) | cpu | cuda | cuda:N.'},
+        threads: {type: 'integer', minimum: 1, description: 'torch: libtorch\'s intra-op threads (default: cores; one process, no worker threads). wasm/cpu: threads for data-parallel GAN training (default: cores), each on an equal share of the batch; reduced to a divisor of train.batchSize with 2+ rows each. Native tensorflow uses 1.'},
+        pretrainThreads: {type: 'integer', minimum: 1, description: 'wasm/cpu: threads for data-parallel pretraining (default: as for the GAN phase), reduced to a divisor of pretrain.batchSize like runtime.threads. torch and native tensorflow use 1 (their kernels are threaded).'},
       }),
       phases: {type: 'array', items: {enum: [...PHASES]}, minItems: 1, uniqueItems: true, default: ['pretrain'],
         description: `Phases to run, in order. Available: ${PHASES.join(', ')}.`},

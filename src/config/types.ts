@@ -49,6 +49,7 @@ export interface EvalConfig {
 
 export interface RuntimeConfig {
   backend: BackendChoice;
+  device: string;
   threads?: number;
   pretrainThreads?: number;
 }

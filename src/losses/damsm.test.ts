@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import {relDiff, seededValues, useWasm} from '../../test/support';
+import {relDiff, seededValues, useBestBackend} from '../../test/support';
 import {damsmSentenceLoss, damsmWordLoss, damsmWordLossFromScores, damsmWordScores} from './damsm';
 
 const softmax = (xs: number[]) => {
@@ -52,7 +52,7 @@ function nested(values: Float32Array, shape: [number, number, number]): number[]
 }
 
 describe('DAMSM losses', () => {
-  before(useWasm);
+  before(useBestBackend);
 
   it('word loss matches the caption-by-caption reference, with padding and same-class masking', () => {
     const [n, r, t, d] = [3, 5, 4, 3];

@@ -2,12 +2,12 @@ import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {InputError} from '../errors';
-import {useWasm} from '../../test/support';
+import {useBestBackend} from '../../test/support';
 import {labelCrossEntropyLoss} from './label-cross-entropy';
 import {ntXentLoss} from './ntxent';
 
 describe('labelCrossEntropyLoss', () => {
-  before(useWasm);
+  before(useBestBackend);
 
   it('single labels: softmax cross-entropy by hand', () => {
     const logits = tf.tensor2d([[0, Math.log(3)], [0, 0]]);
@@ -37,7 +37,7 @@ describe('labelCrossEntropyLoss', () => {
 });
 
 describe('ntXentLoss', () => {
-  before(useWasm);
+  before(useBestBackend);
   it('rejects branches of different shapes', () => {
     const a = tf.zeros([4, 3]) as tf.Tensor2D;
     const b = tf.zeros([4, 2]) as tf.Tensor2D;

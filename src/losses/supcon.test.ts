@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {InputError} from '../errors';
-import {relDiff, seededValues, useWasm} from '../../test/support';
+import {relDiff, seededValues, useBestBackend} from '../../test/support';
 import {ntXentLoss} from './ntxent';
 import {supConLoss} from './supcon';
 
@@ -51,7 +51,7 @@ function lossValue(f: () => tf.Scalar): number {
 }
 
 describe('supConLoss', () => {
-  before(useWasm);
+  before(useBestBackend);
 
   it('matches hand arithmetic: 3 samples, 1 view, labels [0, 0, 1], tau 1', () => {
     // z0=(1,0), z1=(0,1), z2=(1,0). Anchor 0: positive z1 (dot 0), others z1 (0), z2 (1): log(1+e).

@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {before, describe, it} from 'node:test';
-import {useWasm} from '../../test/support';
+import {useBestBackend} from '../../test/support';
 import {tinyExperiment} from '../../test/tiny';
 import {ScgError} from '../errors';
 import {readCheckpoint, writeCheckpoint} from './checkpoint';
 import {buildPretrain} from './phases/pretrain';
 
 describe('checkpoints', () => {
-  before(useWasm);
+  before(useBestBackend);
 
   it('round-trip: identical weights and optimizer state, and the same next step', async () => {
     const {config, dataset} = await tinyExperiment();

@@ -34,11 +34,11 @@ export function wantedGanThreads(config: ExperimentConfig): number {
 /**
  * Threads for a training phase on the wasm and cpu backends, which compute on one core each: GAN training takes
  * `wantedGanThreads`, pretraining `runtime.pretrainThreads` (default: the same); native tensorflow, which threads its own
- * kernels, always 1. Reduced to a divisor of the batch, so every thread gets the same number of rows.
+ * kernels, and torch, which runs libtorch's intra-op threads on every core, always 1. Reduced to a divisor of the batch, so every thread gets the same number of rows.
  */
 export function phaseThreads(config: ExperimentConfig, phase: 'pretrain' | 'train'): {threads: number; note?: string} {
   const backend = currentBackend()?.name ?? 'cpu';
-  if (backend === 'tensorflow') return {threads: 1};
+  if (backend === 'tensorflow' || backend === 'torch') return {threads: 1};
   if (phase === 'pretrain') return usableThreads(config.runtime.pretrainThreads ?? wantedGanThreads(config), config.pretrain.batchSize);
   return usableThreads(wantedGanThreads(config), config.train.batchSize);
 }

@@ -13,6 +13,7 @@ import {runPretrain} from './phases/pretrain';
 import {runTrain} from './phases/train';
 import {runEval} from './phases/eval';
 import {createProgress} from './progress';
+import {wantedGanThreads} from './parallel-phase';
 import {processAlive} from './process-alive';
 import {provenance} from './provenance';
 
@@ -66,7 +67,7 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
   const started = Date.now();
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const {config} = loaded;
-  const backend: BackendInfo = await initBackend(config.runtime.backend);
+  const backend: BackendInfo = await initBackend(config.runtime.backend, {threads: wantedGanThreads(config), device: config.runtime.device});
   log(describeBackend(backend));
   if (backend.warning) log(backend.warning);
   const hash = configHash(config);

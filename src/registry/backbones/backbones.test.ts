@@ -5,14 +5,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import {useWasm} from '../../../test/support';
+import {TEST_BACKENDS, useBackend} from '../../../test/support';
 import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../test/tiny';
 import {readCheckpoint, writeCheckpoint} from '../../runtime/checkpoint';
 import {buildGan} from '../../runtime/phases/train';
 import {backbones, contrastiveModes} from '..';
 
-describe('backbones (every registered one)', () => {
-  before(useWasm);
+// Backend-specific: every backend present runs the same steps.
+for (const backendName of TEST_BACKENDS) describe(`backbones (every registered one) on ${backendName}`, () => {
+  before(() => useBackend(backendName));
 
   for (const backbone of backbones.names()) {
     it(`${backbone}: generator stages end at the dataset resolution, images in [-1, 1]`, async () => {

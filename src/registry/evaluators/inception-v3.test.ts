@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import {seededValues, useWasm} from '../../../test/support';
+import {seededValues, useBestBackend} from '../../../test/support';
 import {tinyExperiment} from '../../../test/tiny';
 import {ScgError} from '../../errors';
 import {saveLayersModel} from '../../runtime/model-files';
@@ -20,7 +20,7 @@ function tinyInception(): tf.LayersModel {
 }
 
 describe('inception-v3 evaluator (file loader)', () => {
-  before(useWasm);
+  before(useBestBackend);
 
   it('loads a layers model from model.json + shards and gives its pool features and probabilities', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-incv3-'));

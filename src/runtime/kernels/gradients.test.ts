@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import {seededValues, useWasm} from '../../../test/support';
+import {seededValues, TEST_BACKENDS, useBackend, useWasm} from '../../../test/support';
 import {gradientPatches} from '.';
 
 /** d/dx of ‖∇_x f(x)‖² : a gradient of a gradient, as MA-GP needs. */
@@ -17,9 +17,10 @@ describe('gradient patches', () => {
     for (const k of ['Greater', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'AvgPoolGrad']) assert.ok(tf.getGradient(k), `${k} has a gradient`);
   });
 
-  for (const backend of ['wasm', 'cpu'] as const) {
+  for (const backend of [...TEST_BACKENDS, 'cpu'] as const) {
     it(`${backend}: a gradient of a gradient through LeakyReLU (uses Greater) and squares matches the closed form`, async () => {
-      await tf.setBackend(backend);
+      if (backend === 'cpu') await tf.setBackend('cpu');
+      else await useBackend(backend);
       const xv = seededValues(12, 3);
       // f = Σ leakyRelu(x)²: ∇f = 2·lr(x)·lr'(x); ‖∇f‖² = Σ 4·lr(x)²·lr'(x)²; its gradient = 8·lr·lr'³ (lr'' = 0).
       const got = secondOrder((u) => tf.square(tf.leakyRelu(u, 0.2)), tf.tensor(xv));
@@ -27,7 +28,7 @@ describe('gradient patches', () => {
         const d = x > 0 ? 1 : 0.2;
         assert.ok(Math.abs(got[i]! - 8 * (x > 0 ? x : 0.2 * x) * d ** 3) < 1e-4, `${got[i]} at x = ${x}`);
       });
-      await tf.setBackend('wasm');
+      await useWasm();
     });
   }
 

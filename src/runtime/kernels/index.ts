@@ -5,6 +5,7 @@ import {wrapBatchMatMul} from './batch-matmul';
 import {COMPARISON_KERNELS, zeroComparisonGradient} from './comparison-gradients';
 import {conv2DBackpropFilterWasm} from './conv2d-backprop-filter';
 import {wrapConv2DBackpropInput} from './conv2d-backprop-input';
+import {resizeNearestNeighborGradCpu} from './resize-nearest-grad-cpu';
 import {unsortedSegmentSumWasm} from './unsorted-segment-sum';
 
 /** Kernels the wasm backend lacks and training needs. They register for `wasm` only, never for tfjs-node. */
@@ -15,6 +16,23 @@ export const wasmKernelWrappers: readonly {kernelName: string; wrap: (original: 
   {kernelName: 'BatchMatMul', wrap: wrapBatchMatMul},
   {kernelName: 'Conv2DBackpropInput', wrap: wrapConv2DBackpropInput},
 ];
+
+/** cpu kernels that tfjs-backend-cpu 4.22 gets wrong, replaced by correct ones. */
+export const cpuKernelFixes: readonly tf.KernelConfig[] = [resizeNearestNeighborGradCpu];
+
+let cpuFixed = false;
+
+/** Replaces the wrong cpu kernels (once per process); returns their names. */
+export function registerCpuPatches(): string[] {
+  if (!cpuFixed) {
+    for (const k of cpuKernelFixes) {
+      if (tf.getKernel(k.kernelName, 'cpu')) tf.unregisterKernel(k.kernelName, 'cpu');
+      tf.registerKernel(k);
+    }
+    cpuFixed = true;
+  }
+  return cpuKernelFixes.map((k) => k.kernelName);
+}
 
 /** Gradients tfjs lacks and second-order training (MA-GP) needs; backend-independent. */
 export const gradientPatches: readonly tf.GradConfig[] = [...COMPARISON_KERNELS.map(zeroComparisonGradient), avgPoolGradGradient];

@@ -114,4 +114,19 @@ describe('wasm kernel patches', () => {
       assert.ok(maxRelError(got.values, ref.values) < 1e-6);
     }
   });
+
+  it('cpu ResizeNearestNeighborGrad (scg\'s fix of tfjs-cpu 4.22) matches wasm for batch > 1, under every coordinate rule', async () => {
+    for (const [align, half] of [[false, false], [true, false], [false, true]] as [boolean, boolean][]) {
+      const xv = seededValues(3 * 5 * 7 * 2, 31);
+      const f = () => tf.tidy(() => tf.grad((x: tf.Tensor) => {
+        const y = tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [10, 9], align, half);
+        return tf.sum(tf.mul(y, tf.tensor(seededValues(y.size, 32), y.shape)));
+      })(tf.tensor4d(xv, [3, 5, 7, 2])));
+      const ref = await onBackend('wasm', f);
+      const got = await onBackend('cpu', f);
+      assert.deepEqual(got.shape, ref.shape);
+      assert.ok(maxRelError(got.values, ref.values) < 1e-6, `alignCorners ${align}, halfPixelCenters ${half}: ${maxRelError(got.values, ref.values)}`);
+    }
+    await tf.setBackend('wasm');
+  });
 });

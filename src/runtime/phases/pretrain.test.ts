@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert';
-import {before, describe, it} from 'node:test';
+import {beforeEach, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import {useWasm} from '../../../test/support';
+import {BEST_BACKEND, useBestBackend, useWasm} from '../../../test/support';
 import {tinyExperiment} from '../../../test/tiny';
 import {contrastiveModes, encoders} from '../../registry';
 import {assertSameFirstGradients, assertSameLosses} from '../../../test/parallel-compare';
@@ -9,9 +9,11 @@ import {startParallelPhase, trainingOnly} from '../parallel-phase';
 import {buildPretrain} from './pretrain';
 
 describe('pretraining phase', () => {
-  before(useWasm);
+  beforeEach(useBestBackend);
 
-  it('2 data-parallel threads give 1 thread\'s gradients and losses (dropout on), and stay in step', async () => {
+  // Data-parallel threads exist on wasm only (torch threads its own kernels), so this test runs there.
+  it('2 data-parallel threads on wasm give 1 thread\'s gradients and losses (dropout on), and stay in step', async () => {
+    await useWasm();
     const {config, dataset} = await tinyExperiment(['pretrain.batchSize=4']);
     const start = async () => {
       const rank0 = buildPretrain(config, dataset, {rank: 0, size: 2});
@@ -45,7 +47,7 @@ describe('pretraining phase', () => {
   // kernel fails here). Encoders loaded frozen from files have nothing to pretrain.
   for (const enc of encoders.list().filter((e) => e.kind === 'trained').map((e) => e.name)) {
     for (const mode of contrastiveModes.names()) {
-      it(`${enc} + ${mode}: one step on wasm gives finite losses, changes weights and leaks nothing`, async () => {
+      it(`${enc} + ${mode}: one step on ${BEST_BACKEND} gives finite losses, changes weights and leaks nothing`, async () => {
         const dataset = mode === 'supcon-multi' ? 'shapes-multi' : 'shapes';
         const {config, dataset: ds} = await tinyExperiment([`encoders.name=${enc}`, `contrastive.mode=${mode}`, `dataset.name=${dataset}`]);
         const model = buildPretrain(config, ds);

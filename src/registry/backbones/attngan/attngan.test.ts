@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import {seededValues, useWasm} from '../../../../test/support';
+import {seededValues, useBestBackend} from '../../../../test/support';
 import {tinyEncoders, tinyExperiment} from '../../../../test/tiny';
 import {ParamSet} from '../../../nn/params';
 import {Rng} from '../../../runtime/rng';
@@ -10,7 +10,7 @@ import {WordAttention} from './attention';
 import {AttnGanGenerator} from './generator';
 
 describe('attngan', () => {
-  before(useWasm);
+  before(useBestBackend);
 
   for (const [stages, resolution] of [[1, 16], [2, 16], [3, 32]] as const) {
     it(`${stages} stage(s) at ${resolution} px: one image per stage, doubling up to the dataset resolution`, () => {

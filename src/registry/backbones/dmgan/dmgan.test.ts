@@ -1,13 +1,13 @@
 import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import {seededValues, useWasm} from '../../../../test/support';
+import {seededValues, useBestBackend} from '../../../../test/support';
 import {ParamSet} from '../../../nn/params';
 import {Rng} from '../../../runtime/rng';
 import {MemoryStage} from './memory-stage';
 
 describe('dmgan memory stage', () => {
-  before(useWasm);
+  before(useBestBackend);
 
   it('gates lie in (0, 1), addressing is a distribution over real words, and the write gate depends on the image', () => {
     const params = new ParamSet('g', Rng.for(0, 'dm'));

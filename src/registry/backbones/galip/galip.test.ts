@@ -1,11 +1,11 @@
 import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
-import {useWasm} from '../../../../test/support';
+import {useBestBackend} from '../../../../test/support';
 import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../../test/tiny';
 import {buildGan} from '../../../runtime/phases/train';
 
 describe('galip', () => {
-  before(useWasm);
+  before(useBestBackend);
 
   it('a G+D step leaves the frozen encoder unchanged while G and D (which run through it) learn', async () => {
     const {config, dataset} = await tinyExperiment([tinyBackbone('galip')]);

@@ -1,13 +1,13 @@
 import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import {seededValues, useWasm} from '../../../../test/support';
+import {seededValues, useBestBackend} from '../../../../test/support';
 import {ParamSet} from '../../../nn/params';
 import {Rng} from '../../../runtime/rng';
 import {SsaGanGenerator} from './generator';
 
 describe('ssagan', () => {
-  before(useWasm);
+  before(useBestBackend);
 
   function setup() {
     const params = new ParamSet('g', Rng.for(0, 'ssa'));

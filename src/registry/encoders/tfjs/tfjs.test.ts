@@ -6,7 +6,7 @@ import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {saveTinyDualEncoder} from '../../../../test/tiny-dual-encoder';
 import {TINY_CONFIG, tinyBackbone, tinyExperiment} from '../../../../test/tiny';
-import {useWasm} from '../../../../test/support';
+import {useBestBackend} from '../../../../test/support';
 import {loadConfig} from '../../../config/load';
 import {ScgError} from '../../../errors';
 import {readModelFiles} from '../../../runtime/model-files';
@@ -17,7 +17,7 @@ import {loadTfjsEncoders} from '.';
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'scg-tfjs-enc-'));
 
 describe('tfjs encoders (a CLIP-style dual encoder loaded from a folder)', () => {
-  before(useWasm);
+  before(useBestBackend);
 
   it('maps dataset words to the model\'s tokens, names the words it lacks, and gives codes of the right shapes', async () => {
     const dir = tmp();
