@@ -940,7 +940,7 @@ Napi::Array names(Napi::Env env, const char* const* list, size_t n) {
 // and glibc gives such blocks back to the kernel on free, so every reallocation pays a page fault per 4 KiB page
 // (measured here: 1,843 faults per 8 MB add, 6x the add's own time; 400k faults in 7 reference steps). Blocks of
 // 256 KiB and up are kept on free lists by exact (64 KiB-rounded) size and handed out again; the cache is capped
-// (SCG_TORCH_CACHE_MB, default 2048; beyond it blocks really are freed). SCG_TORCH_CACHE_MB=0 turns it off.
+// (SCG_TORCH_CACHE_MB, default 512; beyond it blocks really are freed). SCG_TORCH_CACHE_MB=0 turns it off.
 class CachingCpuAllocator final : public at::Allocator {
  public:
   explicit CachingCpuAllocator(size_t capBytes) : cap_(capBytes) {}
@@ -1006,7 +1006,7 @@ CachingCpuAllocator* CachingCpuAllocator::instance = nullptr;
 
 void installAllocator() {
   const char* v = std::getenv("SCG_TORCH_CACHE_MB");
-  long mb = v ? std::atol(v) : 2048;
+  long mb = v ? std::atol(v) : 512;
   if (mb <= 0) return;
   CachingCpuAllocator::instance = new CachingCpuAllocator(static_cast<size_t>(mb) * 1024 * 1024);  // lives for the process
   c10::SetCPUAllocator(CachingCpuAllocator::instance, /*priority*/ 100);

@@ -118,4 +118,17 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (sweep_id, key)
   );
   `,
+  // 4: every failed attempt of a sweep cell, so a coordinator that polls reports each one, even when a retry
+  // overwrote sweep_cells.error before the next poll
+  `
+  CREATE TABLE sweep_failures (
+    id        INTEGER PRIMARY KEY,
+    sweep_id  INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+    idx       INTEGER NOT NULL,
+    attempt   INTEGER NOT NULL,
+    error     TEXT NOT NULL,
+    at        TEXT NOT NULL
+  );
+  CREATE INDEX sweep_failures_by_sweep ON sweep_failures(sweep_id, id);
+  `,
 ];

@@ -16,7 +16,7 @@ describe('store', () => {
     assert.equal(store.version, MIGRATIONS.length);
     assert.equal(store.db.pragma('journal_mode', {simple: true}), 'wal');
     const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {name: string}[]).map((r) => r.name);
-    assert.deepEqual(tables, ['artifacts', 'checkpoints', 'experiments', 'metrics', 'params', 'protocols', 'runs', 'sweep_cells', 'sweeps']);
+    assert.deepEqual(tables, ['artifacts', 'checkpoints', 'experiments', 'metrics', 'params', 'protocols', 'runs', 'sweep_cells', 'sweep_failures', 'sweeps']);
     store.close();
     // Reopening runs nothing again and keeps data.
     const again = Store.open(file);

@@ -105,13 +105,19 @@ describe('sweep cells in the store', () => {
     assert.equal(sweeps.claim(sweep.id, opts)?.attempts, 1);
     sweeps.finish(sweep.id, 0, {status: 'new'}); // interrupted: back to new, the attempt is given back
     assert.equal(sweeps.claim(sweep.id, opts)?.attempts, 1);
-    sweeps.finish(sweep.id, 0, {status: 'failed', error: 'NaN in g_loss'});
+    sweeps.finish(sweep.id, 0, {status: 'failed', error: 'dataset gone'});
     assert.equal(sweeps.claim(sweep.id, opts)?.attempts, 2, 'one retry');
+    assert.equal(sweeps.cell(sweep.id, 0)?.error, null, 'a claim clears the cell\'s error ...');
     sweeps.finish(sweep.id, 0, {status: 'failed', error: 'NaN in g_loss'});
     assert.equal(sweeps.claim(sweep.id, opts), undefined, 'retries used up');
     assert.equal(sweeps.cell(sweep.id, 0)?.error, 'NaN in g_loss');
+    assert.deepEqual(sweeps.failures(sweep.id).map((f) => [f.idx, f.attempt, f.error]), [[0, 1, 'dataset gone'], [0, 2, 'NaN in g_loss']],
+      '... but the failure log keeps every attempt');
+    const mark = sweeps.lastFailureId(sweep.id);
     sweeps.resetAttempts(sweep.id);
     assert.equal(sweeps.claim(sweep.id, opts)?.attempts, 1);
+    sweeps.finish(sweep.id, 0, {status: 'failed', error: 'again'});
+    assert.deepEqual(sweeps.failures(sweep.id, mark).map((f) => [f.attempt, f.error]), [[1, 'again']], 'only failures after the mark');
     store.close();
   });
 

@@ -33,6 +33,16 @@ export interface CellRow {
   updated_at: string;
 }
 
+/** One failed attempt of a cell (`sweep_failures`). */
+export interface FailureRow {
+  id: number;
+  sweep_id: number;
+  idx: number;
+  attempt: number;
+  error: string;
+  at: string;
+}
+
 /** What a sweep registers: its identity and cells (see src/sweep/spec.ts). */
 export interface SweepDefinition {
   name: string;
@@ -171,8 +181,24 @@ export class SweepStore {
 
   /** Ends this worker's hold on a cell: completed, failed (with the error), or back to new (interrupted; not an attempt). */
   finish(sweepId: number, index: number, outcome: {status: 'completed' | 'failed' | 'new'; runId?: string | undefined; error?: string | undefined}): void {
-    this.db.prepare(`UPDATE sweep_cells SET status = ?, run_id = COALESCE(?, run_id), error = ?, pid = NULL, heartbeat_at = NULL, updated_at = ?,
-      attempts = CASE WHEN ? = 'new' THEN MAX(attempts - 1, 0) ELSE attempts END WHERE sweep_id = ? AND idx = ?`)
-      .run(outcome.status, outcome.runId ?? null, outcome.error ?? null, now(), outcome.status, sweepId, index);
+    this.db.transaction(() => {
+      this.db.prepare(`UPDATE sweep_cells SET status = ?, run_id = COALESCE(?, run_id), error = ?, pid = NULL, heartbeat_at = NULL, updated_at = ?,
+        attempts = CASE WHEN ? = 'new' THEN MAX(attempts - 1, 0) ELSE attempts END WHERE sweep_id = ? AND idx = ?`)
+        .run(outcome.status, outcome.runId ?? null, outcome.error ?? null, now(), outcome.status, sweepId, index);
+      if (outcome.status === 'failed') {
+        this.db.prepare(`INSERT INTO sweep_failures (sweep_id, idx, attempt, error, at)
+          SELECT sweep_id, idx, attempts, ?, ? FROM sweep_cells WHERE sweep_id = ? AND idx = ?`).run(outcome.error ?? 'failed', now(), sweepId, index);
+      }
+    }).immediate();
+  }
+
+  /** The newest failure's id (0: none yet): the mark after which a coordinator reports failures. */
+  lastFailureId(sweepId: number): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM sweep_failures WHERE sweep_id = ?').get(sweepId) as {id: number}).id;
+  }
+
+  /** Failed attempts recorded after failure `afterId` (0: all), oldest first. */
+  failures(sweepId: number, afterId = 0): FailureRow[] {
+    return this.db.prepare('SELECT * FROM sweep_failures WHERE sweep_id = ? AND id > ? ORDER BY id').all(sweepId, afterId) as FailureRow[];
   }
 }

@@ -93,6 +93,9 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
     sweeps.resetAttempts(reg.sweep.id);
     const logDir = path.join(path.dirname(store.file), 'sweeps', sweep.spec.name);
     fs.mkdirSync(logDir, {recursive: true});
+    // Failures come from the store's failure log, not from sweep_cells.error: a fast retry overwrites that
+    // before the next poll. Only this invocation's failures are reported, so the mark is taken before any worker.
+    let lastFailure = sweeps.lastFailureId(reg.sweep.id);
     const entry = cliEntry();
     const workerLogs: string[] = [];
     const open = sweeps.cells(reg.sweep.id).filter((c) => c.status !== 'completed').length;
@@ -113,18 +116,16 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
       exits.push(new Promise((resolve) => child.on('exit', () => resolve())));
     }
     const display = opts.quiet ? undefined : createDisplay(sweep, count);
-    const seenFailures = new Set<string>();
     const failures: {index: number; error: string}[] = [];
     const cellsDoneAtStart = sweeps.cells(reg.sweep.id).filter((c) => c.status === 'completed').length;
     const poll = () => {
       const cells = sweeps.cells(reg.sweep.id);
       const done = cells.filter((c) => c.status === 'completed').length;
-      for (const c of cells.filter((x) => x.status === 'failed' && x.error)) {
-        const key = `${c.idx}|${c.attempts}`;
-        if (seenFailures.has(key)) continue;
-        seenFailures.add(key);
-        failures.push({index: c.idx, error: c.error!});
-        display?.line(`cell ${c.idx} (${Object.entries(JSON.parse(c.assignment_json) as Record<string, unknown>).map(([k, v]) => `${k}=${axisLabel(v)}`).join(', ')}) failed (attempt ${c.attempts}): ${c.error}`);
+      for (const f of sweeps.failures(reg.sweep.id, lastFailure)) {
+        lastFailure = f.id;
+        const c = cells.find((x) => x.idx === f.idx);
+        failures.push({index: f.idx, error: f.error});
+        display?.line(`cell ${f.idx} (${Object.entries(JSON.parse(c?.assignment_json ?? '{}') as Record<string, unknown>).map(([k, v]) => `${k}=${axisLabel(v)}`).join(', ')}) failed (attempt ${f.attempt}): ${f.error}`);
         if (opts.failFast) stopAll('SIGTERM');
       }
       const running = cells.filter((c) => c.status === 'running' && children.some((ch) => ch.pid === c.pid));
