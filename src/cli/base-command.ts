@@ -1,7 +1,7 @@
 // Shared behaviour of scg commands: --json, and errors printed as message + hint with the right exit code.
 import {Command, Flags} from '@oclif/core';
 import {formatError, ScgError} from '../errors';
-import {defaultDbPath} from '../store/store';
+import {defaultDbPath, storeError} from '../store/store';
 
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
@@ -12,9 +12,10 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    if (err instanceof ScgError) {
-      this.note(`error: ${formatError(err)}`);
-      return this.exit(err.exitCode);
+    const known = err instanceof ScgError ? err : storeError(err); // a damaged store met mid-command is bad input too
+    if (known) {
+      this.note(`error: ${formatError(known)}`);
+      return this.exit(known.exitCode);
     }
     // oclif's own parse errors (unknown flag, missing argument) are bad usage: exit 2 as well.
     if (err.oclif?.exit !== undefined && err.oclif.exit !== 0 && !(err as {code?: string}).code?.startsWith('EEXIT')) {

@@ -8,7 +8,7 @@ import {experimentSchema} from './schema';
 import {didYouMean} from './suggest';
 import {ExperimentConfig, PHASES} from './types';
 import {parseYaml, readYaml, YamlPath, YamlSource} from './yaml-source';
-import {applyOverrides, Override, parseOverride} from './overrides';
+import {applyOverrides, childProperties, Override, parseOverride} from './overrides';
 
 export interface LoadedConfig {
   file: string;
@@ -49,11 +49,34 @@ function resolveSource(source: YamlSource, sets: readonly string[]): LoadedConfi
 export function resolveWithOverrides(source: YamlSource, overrides: Override[]): LoadedConfig {
   const raw = fillEntryNames(applyOverrides(structuredClone(source.value) as Record<string, unknown>, overrides));
   const validate = validator();
-  let problems: Problem[] = [];
-  if (!validate(raw)) problems = schemaProblems(validate.errors ?? [], raw);
+  let problems: Problem[] = numberProblems(raw, [], experimentSchema());
+  if (problems.length > 0) {
+    // a non-finite or imprecise number is reported alone: the schema would only add noise about it
+  } else if (!validate(raw)) problems = schemaProblems(validate.errors ?? [], raw);
   else problems = semanticProblems(raw as unknown as ExperimentConfig);
   if (problems.length > 0) throw configError(source, overrides, problems);
   return {file: source.file, config: raw as unknown as ExperimentConfig, overrides};
+}
+
+/**
+ * Numbers JSON schema cannot reject: infinities and NaN (`.inf`, `1e400`, `.nan`) anywhere, and integer keys
+ * beyond 2^53, which YAML rounds silently (two seeds would share one run id).
+ */
+function numberProblems(node: unknown, at: YamlPath, schema: JsonSchema | undefined): Problem[] {
+  if (typeof node === 'number') {
+    if (!Number.isFinite(node)) return [{path: at, message: `must be a finite number, but found ${String(node)}`, hint: 'numbers such as .inf, 1e400 or .nan cannot train'}];
+    if (schema?.['type'] === 'integer' && !Number.isSafeInteger(node)) {
+      return [{path: at, message: `is beyond 2^53, so it cannot be held exactly (it reads as ${node})`, hint: `use an integer of magnitude at most ${Number.MAX_SAFE_INTEGER}`}];
+    }
+    return [];
+  }
+  const items = schema?.['items'] as JsonSchema | undefined;
+  if (Array.isArray(node)) return node.flatMap((v, i) => numberProblems(v, [...at, i], items));
+  if (node && typeof node === 'object') {
+    const props = schema ? childProperties(schema) : {};
+    return Object.entries(node).flatMap(([k, v]) => numberProblems(v, [...at, k], props[k]));
+  }
+  return [];
 }
 
 /**
@@ -89,7 +112,7 @@ function pathOf(instancePath: string): YamlPath {
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return `'${value}' (a string)`;
+  if (typeof value === 'string') return value.length > 80 ? `a string of ${value.length} characters ('${value.slice(0, 20)}…')` : `'${value}' (a string)`;
   if (Array.isArray(value)) return `a list (${JSON.stringify(value)})`;
   if (value === null) return 'null';
   if (typeof value === 'object') return 'a mapping';
@@ -220,7 +243,9 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
 function configError(source: YamlSource, overrides: Override[], problems: Problem[]): ScgError {
   const lines = problems.map((p) => {
     const dotted = p.path.join('.');
-    const override = overrides.find((o) => dotted === o.path.join('.') || dotted.startsWith(`${o.path.join('.')}.`));
+    // the last override of a key is the one that took effect
+    // the last override of a key is the one that took effect
+    const override = [...overrides].reverse().find((o) => dotted === o.path.join('.') || dotted.startsWith(`${o.path.join('.')}.`));
     let where: string;
     if (override) where = override.where ?? `--set ${override.text}`;
     else {

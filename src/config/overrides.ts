@@ -14,7 +14,7 @@ export interface Override {
 }
 
 /** Properties of a schema node, including those of every registry entry's if/then branch. */
-function childProperties(node: JsonSchema): Record<string, JsonSchema> {
+export function childProperties(node: JsonSchema): Record<string, JsonSchema> {
   const props: Record<string, JsonSchema> = {...((node['properties'] as Record<string, JsonSchema>) ?? {})};
   for (const branch of (node['allOf'] as JsonSchema[] | undefined) ?? []) {
     Object.assign(props, ((branch['then'] as JsonSchema)['properties'] as Record<string, JsonSchema>) ?? {});

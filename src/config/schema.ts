@@ -53,7 +53,7 @@ function buildSchema(): JsonSchema {
     additionalProperties: false,
     properties: {
       $schema: {type: 'string', description: 'Optional pointer to this schema, for editors.'},
-      name: {type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Experiment name: runs of the same name group together in reports.'},
+      name: {type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Experiment name: runs of the same name group together in reports.'},
       seed: {type: 'integer', minimum: 0, default: 0, description: 'Seed of model init, batches and noise.'},
       dataset: registrySection(datasets, 'shapes', 'The data to train on.'),
       backbone: registrySection(backbones, 'attngan', 'The text-to-image GAN.'),

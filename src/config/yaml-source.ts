@@ -1,6 +1,6 @@
 // Parses YAML while keeping source positions, so every config error can point at a file and line.
 import * as fs from 'node:fs';
-import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Document, Node} from 'yaml';
+import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, Document, Node} from 'yaml';
 import {ScgError} from '../errors';
 
 export type YamlPath = (string | number)[];
@@ -18,11 +18,21 @@ export interface YamlSource {
 }
 
 /** Reads and parses `file`; syntax errors, empty files and non-mapping roots are BAD_INPUT errors with a line. */
+/** Config and sweep files larger than this are refused before parsing (a 50 MB file took minutes and GBs). */
+export const MAX_YAML_BYTES = 1024 * 1024;
+
 export function readYaml(file: string): YamlSource {
   let text: string;
   try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_YAML_BYTES) {
+      throw new ScgError('BAD_INPUT', `${file}: the file is ${(size / 1024 / 1024).toFixed(1)} MB; config and sweep files are limited to ${MAX_YAML_BYTES / 1024 / 1024} MB`, {
+        hint: 'a config names its data; it does not contain it',
+      });
+    }
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ScgError) throw err;
     throw new ScgError('BAD_INPUT', `${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
       hint: 'check the path; config paths are relative to the current directory',
     });
@@ -41,7 +51,23 @@ export function parseYaml(text: string, file: string): YamlSource {
       hint: 'YAML uses `key: value` with spaces after colons and consistent indentation',
     });
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS({maxAliasCount: 100});
+  } catch (err) {
+    // the yaml package refuses documents whose aliases expand exponentially ("billion laughs")
+    let at = '';
+    visit(doc, {Alias: (_key, node) => {
+      if (node.range) {
+        const {line, col} = pos(node.range[0]);
+        at = `:${line}:${col}`;
+      }
+      return visit.BREAK;
+    }});
+    throw new ScgError('BAD_INPUT', `${file}${at}: the YAML aliases expand too far (${(err as Error).message.split('\n')[0]})`, {
+      hint: 'write the values out instead of nesting aliases (*name) of aliases',
+    });
+  }
   if (value === null || value === undefined) {
     throw new ScgError('BAD_INPUT', `${file}: the file is empty`, {hint: 'start from configs/pretrain.yaml'});
   }

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {SingleBar} from 'cli-progress';
 import {ScgError} from '../errors';
+import {checkImageMemory} from './memory-budget';
 import {writeFileAtomic} from '../runtime/atomic-write';
 import {canonicalJson} from '../runtime/identity';
 import {assembleDataset, RawSplit} from './assemble';
@@ -178,6 +179,7 @@ export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions
   const test = present(src.test, opts.root, opts.problems);
   if (train.items.length < 2) opts.problems.fatal('train split', `has ${train.items.length} usable images; training needs at least 2`);
   if (test.items.length < 1) opts.problems.fatal('test split', 'has no usable images; evaluation needs at least 1');
+  checkImageMemory(`dataset '${opts.name}' in ${opts.root}`, train.items.length + test.items.length, opts.resolution, 'dataset.resolution');
   const itemKey = (it: SourceItem) => [it.file, it.box ? [it.box.x, it.box.y, it.box.width, it.box.height] : null, it.captions, it.label];
   const key = crypto.createHash('sha256').update(canonicalJson({
     version: CACHE_VERSION, name: opts.name, root: path.resolve(opts.root), resolution: opts.resolution, settings: opts.settings,

@@ -50,30 +50,42 @@ export function writeCheckpoint(file: string, header: Omit<CheckpointHeader, 'fo
   return {sha256: crypto.createHash('sha256').update(data).digest('hex'), bytes: data.length};
 }
 
-/** Reads and verifies a checkpoint: a missing file, a sha256 mismatch or a foreign format is a BAD_INPUT error. */
+const DAMAGED_HINT = '`scg run` of the same config resumes from the newest intact checkpoint instead; or re-run with --force to start over';
+
+/** A checkpoint file that cannot be used as it is: missing, changed since it was written, or not a checkpoint. */
+export class CheckpointDamagedError extends ScgError {
+  constructor(readonly file: string, readonly reason: string) {
+    super('BAD_INPUT', `checkpoint ${file} ${reason}`, {hint: DAMAGED_HINT});
+    this.name = 'CheckpointDamagedError';
+  }
+}
+
+/** Reads and verifies a checkpoint: a missing file, a sha256 mismatch or a foreign format is a CheckpointDamagedError. */
 export function readCheckpoint(file: string, expectedSha256?: string): Checkpoint {
   let data: Buffer;
   try {
     data = fs.readFileSync(file);
-  } catch {
-    throw new ScgError('BAD_INPUT', `checkpoint ${file} is missing`, {hint: 'the run folder was moved or deleted; re-run with --force to start over'});
+  } catch (err) {
+    throw new CheckpointDamagedError(file, `cannot be read (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it is missing' : (err as Error).message})`);
   }
   if (expectedSha256) {
     const sha = crypto.createHash('sha256').update(data).digest('hex');
     if (sha !== expectedSha256) {
-      throw new ScgError('BAD_INPUT', `checkpoint ${file} is corrupt: sha256 ${sha.slice(0, 12)}… does not match the stored ${expectedSha256.slice(0, 12)}…`, {
-        hint: 'the file changed after it was written; delete it (an earlier checkpoint is used) or re-run with --force',
-      });
+      throw new CheckpointDamagedError(file, `is corrupt: sha256 ${sha.slice(0, 12)}… does not match the stored ${expectedSha256.slice(0, 12)}… (the file changed after it was written)`);
     }
   }
-  if (data.length < 12 || !data.subarray(0, 8).equals(MAGIC)) {
-    throw new ScgError('BAD_INPUT', `${file} is not an scg checkpoint`, {hint: 'checkpoints are the .ckpt files scg writes under runs/<id>/'});
-  }
+  if (data.length < 12 || !data.subarray(0, 8).equals(MAGIC)) throw new CheckpointDamagedError(file, 'is not an scg checkpoint (checkpoints are the .ckpt files scg writes under runs/<id>/)');
   const len = data.readUInt32LE(8);
-  const header = JSON.parse(data.subarray(12, 12 + len).toString('utf8')) as CheckpointHeader;
+  let header: CheckpointHeader;
+  try {
+    header = JSON.parse(data.subarray(12, 12 + len).toString('utf8')) as CheckpointHeader;
+  } catch {
+    throw new CheckpointDamagedError(file, 'has an unreadable header');
+  }
   const base = 12 + len;
   const tensors = new Map<string, {shape: number[]; values: Float32Array}>();
-  for (const e of header.tensors) {
+  for (const e of header.tensors ?? []) {
+    if (base + e.offset + e.length * 4 > data.length) throw new CheckpointDamagedError(file, `is truncated: tensor ${e.name} runs past the end of the file`);
     const bytes = data.subarray(base + e.offset, base + e.offset + e.length * 4);
     tensors.set(e.name, {shape: e.shape, values: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))});
   }

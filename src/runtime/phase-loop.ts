@@ -6,7 +6,7 @@ import {ExperimentConfig} from '../config/types';
 import {Dataset} from '../data/dataset';
 import {ScgError} from '../errors';
 import {MetricRow, RunRow, Store} from '../store/store';
-import {Checkpoint, readCheckpoint, writeCheckpoint} from './checkpoint';
+import {Checkpoint, CheckpointDamagedError, readCheckpoint, writeCheckpoint} from './checkpoint';
 import {Progress} from './progress';
 
 /** Everything a phase needs from the run around it. */
@@ -61,24 +61,42 @@ export class InterruptedError extends Error {
   }
 }
 
-/** Loads the newest checkpoint of `phase` into the model (sha256-verified); returns the step it holds, or 0. */
+/**
+ * Loads the newest intact checkpoint of `phase` into the model (sha256-verified); returns the step it holds, or 0.
+ * A missing or corrupt checkpoint is passed over, saying so, and its row dropped: the steps after the one used
+ * are trained again (and their checkpoints written again).
+ */
 export function resumePhase(ctx: RunContext, phase: string, model: PhaseModel): number {
-  const row = ctx.store.latestCheckpoint(ctx.run.id, phase);
-  if (!row) return 0;
-  const ckpt = readCheckpoint(row.path, row.sha256);
-  if (ckpt.header.configHash !== ctx.configHash) {
-    throw new ScgError('BAD_INPUT', `checkpoint ${row.path} belongs to config ${ckpt.header.configHash}, not ${ctx.configHash}`, {hint: 're-run with --force'});
+  for (const row of ctx.store.checkpoints(ctx.run.id).filter((c) => c.phase === phase).reverse()) {
+    let ckpt: Checkpoint;
+    try {
+      ckpt = readCheckpoint(row.path, row.sha256);
+    } catch (err) {
+      if (!(err instanceof CheckpointDamagedError)) throw err;
+      ctx.log(`${err.message}; passing over it to an earlier checkpoint`);
+      continue;
+    }
+    if (ckpt.header.configHash !== ctx.configHash) {
+      throw new ScgError('BAD_INPUT', `checkpoint ${row.path} belongs to config ${ckpt.header.configHash}, not ${ctx.configHash}`, {hint: 're-run with --force'});
+    }
+    model.restore(ckpt, row.path);
+    if (ctx.store.dropCheckpointsAfter(ctx.run.id, phase, row.step) > 0) ctx.log(`${phase}: resuming from the intact checkpoint at step ${row.step}`);
+    return ckpt.header.step;
   }
-  model.restore(ckpt, row.path);
-  return ckpt.header.step;
+  if (ctx.store.dropCheckpointsAfter(ctx.run.id, phase, 0) > 0) ctx.log(`${phase}: no intact checkpoint is left; the phase starts again from step 0`);
+  return 0;
 }
 
-function saveCheckpoint(ctx: RunContext, phase: string, step: number, model: PhaseModel): void {
+/**
+ * Writes the checkpoint file, then records it in one transaction with the metrics still buffered: a checkpoint
+ * is never ahead of the metrics it covers, so a crash after it loses nothing before it.
+ */
+function saveCheckpoint(ctx: RunContext, phase: string, step: number, model: PhaseModel, pending: readonly MetricRow[]): void {
   const file = path.join(ctx.runDir, 'checkpoints', `${phase}-${String(step).padStart(7, '0')}.ckpt`);
   const {sha256, bytes} = writeCheckpoint(file, {
     runId: ctx.run.id, configHash: ctx.configHash, phase, step, rng: {seed: ctx.config.seed, scheme: 'keyed-sfc32'}, extra: model.stateExtra(),
   }, model.stateTensors());
-  ctx.store.addCheckpoint(ctx.run.id, phase, step, file, sha256, bytes);
+  ctx.store.commitCheckpoint(ctx.run.id, {phase, step, path: file, sha256, bytes}, pending);
 }
 
 /** Runs the remaining steps of a phase. Returns normally when the phase is complete. */
@@ -125,7 +143,8 @@ export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: Pha
       }
       if (opts.afterStep) await opts.afterStep(completed);
       if (completed % opts.checkpointEvery === 0 || completed === steps || stopping) {
-        saveCheckpoint(ctx, phase, completed, model);
+        saveCheckpoint(ctx, phase, completed, model, pending);
+        pending = [];
         lastCheckpoint = completed;
       }
       if (stopping && completed < steps) throw new InterruptedError(phase, completed);

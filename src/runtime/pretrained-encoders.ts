@@ -53,6 +53,37 @@ export async function encodersFromSource(src: EncoderSource): Promise<LoadedEnco
   return entry.load(src.config, {vocab: new Vocabulary(src.vocabWords), maxWords: src.maxWords});
 }
 
+/**
+ * The run whose completed pretraining the GAN phase takes its encoders from (`run`, or `train.encodersFrom`), with
+ * its final pretraining checkpoint and vocabulary. `run` undefined: the check before a new run exists (then
+ * only `train.encodersFrom` is looked at). Unknown run, unfinished pretraining or another vocabulary: BAD_INPUT.
+ */
+export function pretrainingSource(store: Store | undefined, run: RunRow | undefined, config: ExperimentConfig, vocab?: Vocabulary) {
+  let source = run;
+  if (config.train.encodersFrom) {
+    const found = store?.findRun(config.train.encodersFrom);
+    if (!found) {
+      throw new ScgError('BAD_INPUT', `train.encodersFrom: no run '${config.train.encodersFrom}' in ${store?.file ?? 'the store (it does not exist yet)'}`, {hint: 'see `scg runs list` for run ids'});
+    }
+    source = found;
+  }
+  if (!source || !store) throw new Error('pretrainingSource: no run to take the encoders from');
+  const sourceConfig = storedConfig(source.config_json);
+  const ckpt = store.latestCheckpoint(source.id, 'pretrain');
+  if (!ckpt || ckpt.step < sourceConfig.pretrain.steps) {
+    throw new ScgError('BAD_INPUT', `run ${source.id} has no completed pretraining (${ckpt ? `its last checkpoint is at step ${ckpt.step} of ${sourceConfig.pretrain.steps}` : 'no pretrain checkpoint'})`, {
+      hint: source === run ? 'run the pretrain phase first' : `finish that run first: scg run <its config>`,
+    });
+  }
+  const sourceVocab = runVocabulary(source);
+  if (vocab && sourceVocab.words.join('\n') !== vocab.words.join('\n')) {
+    throw new ScgError('BAD_INPUT', `train.encodersFrom: run ${source.id} was pretrained with a different vocabulary (${sourceVocab.size} words against ${vocab.size})`, {
+      hint: 'the dataset section must match the run the encoders come from',
+    });
+  }
+  return {source, sourceConfig, ckpt, sourceVocab};
+}
+
 /** The vocabulary saved with a run. */
 export function runVocabulary(run: RunRow): Vocabulary {
   const file = path.join(run.run_dir, 'vocab.json');
@@ -83,27 +114,7 @@ export async function loadPretrainedEncoders(store: Store, run: RunRow, config: 
     if (recorded === undefined) writeFileAtomic(record, `${JSON.stringify({path: config.encoders['path'], sha256: loaded.sha256}, null, 2)}\n`);
     return {...loaded, vocab: words, origin: `${String(config.encoders['path'])} (sha256 ${loaded.sha256.slice(0, 12)})`, source: src};
   }
-  let source = run;
-  if (config.train.encodersFrom) {
-    const found = store.findRun(config.train.encodersFrom);
-    if (!found) {
-      throw new ScgError('BAD_INPUT', `train.encodersFrom: no run '${config.train.encodersFrom}' in ${store.file}`, {hint: 'see `scg runs list` for run ids'});
-    }
-    source = found;
-  }
-  const sourceConfig = storedConfig(source.config_json);
-  const ckpt = store.latestCheckpoint(source.id, 'pretrain');
-  if (!ckpt || ckpt.step < sourceConfig.pretrain.steps) {
-    throw new ScgError('BAD_INPUT', `run ${source.id} has no completed pretraining (${ckpt ? `its last checkpoint is at step ${ckpt.step} of ${sourceConfig.pretrain.steps}` : 'no pretrain checkpoint'})`, {
-      hint: source === run ? 'run the pretrain phase first' : `finish that run first: scg run <its config>`,
-    });
-  }
-  const sourceVocab = runVocabulary(source);
-  if (vocab && sourceVocab.words.join('\n') !== vocab.words.join('\n')) {
-    throw new ScgError('BAD_INPUT', `train.encodersFrom: run ${source.id} was pretrained with a different vocabulary (${sourceVocab.size} words against ${vocab.size})`, {
-      hint: 'the dataset section must match the run the encoders come from',
-    });
-  }
+  const {source, sourceConfig, ckpt, sourceVocab} = pretrainingSource(store, run, config, vocab);
   const src: EncoderSource = {kind: 'checkpoint', config: sourceConfig.encoders, vocabSize: sourceVocab.size, checkpoint: ckpt.path, sha256: ckpt.sha256};
   return {...encodersFromCheckpoint(src), vocab: sourceVocab, origin: `run ${source.id}, pretraining step ${ckpt.step}`, source: src};
 }

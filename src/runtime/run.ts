@@ -5,7 +5,7 @@ import {LoadedConfig} from '../config/load';
 import {Phase} from '../config/types';
 import {ScgError} from '../errors';
 import {datasets, encoders} from '../registry';
-import {RunRow, Store} from '../store/store';
+import {RunRow, runBusy, Store} from '../store/store';
 import {BackendInfo, describeBackend, initBackend} from './backend';
 import {configHash, flattenConfig} from './identity';
 import {InterruptedError, RunContext} from './phase-loop';
@@ -14,7 +14,8 @@ import {runTrain} from './phases/train';
 import {runEval} from './phases/eval';
 import {createProgress} from './progress';
 import {wantedGanThreads} from './parallel-phase';
-import {processAlive} from './process-alive';
+import {pretrainingSource} from './pretrained-encoders';
+import {removeStaleTemps} from './atomic-write';
 import {provenance} from './provenance';
 
 export interface RunOptions {
@@ -71,47 +72,53 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
   log(describeBackend(backend));
   if (backend.warning) log(backend.warning);
   const hash = configHash(config);
-  const store = Store.open(opts.dbPath);
+  const prov = provenance();
+  // The store is only looked at here; a missing one is created once the input has been found good.
+  let store = Store.openIfExists(opts.dbPath);
   try {
-    const existing = store.latestByHash(hash);
-    if (existing?.status === 'completed' && !opts.force) {
+    const existing = store?.latestByHash(hash);
+    if (store && existing?.status === 'completed' && !opts.force) {
       log(`run ${existing.id} (${existing.experiment}) already completed with this config; nothing to do (use --force to start a new attempt)`);
       return summarize(store, existing, 'reused', existing.backend ?? backend.name, started, config.phases);
     }
-    if (existing?.status === 'running' && existing.pid !== null && existing.pid !== process.pid && processAlive(existing.pid) && existing.host === provenance().host) {
-      throw new ScgError('BAD_INPUT', `run ${existing.id} is being trained by process ${existing.pid} right now`, {hint: 'wait for it, or stop it (Ctrl-C) and run again to resume'});
-    }
+    const busy = existing && runBusy(existing, prov.host); // checked again when the run is claimed; this spares the data loading
+    if (busy) throw busy;
     const dataset = await datasets.get(config.dataset.name).build(config.dataset, {log, quiet: opts.quiet});
     const encoderEntry = encoders.get(config.encoders.name);
     if (encoderEntry.kind === 'files') encoderEntry.check(config.encoders);
-    let run: RunRow;
-    let action: RunResult['action'];
-    const prov = provenance();
-    if (existing && existing.status !== 'completed' && !opts.force) {
-      store.markRunning(existing.id, backend.name, prov.host);
-      run = store.getRun(existing.id)!;
-      action = 'resumed';
-      log(`resuming run ${run.id} (was ${existing.status}${existing.phase ? ` at ${existing.phase} step ${existing.step}` : ''})`);
+    else if (config.train.encodersFrom && config.phases.includes('train')) pretrainingSource(store, undefined, config, dataset.vocab);
+    store ??= Store.open(opts.dbPath);
+    const claim = store.claimRun(hash, {
+      force: Boolean(opts.force), backend: backend.name, host: prov.host,
+      make: (attempt) => {
+        const id = attempt === 1 ? hash : `${hash}-${attempt}`;
+        return {
+          id, experiment: config.name, configHash: hash, attempt, configJson: JSON.stringify(config), seed: config.seed, runDir: path.join(store!.runsRoot(), id),
+          gitCommit: prov.gitCommit, gitDirty: prov.gitDirty, versions: {...prov.versions, backend: describeBackend(backend)}, backend: backend.name,
+          host: prov.host, params: flattenConfig(config),
+        };
+      },
+    });
+    const {run, action} = claim;
+    if (action === 'reused') {
+      log(`run ${run.id} (${run.experiment}) already completed with this config; nothing to do (use --force to start a new attempt)`);
+      return summarize(store, run, 'reused', run.backend ?? backend.name, started, config.phases);
+    }
+    if (action === 'resumed') {
+      const was = claim.previous!;
+      log(`resuming run ${run.id} (was ${was.status}${was.phase ? ` at ${was.phase} step ${was.step}` : ''})`);
+      for (const file of removeStaleTemps(run.run_dir)) log(`removed ${file}, left by a writer that is gone`);
     } else {
-      const attempt = (existing?.attempt ?? 0) + 1;
-      const id = attempt === 1 ? hash : `${hash}-${attempt}`;
-      const runDir = path.join(store.runsRoot(), id);
-      run = store.createRun({
-        id, experiment: config.name, configHash: hash, attempt, configJson: JSON.stringify(config), seed: config.seed, runDir,
-        gitCommit: prov.gitCommit, gitDirty: prov.gitDirty, versions: {...prov.versions, backend: describeBackend(backend)}, backend: backend.name,
-        host: prov.host, params: flattenConfig(config),
-      });
       try {
-        fs.mkdirSync(runDir, {recursive: true});
-        fs.writeFileSync(path.join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-        fs.writeFileSync(path.join(runDir, 'vocab.json'), JSON.stringify(dataset.vocab));
+        fs.mkdirSync(run.run_dir, {recursive: true});
+        fs.writeFileSync(path.join(run.run_dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+        fs.writeFileSync(path.join(run.run_dir, 'vocab.json'), JSON.stringify(dataset.vocab));
       } catch (err) {
-        store.deleteRun(id);
-        fs.rmSync(runDir, {recursive: true, force: true});
+        store.deleteRun(run.id);
+        fs.rmSync(run.run_dir, {recursive: true, force: true});
         throw err;
       }
-      action = 'new';
-      log(`run ${run.id} (${config.name}) started; files in ${runDir}`);
+      log(`run ${run.id} (${config.name}) started; files in ${run.run_dir}`);
     }
     let stop = false;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -135,6 +142,9 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
       if (err instanceof InterruptedError) {
         store.setStatus(run.id, 'interrupted', err.message);
         log(err.message);
+      } else if (err instanceof ScgError && err.exitCode === 2) {
+        undoForBadInput(store, run, claim.previous);
+        throw err;
       } else {
         store.setStatus(run.id, 'failed', err instanceof Error ? err.message : String(err));
         throw err;
@@ -145,6 +155,22 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
     }
     return summarize(store, run, action, backend.name, started, config.phases);
   } finally {
-    store.close();
+    store?.close();
   }
+}
+
+/**
+ * Bad input found after the run was claimed (a damaged checkpoint, a missing evaluator file) is not a failure
+ * of the run: a new run with nothing stored yet is removed with its folder, and any other goes back to where it
+ * was (interrupted when it was running), so fixing the input and running again resumes it.
+ */
+function undoForBadInput(store: Store, run: RunRow, previous: RunRow | undefined): void {
+  const stored = store.metrics(run.id).length + store.checkpoints(run.id).length;
+  if (!previous && stored === 0) {
+    store.deleteRun(run.id);
+    fs.rmSync(run.run_dir, {recursive: true, force: true});
+    return;
+  }
+  const back = previous && previous.status !== 'running' ? previous.status : 'interrupted';
+  store.setStatus(run.id, back, previous?.error ?? undefined);
 }

@@ -45,7 +45,12 @@ describe('store', () => {
     store.addCheckpoint(run.id, 'pretrain', 1, '/tmp/x/p.ckpt', 'f'.repeat(64), 10);
     assert.equal(store.latestCheckpoint(run.id, 'pretrain')!.step, 1);
     assert.equal(store.latestByHash('abc123')!.id, 'abc123');
-    assert.equal(store.findRun('abc')!.id, 'abc123');
+    assert.equal(store.findRun('abc1')!.id, 'abc123');
+    assert.throws(() => store.findRun('abc'), /too short to look up: give the full id or at least 4/);
+    assert.throws(() => store.findRun(''), /too short/);
+    assert.equal(store.findRun('%%%%'), undefined, 'LIKE wildcards are literal');
+    assert.equal(store.findRun('ab_1'), undefined);
+    assert.equal(store.findRun('abc\\'), undefined);
     assert.deepEqual(store.db.prepare('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(run.id), [{key: 'a.b', value: '1'}, {key: 'c', value: '[1,2]'}]);
     store.deleteRun(run.id);
     assert.equal(store.metrics(run.id).length, 0, 'cascade');

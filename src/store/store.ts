@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import {ScgError} from '../errors';
+import {processAlive} from '../runtime/process-alive';
 import {MIGRATIONS} from './migrations';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'interrupted';
@@ -89,6 +90,49 @@ export function defaultDbPath(flag?: string): string {
 
 const now = () => new Date().toISOString();
 
+/** The error for a run that another live process on this host is training, or undefined when none is. */
+export function runBusy(run: RunRow, host: string): ScgError | undefined {
+  if (run.status !== 'running' || run.pid === null || run.pid === process.pid || run.host !== host || !processAlive(run.pid)) return undefined;
+  return new ScgError('BAD_INPUT', `run ${run.id} is being trained by process ${run.pid} right now`, {hint: 'wait for it, or stop it (Ctrl-C) and run again to resume'});
+}
+
+/**
+ * A run's status as a reader should see it: `stale` for a row still marked running whose process on this host is
+ * gone (`kill -9`, a power cut); `scg run` of its config resumes it.
+ */
+export function shownStatus(run: Pick<RunRow, 'status' | 'pid' | 'host'>, host: string): RunStatus | 'stale' {
+  return run.status === 'running' && run.pid !== null && run.host === host && run.pid !== process.pid && !processAlive(run.pid) ? 'stale' : run.status;
+}
+
+/** The fewest characters of a run id that `findRun` matches as a prefix. */
+export const MIN_PREFIX = 4;
+
+/** The store this process opened last: the one an SQLite error met later in a command is about. */
+let lastStoreFile: string | undefined;
+
+/**
+ * An SQLite error that means the store file itself is unusable (not a database, damaged, cannot be opened), as a
+ * BAD_INPUT error naming the file and what to do; undefined for any other error.
+ */
+export function storeError(err: unknown, file = lastStoreFile): ScgError | undefined {
+  if (err instanceof ScgError) return err;
+  const code = (err as {code?: unknown}).code;
+  if (!(err instanceof Error) || err.name !== 'SqliteError' || typeof code !== 'string') return undefined;
+  const where = file ?? 'the store';
+  if (code === 'SQLITE_NOTADB') {
+    return new ScgError('BAD_INPUT', `${where} is not an SQLite database (${err.message})`, {hint: 'pass --db the experiments.db that scg wrote, or a path where a new one may be created'});
+  }
+  if (code.startsWith('SQLITE_CORRUPT')) {
+    return new ScgError('BAD_INPUT', `${where} is damaged (${err.message})`, {
+      hint: `recover what is left into a new file: sqlite3 ${where} ".recover" | sqlite3 recovered.db, then pass --db recovered.db`,
+    });
+  }
+  if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM') {
+    return new ScgError('BAD_INPUT', `cannot open ${where} for writing (${err.message})`, {hint: 'check that its folder exists and that you may write there'});
+  }
+  return undefined;
+}
+
 export class Store {
   readonly db: Database.Database;
 
@@ -96,16 +140,43 @@ export class Store {
     this.db = db;
   }
 
-  /** Opens (creating if needed) the store and runs pending migrations. */
+  /**
+   * Opens (creating if needed) the store and runs pending migrations. The schema version is checked before
+   * anything is changed, so a store from a newer scg is left exactly as it was. A folder, a file that is not
+   * SQLite or a damaged database is a BAD_INPUT error naming the file.
+   */
   static open(file: string): Store {
-    fs.mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 10000');
-    db.pragma('foreign_keys = ON');
-    const store = new Store(path.resolve(file), db);
-    store.migrate();
-    return store;
+    const resolved = file === ':memory:' ? file : path.resolve(file);
+    if (resolved !== ':memory:') {
+      if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
+        throw new ScgError('BAD_INPUT', `store ${resolved} is a folder, not a database file`, {hint: `pass the path of a file, e.g. --db ${path.join(resolved, 'experiments.db')}`});
+      }
+      fs.mkdirSync(path.dirname(resolved), {recursive: true});
+    }
+    lastStoreFile = resolved;
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(resolved);
+      db.pragma('busy_timeout = 10000');
+      const version = db.pragma('user_version', {simple: true}) as number;
+      if (version > MIGRATIONS.length) {
+        throw new ScgError('BAD_INPUT', `${resolved} has schema version ${version}, newer than this scg (${MIGRATIONS.length})`, {hint: 'upgrade scg; the store was not changed'});
+      }
+      db.prepare('SELECT COUNT(*) FROM sqlite_master').get(); // reads the schema: a damaged file fails here, before any write
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      const store = new Store(resolved, db);
+      store.migrate();
+      return store;
+    } catch (err) {
+      db?.close();
+      throw storeError(err, resolved) ?? err;
+    }
+  }
+
+  /** Opens the store if its file exists; undefined otherwise (nothing is created). */
+  static openIfExists(file: string): Store | undefined {
+    return fs.existsSync(file) ? Store.open(file) : undefined;
   }
 
   /** Opens an existing store; a missing file is a NOT_FOUND error instead of a new empty store. */
@@ -122,9 +193,6 @@ export class Store {
 
   private migrate(): void {
     const current = this.version;
-    if (current > MIGRATIONS.length) {
-      throw new ScgError('BAD_INPUT', `${this.file} has schema version ${current}, newer than this scg (${MIGRATIONS.length})`, {hint: 'upgrade scg'});
-    }
     for (let v = current; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v]!);
@@ -161,6 +229,27 @@ export class Store {
     return this.getRun(r.id)!;
   }
 
+  /**
+   * Decides, in one `BEGIN IMMEDIATE` transaction, what this process does with a config: reuse its completed run,
+   * resume its unfinished one (marked running by this process), or start a new attempt (`make` gives the row).
+   * A run another live process on this host is training is a BAD_INPUT error: the check and the write are one
+   * step, so of several identical commands started at once exactly one trains.
+   */
+  claimRun(hash: string, opts: {force: boolean; backend: string; host: string; make: (attempt: number) => NewRun}):
+    {action: 'reused' | 'resumed' | 'new'; run: RunRow; previous?: RunRow} {
+    return this.db.transaction(() => {
+      const existing = this.latestByHash(hash);
+      const busy = existing && runBusy(existing, opts.host);
+      if (busy) throw busy;
+      if (existing?.status === 'completed' && !opts.force) return {action: 'reused' as const, run: existing};
+      if (existing && existing.status !== 'completed' && !opts.force) {
+        this.markRunning(existing.id, opts.backend, opts.host);
+        return {action: 'resumed' as const, run: this.getRun(existing.id)!, previous: existing};
+      }
+      return {action: 'new' as const, run: this.createRun(opts.make((existing?.attempt ?? 0) + 1))};
+    }).immediate();
+  }
+
   /** Deletes a run and everything that references it (used when a run could not even start). */
   deleteRun(id: string): void {
     this.db.prepare('DELETE FROM runs WHERE id = ?').run(id);
@@ -174,7 +263,12 @@ export class Store {
   findRun(idOrPrefix: string): RunRow | undefined {
     const exact = this.getRun(idOrPrefix);
     if (exact) return exact;
-    const rows = this.db.prepare('SELECT id FROM runs WHERE id LIKE ? ORDER BY created_at').all(`${idOrPrefix}%`) as {id: string}[];
+    if (idOrPrefix.length < MIN_PREFIX) {
+      throw new ScgError('BAD_INPUT', `run id '${idOrPrefix}' is too short to look up: give the full id or at least ${MIN_PREFIX} of its first characters`, {hint: 'see `scg runs list`'});
+    }
+    // LIKE's wildcards in the prefix are literal characters here
+    const pattern = `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = this.db.prepare("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at").all(pattern) as {id: string}[];
     if (rows.length > 1) {
       throw new ScgError('BAD_INPUT', `run id prefix '${idOrPrefix}' matches ${rows.length} runs: ${rows.map((r) => r.id).join(', ')}`, {hint: 'give more characters'});
     }
@@ -269,6 +363,20 @@ export class Store {
   addCheckpoint(runId: string, phase: string, step: number, file: string, sha256: string, bytes: number): void {
     this.db.prepare('INSERT INTO checkpoints (run_id, phase, step, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(runId, phase, step, file, sha256, bytes, now());
+  }
+
+  /** Records a written checkpoint file together with the metrics logged since the last flush, atomically. */
+  commitCheckpoint(runId: string, c: {phase: string; step: number; path: string; sha256: string; bytes: number}, metrics: readonly MetricRow[]): void {
+    this.db.transaction(() => {
+      this.addMetrics(runId, metrics);
+      this.addCheckpoint(runId, c.phase, c.step, c.path, c.sha256, c.bytes);
+      this.heartbeat(runId, c.phase, c.step);
+    }).immediate();
+  }
+
+  /** Forgets the checkpoints of a phase after `step` (damaged ones passed over on resume); returns how many. */
+  dropCheckpointsAfter(runId: string, phase: string, step: number): number {
+    return this.db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND phase = ? AND step > ?').run(runId, phase, step).changes;
   }
 
   latestCheckpoint(runId: string, phase: string): CheckpointRow | undefined {

@@ -11,6 +11,7 @@ import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
 import {axisLabel} from './labels';
 import {Sweep} from './spec';
+import {COORDINATOR_ENV} from './worker';
 
 export interface AblateOptions {
   dbPath: string;
@@ -109,7 +110,7 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
         '--grace', String(opts.graceSeconds), ...(opts.failFast ? ['--fail-fast'] : [])], {
         stdio: ['ignore', fd, fd], detached: true,
         // The cores are shared out among the workers: a cell without runtime.threads trains on its share.
-        env: {...process.env, [THREADS_ENV]: String(Math.max(1, Math.floor(os.availableParallelism() / count)))},
+        env: {...process.env, [THREADS_ENV]: String(Math.max(1, Math.floor(os.availableParallelism() / count))), [COORDINATOR_ENV]: String(process.pid)},
       });
       fs.closeSync(fd);
       children.push(child);

@@ -1,10 +1,14 @@
 // One sweep worker: claim a cell, run it as a normal run (reused if its config already completed), record the outcome, repeat.
 import {formatError, ScgError} from '../errors';
+import {processAlive} from '../runtime/process-alive';
 import {runExperiment} from '../runtime/run';
 import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
 import {axisLabel} from './labels';
 import {Sweep} from './spec';
+
+/** Set by a coordinator on the workers it starts: its pid, so that they stop when it is gone. */
+export const COORDINATOR_ENV = 'SCG_SWEEP_COORDINATOR';
 
 export interface WorkerOptions {
   dbPath: string;
@@ -50,6 +54,16 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A worker whose coordinator was killed (kill -9) would train on unwatched; it stops as on Ctrl-C instead:
+  // the cell checkpoints and goes back to new, and the next `scg ablate` resumes it.
+  const coordinator = Number(process.env[COORDINATOR_ENV]);
+  const watch = coordinator > 0 ? setInterval(() => {
+    if (processAlive(coordinator)) return;
+    clearInterval(watch);
+    opts.log(`the coordinator (process ${coordinator}) is gone; checkpointing and stopping`);
+    process.kill(process.pid, 'SIGTERM');
+  }, 1000) : undefined;
+  watch?.unref();
   try {
     const row = registeredSweep(sweeps, sweep);
     while (!stop) {
@@ -96,6 +110,7 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
     if (stop) result.interrupted = true;
     return result;
   } finally {
+    clearInterval(watch);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     store.close();

@@ -1,7 +1,8 @@
 // `scg runs show <id>`: one run in full: status, provenance, config, last metric values, checkpoints, artifacts.
 import {Args} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../../cli/base-command';
-import {Store} from '../../store/store';
+import * as os from 'node:os';
+import {shownStatus, Store} from '../../store/store';
 
 export default class RunsShow extends BaseCommand {
   static override summary = 'Show one run: status, provenance, config, latest metrics, checkpoints and artifacts';
@@ -17,11 +18,11 @@ export default class RunsShow extends BaseCommand {
       const latest: Record<string, Record<string, {step: number; value: number}>> = {};
       for (const m of store.metrics(run.id)) (latest[m.phase] ??= {})[m.key] = {step: m.step, value: m.value};
       const out = {
-        ...run, config: JSON.parse(run.config_json) as object, versions: JSON.parse(run.versions_json ?? '{}') as object, config_json: undefined, versions_json: undefined,
+        ...run, status: shownStatus(run, os.hostname()), config: JSON.parse(run.config_json) as object, versions: JSON.parse(run.versions_json ?? '{}') as object, config_json: undefined, versions_json: undefined,
         latest, checkpoints: store.checkpoints(run.id), artifacts: store.artifacts(run.id),
       };
       if (!this.jsonEnabled()) {
-        this.log(`run ${run.id}  experiment ${run.experiment}  status ${run.status}${run.error ? `  error: ${run.error}` : ''}`);
+        this.log(`run ${run.id}  experiment ${run.experiment}  status ${shownStatus(run, os.hostname())}${run.error ? `  error: ${run.error}` : ''}`);
         this.log(`backend ${run.backend}  host ${run.host}  git ${run.git_commit?.slice(0, 10) ?? '-'}${run.git_dirty ? ' (dirty)' : ''}  started ${run.started_at}  ended ${run.ended_at ?? '-'}`);
         this.log(`folder ${run.run_dir}`);
         for (const [phase, values] of Object.entries(latest)) {

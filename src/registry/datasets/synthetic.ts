@@ -1,5 +1,6 @@
 // Shared builder of the built-in synthetic datasets: per-image seeded generation, split, labels, vocabulary.
 import {assembleDataset, RawSplit} from '../../data/assemble';
+import {checkImageMemory} from '../../data/memory-budget';
 import {Dataset, LabelKind} from '../../data/dataset';
 import {Rng} from '../../runtime/rng';
 import {BackgroundName, renderImage, ShapeItem} from './shapes-render';
@@ -28,6 +29,7 @@ export async function buildSynthetic(
   makeSample: (rng: Rng, captionsPerImage: number) => SyntheticSample,
 ): Promise<Dataset> {
   const res = cfg.resolution;
+  checkImageMemory(`dataset '${name}'`, cfg.size, res, 'dataset.size, dataset.resolution');
   const nTest = Math.max(1, Math.ceil(cfg.testFraction * cfg.size));
   const nTrain = cfg.size - nTest;
   const make = (from: number, count: number): RawSplit => {
