@@ -143,7 +143,7 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
         store.setStatus(run.id, 'interrupted', err.message);
         log(err.message);
       } else if (err instanceof ScgError && err.exitCode === 2) {
-        undoForBadInput(store, run, claim.previous);
+        undoForBadInput(store, run, claim.previous, err.message);
         throw err;
       } else {
         store.setStatus(run.id, 'failed', err instanceof Error ? err.message : String(err));
@@ -164,7 +164,7 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
  * of the run: a new run with nothing stored yet is removed with its folder, and any other goes back to where it
  * was (interrupted when it was running), so fixing the input and running again resumes it.
  */
-function undoForBadInput(store: Store, run: RunRow, previous: RunRow | undefined): void {
+function undoForBadInput(store: Store, run: RunRow, previous: RunRow | undefined, why: string): void {
   const stored = store.metrics(run.id).length + store.checkpoints(run.id).length;
   if (!previous && stored === 0) {
     store.deleteRun(run.id);
@@ -172,5 +172,5 @@ function undoForBadInput(store: Store, run: RunRow, previous: RunRow | undefined
     return;
   }
   const back = previous && previous.status !== 'running' ? previous.status : 'interrupted';
-  store.setStatus(run.id, back, previous?.error ?? undefined);
+  store.setStatus(run.id, back, why);
 }
