@@ -81,8 +81,12 @@ function realStats(ex: FeatureExtractor, opts: EvaluateOptions): {mu: Float64Arr
   const key = crypto.createHash('sha256').update(canonicalJson({w: ex.weightsSha256, dataset: opts.config.dataset, split: 'test'})).digest('hex').slice(0, 16);
   const file = path.join(opts.cacheDir, 'real-stats', `${ex.name}-${key}.json`);
   if (fs.existsSync(file)) {
-    const s = JSON.parse(fs.readFileSync(file, 'utf8')) as {mu: number[]; sigma: number[][]};
-    return {mu: Float64Array.from(s.mu), sigma: new Matrix(s.sigma)};
+    try {
+      const s = JSON.parse(fs.readFileSync(file, 'utf8')) as {mu: number[]; sigma: number[][]};
+      if (s.mu.length === ex.featureDim && s.sigma.length === ex.featureDim) return {mu: Float64Array.from(s.mu), sigma: new Matrix(s.sigma)};
+    } catch {
+      // a damaged cache entry is computed again below (and replaced)
+    }
   }
   const test = opts.dataset.test;
   const {features} = extractAll(ex, test.count, (a, b) => imagesTensor(test, Array.from({length: b - a}, (_, i) => a + i), opts.dataset.resolution));

@@ -84,11 +84,27 @@ export function pretrainingSource(store: Store | undefined, run: RunRow | undefi
   return {source, sourceConfig, ckpt, sourceVocab};
 }
 
+/** A JSON file scg wrote into a run folder; a damaged one is a BAD_INPUT error naming it. */
+function runJson<T>(run: RunRow, file: string, valid: (v: Record<string, unknown>) => boolean): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    value = err;
+  }
+  if (!value || typeof value !== 'object' || value instanceof Error || !valid(value as Record<string, unknown>)) {
+    throw new ScgError('BAD_INPUT', `${file} of run ${run.id} is damaged${value instanceof Error ? ` (${value.message})` : ''}`, {
+      hint: 'scg wrote it when the run started; restore the run folder from a copy, or re-run its config with --force',
+    });
+  }
+  return value as T;
+}
+
 /** The vocabulary saved with a run. */
 export function runVocabulary(run: RunRow): Vocabulary {
   const file = path.join(run.run_dir, 'vocab.json');
   if (!fs.existsSync(file)) throw new ScgError('NOT_FOUND', `run ${run.id} has no ${file}`, {hint: 'the run folder was moved or deleted'});
-  return new Vocabulary((JSON.parse(fs.readFileSync(file, 'utf8')) as {words: string[]}).words);
+  return new Vocabulary(runJson<{words: string[]}>(run, file, (v) => Array.isArray(v.words)).words);
 }
 
 /**
@@ -104,7 +120,7 @@ export async function loadPretrainedEncoders(store: Store, run: RunRow, config: 
     const loaded = await encodersFromSource(src);
     // The run remembers which files it trained with; sampling or evaluating it later must see the same ones.
     const record = path.join(run.run_dir, 'encoders.json');
-    const recorded = fs.existsSync(record) ? (JSON.parse(fs.readFileSync(record, 'utf8')) as {sha256: string}).sha256 : undefined;
+    const recorded = fs.existsSync(record) ? runJson<{sha256: string}>(run, record, (v) => typeof v.sha256 === 'string').sha256 : undefined;
     if (recorded !== undefined && recorded !== loaded.sha256) {
       loaded.dispose();
       throw new ScgError('BAD_INPUT', `encoders.path: the files in ${String(config.encoders['path'])} changed since run ${run.id} used them (sha256 ${recorded.slice(0, 12)} then, ${loaded.sha256.slice(0, 12)} now)`, {

@@ -59,7 +59,16 @@ export const builtin: EvaluatorDescriptor = {
       const clean = split.cleanLabels!; // an evaluator must not learn the label noise an experiment injects
       return multi ? multiHot(idx.map((i) => (clean as number[][])[i]!), opts.classes) : idx.map((i) => (clean as number[])[i]!);
     };
-    const cached = () => fs.existsSync(file) && fs.existsSync(`${file}.json`);
+    // A cache entry counts only when its weights verify against its sha256: a damaged one is trained again.
+    const cached = () => {
+      try {
+        readCheckpoint(file, (JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string}).sha256);
+        return true;
+      } catch {
+        if (fs.existsSync(file) || fs.existsSync(`${file}.json`)) log(`evaluator builtin: the cached weights ${file} are damaged; training again`);
+        return false;
+      }
+    };
     let trainedHere = false;
     // Parallel sweep workers need the same classifier: one trains it, the others wait for the cache.
     await onceAcrossProcesses(`${file}.lock`, cached, async () => {
