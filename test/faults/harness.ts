@@ -78,7 +78,7 @@ export function trainingMetrics(db: string): MetricPoint[] {
 
 /**
  * The metrics of an interrupted-and-resumed run equal those of an uninterrupted one: the same (phase, key, step)
- * rows, none missing or twice, with the same values (resuming replays the keyed random streams exactly).
+ * rows, none missing or twice, with the same values bit for bit (resuming replays the keyed random streams exactly).
  */
 export function sameMetrics(actual: MetricPoint[], expected: MetricPoint[]): string | undefined {
   const key = (m: MetricPoint) => `${m.phase}/${m.key}@${m.step}`;
@@ -89,9 +89,7 @@ export function sameMetrics(actual: MetricPoint[], expected: MetricPoint[]): str
   const extra = a.filter((k) => !e.includes(k));
   if (missing.length || extra.length) return `missing ${missing.slice(0, 8).join(', ') || 'none'}; extra ${extra.slice(0, 8).join(', ') || 'none'}`;
   for (let i = 0; i < actual.length; i++) {
-    const x = actual[i]!.value;
-    const y = expected[i]!.value;
-    if (Math.abs(x - y) > 1e-4 * Math.max(1, Math.abs(y))) return `${key(actual[i]!)} is ${x}, uninterrupted ${y}`;
+    if (actual[i]!.value !== expected[i]!.value) return `${key(actual[i]!)} is ${actual[i]!.value}, uninterrupted ${expected[i]!.value}`;
   }
   return undefined;
 }
