@@ -9,5 +9,5 @@ export {inceptionScore} from './metrics/inception-score';
 export {rPrecision} from './metrics/r-precision';
 export {nearestCentroidAccuracy} from './metrics/centroid-probe';
 export {InputError, ScgError} from './errors';
-export {initBackend} from './runtime/backend';
-export type {BackendInfo, BackendChoice} from './runtime/backend';
+export {initBackend} from './core/backend';
+export type {BackendInfo, BackendChoice} from './core/backend';

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import sharp from 'sharp';
-import {readCheckpoint} from '../src/runtime/checkpoint';
+import {readCheckpoint} from '../src/core/checkpoint';
 import {TINY_CONFIG} from './tiny';
 import {BIN, query, scg} from './cli-support';
 import {BEST_BACKEND} from './support';

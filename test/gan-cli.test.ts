@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import {before, describe, it} from 'node:test';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
-import {gridLayout} from '../src/report/image-grid';
+import {gridLayout} from '../src/core/image-grid';
 import {TINY_CONFIG} from './tiny';
 import {scg} from './cli-support';
 

@@ -4,7 +4,7 @@ import {ShardPlace, ShardProgram} from '../src/parallel/group';
 import {activeCollective, averageGradients, gatherRows} from '../src/parallel/sharded-ops';
 import {batchNorm} from '../src/nn/batch-norm';
 import {ParamSet} from '../src/nn/params';
-import {Rng} from '../src/runtime/rng';
+import {Rng} from '../src/core/rng';
 
 export type ProbeMessage = {kind: 'gather'; length: number} | {kind: 'fail'; rank: number} | {kind: 'batch-norm'; rows: number[]};
 

@@ -1,8 +1,8 @@
 // Shared test setup: tensor tests run on torch when its addon is built, else on the patched wasm backend (the
 // default a user gets without libtorch), and never on cpu by accident. SCG_TEST_BACKEND=wasm forces wasm.
 import * as tf from '@tensorflow/tfjs';
-import {initBackend} from '../src/runtime/backend';
-import {loadAddon} from '../src/runtime/backends/torch';
+import {initBackend} from '../src/core/backend';
+import {loadAddon} from '../src/core/backends/torch';
 
 export type TestBackend = 'torch' | 'wasm';
 

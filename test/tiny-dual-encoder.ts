@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import {saveLayersModel} from '../src/runtime/model-files';
+import {saveLayersModel} from '../src/core/model-files';
 
 export interface TinyDualEncoderOptions {
   /** The text tower's words (index = token id; 0 and 1 are padding and unknown). */

@@ -7,7 +7,7 @@ import {ParamSet} from '../src/nn/params';
 import {backbones, datasets} from '../src/registry';
 import {trainedEncoders} from '../src/registry/encoders';
 import {EncoderPair} from '../src/registry/encoders/descriptor';
-import {Rng} from '../src/runtime/rng';
+import {Rng} from '../src/core/rng';
 
 export const TINY_CONFIG = path.resolve(__dirname, '../../test/fixtures/tiny.yaml');
 

@@ -16,7 +16,7 @@ echo "== building the addon against pip's torch"
 node native/build.js
 node bin/run.js doctor --backend torch --device cuda
 echo "== kernel parity on cuda (float32 references; TF32 disabled)"
-SCG_TEST_DEVICE=cuda SCG_TORCH_TF32=0 node --test dist/src/runtime/backends/torch/kernels.test.js
+SCG_TEST_DEVICE=cuda SCG_TORCH_TF32=0 node --test dist/src/core/backends/torch/kernels.test.js
 echo "== reference step on cuda: scg torch vs PyTorch, alternating rounds"
 node bin/run.js bench --reference --torch --backend torch --device cuda --rounds 3 --steps 20 --json > "$work/gpu.json"
 node -e '

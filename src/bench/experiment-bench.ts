@@ -5,11 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {ExperimentConfig} from '../config/types';
 import {datasets} from '../registry';
-import {writeCheckpoint} from '../runtime/checkpoint';
+import {writeCheckpoint} from '../core/checkpoint';
 import {buildPretrain} from '../runtime/phases/pretrain';
-import {buildGan} from '../runtime/phases/train';
+import {buildGan} from '../runtime/phases/gan-trainer';
 import {ParallelPhase, phaseThreads, ShardableModel, startParallelPhase, trainingOnly} from '../runtime/parallel-phase';
-import {startParallelGan} from '../runtime/phases/train-parallel';
+import {startParallelGan} from '../runtime/phases/gan-shard';
 import {benchmark, BenchResult, pairedScaling} from './bench';
 
 export interface PhaseBench extends BenchResult {

@@ -7,8 +7,8 @@ import {namedGrads} from '../nn/grads';
 import {BatchNormParams, conv, Conv, dense, Dense, ParamSet} from '../nn/params';
 import {DataParallelGroup, ShardPlace, ShardProgram, shardRows} from '../parallel/group';
 import {activeCollective, averageGradients} from '../parallel/sharded-ops';
-import {BackendChoice} from '../runtime/backend';
-import {Rng} from '../runtime/rng';
+import {BackendChoice} from '../core/backend';
+import {Rng} from '../core/rng';
 
 export interface ReferenceStep {
   /** One D update on real + detached fakes, then one G update. */

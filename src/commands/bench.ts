@@ -11,7 +11,7 @@ import {runTorchReference, TorchTiming} from '../bench/torch-peer';
 import {loadConfig} from '../config/load';
 import {ScgError} from '../errors';
 import {tinyOpMicros} from '../bench/tiny-op';
-import {BackendChoice, describeBackend, initBackend} from '../runtime/backend';
+import {BackendChoice, describeBackend, initBackend} from '../core/backend';
 import {wantedGanThreads} from '../runtime/parallel-phase';
 
 function line(name: string, r: BenchResult): string {

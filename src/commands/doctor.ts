@@ -3,8 +3,8 @@ import {execFileSync} from 'node:child_process';
 import * as os from 'node:os';
 import {Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
-import {BackendChoice, BackendInfo, describeBackend, initBackend} from '../runtime/backend';
-import {provenance} from '../runtime/provenance';
+import {BackendChoice, BackendInfo, describeBackend, initBackend} from '../core/backend';
+import {provenance} from '../core/provenance';
 
 interface DoctorReport {
   backend: BackendInfo;

@@ -2,9 +2,9 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
 import {evaluators} from '../registry';
-import {initBackend} from '../runtime/backend';
+import {initBackend} from '../core/backend';
 import {evaluateRunCheckpoint} from '../runtime/evaluate-run';
-import {formatEval} from '../runtime/phases/train';
+import {formatEval} from '../runtime/evaluate';
 import {Store} from '../store/store';
 
 export default class Eval extends BaseCommand {

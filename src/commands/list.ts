@@ -2,7 +2,7 @@
 import {Args} from '@oclif/core';
 import {BaseCommand} from '../cli/base-command';
 import {ScgError} from '../errors';
-import {didYouMean} from '../config/suggest';
+import {didYouMean} from '../core/suggest';
 import {registries} from '../registry';
 
 type Listing = Record<string, {name: string; summary: string}[]>;

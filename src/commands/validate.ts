@@ -4,7 +4,7 @@ import {stringify} from 'yaml';
 import {BaseCommand, setFlag} from '../cli/base-command';
 import {loadConfig} from '../config/load';
 import {ExperimentConfig} from '../config/types';
-import {configHash} from '../runtime/identity';
+import {configHash} from '../core/identity';
 
 export default class Validate extends BaseCommand {
   static override summary = 'Validate a config and print it resolved (defaults filled, overrides applied)';

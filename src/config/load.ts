@@ -5,7 +5,7 @@ import {ScgError} from '../errors';
 import {backbones, contrastiveModes, datasets, encoders} from '../registry';
 import {JsonSchema} from '../registry/registry';
 import {experimentSchema} from './schema';
-import {didYouMean} from './suggest';
+import {didYouMean} from '../core/suggest';
 import {ExperimentConfig, PHASES} from './types';
 import {parseYaml, readYaml, YamlPath, YamlSource} from './yaml-source';
 import {applyOverrides, childProperties, Override, parseOverride} from './overrides';

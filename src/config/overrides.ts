@@ -2,7 +2,7 @@
 import {parse} from 'yaml';
 import {ScgError} from '../errors';
 import {JsonSchema} from '../registry/registry';
-import {didYouMean} from './suggest';
+import {didYouMean} from '../core/suggest';
 
 export interface Override {
   /** As the user typed it, for messages. */

@@ -3,7 +3,7 @@ import {BackboneConfig} from '../registry/backbones/descriptor';
 import {ContrastiveConfig} from '../registry/contrastive/descriptor';
 import {DatasetConfig} from '../registry/datasets/descriptor';
 import {EncoderConfig} from '../registry/encoders/descriptor';
-import {BackendChoice} from '../runtime/backend';
+import {BackendChoice} from '../core/backend';
 
 export const PHASES = ['pretrain', 'train', 'eval'] as const;
 export type Phase = (typeof PHASES)[number];

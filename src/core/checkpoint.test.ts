@@ -7,7 +7,7 @@ import {useBestBackend} from '../../test/support';
 import {tinyExperiment} from '../../test/tiny';
 import {ScgError} from '../errors';
 import {readCheckpoint, writeCheckpoint} from './checkpoint';
-import {buildPretrain} from './phases/pretrain';
+import {buildPretrain} from '../runtime/phases/pretrain';
 
 describe('checkpoints', () => {
   before(useBestBackend);

@@ -1,10 +1,10 @@
 // Checkpoint files: every named tensor plus a JSON header (phase, step, RNG keys, config hash), written
 // atomically (temp file, fsync, rename) and verified by sha256 on load.
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../errors';
 import {writeFileAtomic} from './atomic-write';
+import {sha256} from './digest';
 
 const MAGIC = Buffer.from('SCGCKPT1');
 
@@ -47,7 +47,7 @@ export function writeCheckpoint(file: string, header: Omit<CheckpointHeader, 'fo
   len.writeUInt32LE(json.length);
   const data = Buffer.concat([MAGIC, len, json, ...chunks]);
   writeFileAtomic(file, data);
-  return {sha256: crypto.createHash('sha256').update(data).digest('hex'), bytes: data.length};
+  return {sha256: sha256(data), bytes: data.length};
 }
 
 const DAMAGED_HINT = '`scg run` of the same config resumes from the newest intact checkpoint instead; or re-run with --force to start over';
@@ -69,7 +69,7 @@ export function readCheckpoint(file: string, expectedSha256?: string): Checkpoin
     throw new CheckpointDamagedError(file, `cannot be read (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it is missing' : (err as Error).message})`);
   }
   if (expectedSha256) {
-    const sha = crypto.createHash('sha256').update(data).digest('hex');
+    const sha = sha256(data);
     if (sha !== expectedSha256) {
       throw new CheckpointDamagedError(file, `is corrupt: sha256 ${sha.slice(0, 12)}… does not match the stored ${expectedSha256.slice(0, 12)}… (the file changed after it was written)`);
     }

@@ -1,6 +1,5 @@
 // Run identity: a hash of the resolved config (runtime settings excluded: they change speed, not the experiment).
 import * as crypto from 'node:crypto';
-import {ExperimentConfig} from '../config/types';
 
 /** JSON with object keys sorted at every depth, so equal configs serialise identically. */
 export function canonicalJson(value: unknown): string {
@@ -13,7 +12,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** 16 hex chars of sha256 over the canonical config without `runtime`. */
-export function configHash(config: ExperimentConfig): string {
+export function configHash(config: {runtime?: unknown}): string {
   const {runtime: _runtime, ...identity} = config;
   return crypto.createHash('sha256').update(canonicalJson(identity)).digest('hex').slice(0, 16);
 }

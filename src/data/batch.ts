@@ -1,8 +1,13 @@
 // Two-branch batches: each image with two different captions, its labels, and the same-class pair mask.
 import * as tf from '@tensorflow/tfjs';
-import {BatchLabels} from '../registry/contrastive/descriptor';
-import {Rng} from '../runtime/rng';
+import {Rng} from '../core/rng';
 import {Dataset, multiHot, Split} from './dataset';
+
+/** The labels of one batch, in whichever form the dataset has. */
+export interface BatchLabels {
+  labels?: number[];
+  multiHot?: number[][];
+}
 
 export interface BatchSelection {
   indices: number[];

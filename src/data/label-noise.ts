@@ -1,5 +1,5 @@
 // Reproducible label corruption: exactly round(fraction·n) training labels replaced by a different label.
-import {Rng} from '../runtime/rng';
+import {Rng} from '../core/rng';
 
 /**
  * Returns the indices to corrupt and a replacement chooser. The same (seed, n, fraction) always corrupts the

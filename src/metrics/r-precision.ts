@@ -1,7 +1,7 @@
 // R-precision (AttnGAN / DM-GAN evaluation): does an image's own caption beat mismatched ones by cosine similarity?
 import * as tf from '@tensorflow/tfjs';
 import {InputError} from '../errors';
-import {Rng} from '../runtime/rng';
+import {Rng} from '../core/rng';
 import {readRows, unitRow} from './matrix-input';
 
 /**

@@ -1,6 +1,6 @@
 // Named, seeded trainable variables: every model owns a ParamSet, and checkpoints save them by name.
 import * as tf from '@tensorflow/tfjs';
-import {Rng} from '../runtime/rng';
+import {Rng} from '../core/rng';
 
 /**
  * Creates variables under a name prefix with PyTorch's default initialisations (uniform ±1/√fan_in), drawn

@@ -2,7 +2,7 @@
 // same shard program on their part of every batch and meeting in collectives.
 import * as path from 'node:path';
 import {Worker} from 'node:worker_threads';
-import {BackendChoice} from '../runtime/backend';
+import {BackendChoice} from '../core/backend';
 import {allocateCollective, CollectiveAbort, CollectiveMemory, SharedCollective} from './collective';
 import {withCollective} from './sharded-ops';
 

@@ -1,6 +1,6 @@
 // A typed name → descriptor table for one kind of pluggable part (datasets, backbones, loss modes, ...).
 import {ScgError} from '../errors';
-import {didYouMean} from '../config/suggest';
+import {didYouMean} from '../core/suggest';
 
 /** JSON Schema (draft-07 subset) for an entry's own config keys. */
 export type JsonSchema = Record<string, unknown>;

@@ -1,7 +1,7 @@
 // Turns report cells into tables: one value per run (reduced over steps), mean ± std over seeds, Δ against the
 // matching baseline cell, the best cell per metric; one table per evaluation protocol, never mixed.
 import {ScgError} from '../errors';
-import {canonicalJson} from '../runtime/identity';
+import {canonicalJson} from '../core/identity';
 import {MetricRow, Store} from '../store/store';
 import {axisLabels} from '../sweep/labels';
 import {ReportCell, ReportSource} from './collect';

@@ -2,7 +2,7 @@
 import {storedConfig} from '../config/load';
 import {ExperimentConfig} from '../config/types';
 import {ScgError} from '../errors';
-import {canonicalJson, flattenConfig} from '../runtime/identity';
+import {canonicalJson, flattenConfig} from '../core/identity';
 import {RunRow, Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
 import {Assignment, configMatches} from '../sweep/spec';

@@ -1,6 +1,6 @@
 // A captioned grid of dataset images (label in brackets, then the first caption), for `scg data preview` and `inspect`.
 import {Dataset} from '../data/dataset';
-import {writeImageGrid} from './image-grid';
+import {writeImageGrid} from '../core/image-grid';
 
 export async function writeDatasetPreview(ds: Dataset, which: 'train' | 'test', n: number, out: string): Promise<{images: number; width: number; height: number}> {
   const split = which === 'test' ? ds.test : ds.train;

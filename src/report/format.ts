@@ -1,5 +1,5 @@
 // Renders a report as Markdown, CSV, LaTeX or JSON (HTML lives in html.ts): same numbers, same best marks, same deltas.
-import {canonicalJson} from '../runtime/identity';
+import {canonicalJson} from '../core/identity';
 import {direction, Report, ReportRow, ReportTable, Stat} from './aggregate';
 
 export type TextFormat = 'md' | 'csv' | 'latex' | 'json';

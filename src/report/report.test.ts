@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import {loadConfig} from '../config/load';
-import {configHash, flattenConfig} from '../runtime/identity';
+import {configHash, flattenConfig} from '../core/identity';
 import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
 import {buildReport} from './aggregate';

@@ -17,9 +17,9 @@ import {GanModel} from '../registry/backbones/descriptor';
 import {EncoderPair} from '../registry/encoders/descriptor';
 import {FeatureExtractor} from '../registry/evaluators/descriptor';
 import {MetricRow, Protocol, Store} from '../store/store';
-import {writeFileAtomic} from './atomic-write';
-import {canonicalJson} from './identity';
-import {Rng} from './rng';
+import {writeFileAtomic} from '../core/atomic-write';
+import {canonicalJson} from '../core/identity';
+import {Rng} from '../core/rng';
 
 export interface EvaluateOptions {
   store: Store;
@@ -150,4 +150,9 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
   opts.store.replaceEvalMetrics(opts.runId, opts.step, protocolId, rows);
   if (fid.offset > 0) opts.log(`eval: covariance product near-singular; FID used a diagonal offset of ${fid.offset}`);
   return {protocolId, protocol, metrics};
+}
+
+/** FID, IS and R-precision of one evaluation on one line, for logs. */
+export function formatEval(m: Record<string, number>): string {
+  return `FID ${m['fid']!.toFixed(2)}  IS ${m['is_mean']!.toFixed(3)} ± ${m['is_std']!.toFixed(3)}  R-precision ${(100 * m['r_precision']!).toFixed(1)}%`;
 }

@@ -6,7 +6,7 @@ import {Dataset} from '../data/dataset';
 import {Vocabulary} from '../text/vocabulary';
 import {DataParallelGroup, ShardProgram, ShardSpec, usableThreads} from '../parallel/group';
 import {activeCollective} from '../parallel/sharded-ops';
-import {currentBackend} from './backend';
+import {currentBackend} from '../core/backend';
 import {PhaseModel} from './phase-loop';
 
 /** A phase model that can run as one rank of a group. */

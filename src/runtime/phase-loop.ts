@@ -6,7 +6,7 @@ import {ExperimentConfig} from '../config/types';
 import {Dataset} from '../data/dataset';
 import {ScgError} from '../errors';
 import {MetricRow, RunRow, Store} from '../store/store';
-import {Checkpoint, CheckpointDamagedError, readCheckpoint, writeCheckpoint} from './checkpoint';
+import {Checkpoint, CheckpointDamagedError, readCheckpoint, writeCheckpoint} from '../core/checkpoint';
 import {Progress} from './progress';
 
 /** Everything a phase needs from the run around it. */

@@ -11,9 +11,9 @@ import {trainedEncoders} from '../registry/encoders';
 import {EncoderConfig, EncoderPair, LoadedEncoders} from '../registry/encoders/descriptor';
 import {RunRow, Store} from '../store/store';
 import {Vocabulary} from '../text/vocabulary';
-import {writeFileAtomic} from './atomic-write';
-import {readCheckpoint, restoreVariables} from './checkpoint';
-import {Rng} from './rng';
+import {writeFileAtomic} from '../core/atomic-write';
+import {readCheckpoint, restoreVariables} from '../core/checkpoint';
+import {Rng} from '../core/rng';
 
 export interface PretrainedEncoders {
   encoders: EncoderPair;

@@ -6,8 +6,8 @@ import {Phase} from '../config/types';
 import {ScgError} from '../errors';
 import {datasets, encoders} from '../registry';
 import {RunRow, runBusy, Store} from '../store/store';
-import {BackendInfo, describeBackend, initBackend} from './backend';
-import {configHash, flattenConfig} from './identity';
+import {BackendInfo, describeBackend, initBackend} from '../core/backend';
+import {configHash, flattenConfig} from '../core/identity';
 import {InterruptedError, RunContext} from './phase-loop';
 import {runPretrain} from './phases/pretrain';
 import {runTrain} from './phases/train';
@@ -15,8 +15,8 @@ import {runEval} from './phases/eval';
 import {createProgress} from './progress';
 import {wantedGanThreads} from './parallel-phase';
 import {pretrainingSource} from './pretrained-encoders';
-import {removeStaleTemps} from './atomic-write';
-import {provenance} from './provenance';
+import {removeStaleTemps} from '../core/atomic-write';
+import {provenance} from '../core/provenance';
 
 export interface RunOptions {
   dbPath: string;

@@ -1,9 +1,9 @@
 // Draws images for a caption from a trained run: its vocabulary, frozen encoders and a GAN checkpoint.
 import {ScgError} from '../errors';
-import {writeImageGrid} from '../report/image-grid';
+import {writeImageGrid} from '../core/image-grid';
 import {Store} from '../store/store';
-import {initBackend} from './backend';
-import {Rng} from './rng';
+import {initBackend} from '../core/backend';
+import {Rng} from '../core/rng';
 import {drawImages} from './sampling';
 import {loadTrainedGenerator} from './trained-generator';
 

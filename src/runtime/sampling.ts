@@ -5,7 +5,7 @@ import {tokenTensors} from '../data/batch';
 import {Ema} from '../nn/ema';
 import {GanModel} from '../registry/backbones/descriptor';
 import {EncoderPair} from '../registry/encoders/descriptor';
-import {Rng} from './rng';
+import {Rng} from '../core/rng';
 
 export interface DrawnImages {
   /** RGB bytes per image at the final resolution. */

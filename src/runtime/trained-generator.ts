@@ -8,9 +8,9 @@ import {ParamSet} from '../nn/params';
 import {backbones} from '../registry';
 import {GanModel} from '../registry/backbones/descriptor';
 import {CheckpointRow, RunRow, Store} from '../store/store';
-import {readCheckpoint, restoreVariables} from './checkpoint';
+import {readCheckpoint, restoreVariables} from '../core/checkpoint';
 import {loadPretrainedEncoders, PretrainedEncoders} from './pretrained-encoders';
-import {Rng} from './rng';
+import {Rng} from '../core/rng';
 
 export interface TrainedGenerator {
   config: ExperimentConfig;

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import {ScgError} from '../errors';
-import {processAlive} from '../runtime/process-alive';
+import {processAlive} from '../core/process-alive';
 import {MIGRATIONS} from './migrations';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'interrupted';

@@ -1,7 +1,7 @@
 // Sweep rows in experiments.db: register a sweep's cells, claim them atomically, heartbeat, finish.
 import * as os from 'node:os';
 import {ScgError} from '../errors';
-import {processAlive} from '../runtime/process-alive';
+import {processAlive} from '../core/process-alive';
 import {Store} from './store';
 
 export type CellStatus = 'new' | 'running' | 'completed' | 'failed';

@@ -1,5 +1,5 @@
 // Short text for an axis value in tables and plots: scalars as written, a section by its `name`, anything else as compact JSON.
-import {canonicalJson} from '../runtime/identity';
+import {canonicalJson} from '../core/identity';
 
 function compact(value: unknown): string {
   if (typeof value === 'string') return value;

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import {ScgError} from '../errors';
-import {configHash} from '../runtime/identity';
+import {configHash} from '../core/identity';
 import {loadSweep, sweepSchema} from './spec';
 
 const TINY = path.resolve(__dirname, '../../../test/fixtures/tiny.yaml');

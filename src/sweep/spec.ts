@@ -5,11 +5,11 @@ import Ajv, {ErrorObject} from 'ajv';
 import {LoadedConfig, resolveWithOverrides} from '../config/load';
 import {applyOverrides, configPathProblem, Override} from '../config/overrides';
 import {experimentSchema} from '../config/schema';
-import {didYouMean} from '../config/suggest';
+import {didYouMean} from '../core/suggest';
 import {readYaml, YamlPath, YamlSource} from '../config/yaml-source';
 import {ScgError} from '../errors';
 import {JsonSchema} from '../registry/registry';
-import {canonicalJson, configHash} from '../runtime/identity';
+import {canonicalJson, configHash} from '../core/identity';
 
 /** A map from dotted config path to a value, as written in a sweep file. */
 export type Assignment = Record<string, unknown>;

@@ -1,6 +1,6 @@
 // One sweep worker: claim a cell, run it as a normal run (reused if its config already completed), record the outcome, repeat.
 import {formatError, ScgError} from '../errors';
-import {processAlive} from '../runtime/process-alive';
+import {processAlive} from '../core/process-alive';
 import {runExperiment} from '../runtime/run';
 import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';

@@ -4,7 +4,7 @@ import {strict as assert} from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
-import {processAlive} from '../../src/runtime/process-alive';
+import {processAlive} from '../../src/core/process-alive';
 import {TINY_CONFIG} from '../tiny';
 import {query, scg, start, tmpDir, waitFor} from './harness';
 

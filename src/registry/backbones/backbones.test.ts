@@ -7,8 +7,8 @@ import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {TEST_BACKENDS, useBackend} from '../../../test/support';
 import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../test/tiny';
-import {readCheckpoint, writeCheckpoint} from '../../runtime/checkpoint';
-import {buildGan} from '../../runtime/phases/train';
+import {readCheckpoint, writeCheckpoint} from '../../core/checkpoint';
+import {buildGan} from '../../runtime/phases/gan-trainer';
 import {backbones, contrastiveModes} from '..';
 
 // Backend-specific: every backend present runs the same steps.

@@ -1,14 +1,10 @@
 // What a contrastive loss mode provides: which labels it needs, and a term built for one model.
 import * as tf from '@tensorflow/tfjs';
+import {BatchLabels} from '../../data/batch';
 import {LabelKind} from '../../data/dataset';
 import {ParamSet} from '../../nn/params';
 import {Descriptor} from '../registry';
 
-/** The labels of one batch, in whichever form the dataset has. */
-export interface BatchLabels {
-  labels?: number[];
-  multiHot?: number[][];
-}
 
 /** The contrastive section of a config, after defaults. */
 export interface ContrastiveConfig {

@@ -1,5 +1,5 @@
 // Built-in multi-label dataset (COCO-like): 1–3 shapes per image, label = the set of shape categories.
-import {Rng} from '../../runtime/rng';
+import {Rng} from '../../core/rng';
 import {commonDatasetProperties, DatasetDescriptor} from './descriptor';
 import {BackgroundName, BACKGROUNDS, COLORS, pickDistinct, SHAPE_WORDS, SHAPES, ShapeItem} from './shapes-render';
 import {buildSynthetic, SyntheticConfig, SyntheticSample, syntheticProperties} from './synthetic';

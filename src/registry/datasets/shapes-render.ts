@@ -1,5 +1,5 @@
 // Drawing and wording for the built-in shapes datasets: anti-aliased shapes on a canvas, and their names.
-import {Rng} from '../../runtime/rng';
+import {Rng} from '../../core/rng';
 
 export const SHAPES = ['circle', 'square', 'triangle', 'cross'] as const;
 export const COLORS = ['red', 'green', 'blue', 'yellow'] as const;

@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert';
 import {describe, it} from 'node:test';
 import {selectBatch, sameClassMask} from '../../data/batch';
-import {Rng} from '../../runtime/rng';
+import {Rng} from '../../core/rng';
 import {datasets} from '..';
 import {DatasetConfig} from './descriptor';
 

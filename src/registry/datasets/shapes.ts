@@ -1,5 +1,5 @@
 // Built-in single-label dataset (CUB-like): one coloured shape per image, class = shape × colour.
-import {Rng} from '../../runtime/rng';
+import {Rng} from '../../core/rng';
 import {commonDatasetProperties, DatasetDescriptor} from './descriptor';
 import {BackgroundName, BACKGROUNDS, COLORS, pickDistinct, POSITION_PHRASES, positionWord, SHAPE_WORDS, SHAPES, ShapeItem} from './shapes-render';
 import {buildSynthetic, SyntheticConfig, SyntheticSample, syntheticProperties} from './synthetic';

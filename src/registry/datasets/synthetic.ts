@@ -2,7 +2,7 @@
 import {assembleDataset, RawSplit} from '../../data/assemble';
 import {checkImageMemory} from '../../data/memory-budget';
 import {Dataset, LabelKind} from '../../data/dataset';
-import {Rng} from '../../runtime/rng';
+import {Rng} from '../../core/rng';
 import {BackgroundName, renderImage, ShapeItem} from './shapes-render';
 import {DatasetConfig} from './descriptor';
 

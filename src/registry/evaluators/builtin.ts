@@ -10,11 +10,11 @@ import {labelCrossEntropyLoss} from '../../losses/label-cross-entropy';
 import {Adam} from '../../nn/adam';
 import {namedGrads} from '../../nn/grads';
 import {conv, Conv, dense, Dense, ParamSet} from '../../nn/params';
-import {writeFileAtomic} from '../../runtime/atomic-write';
-import {onceAcrossProcesses} from '../../runtime/file-lock';
-import {readCheckpoint, restoreVariables, writeCheckpoint} from '../../runtime/checkpoint';
-import {canonicalJson} from '../../runtime/identity';
-import {Rng} from '../../runtime/rng';
+import {writeFileAtomic} from '../../core/atomic-write';
+import {onceAcrossProcesses} from '../../core/file-lock';
+import {readCheckpoint, restoreVariables, writeCheckpoint} from '../../core/checkpoint';
+import {canonicalJson} from '../../core/identity';
+import {Rng} from '../../core/rng';
 import {EvaluatorDescriptor, FeatureExtractor} from './descriptor';
 
 interface ClassifierOptions {

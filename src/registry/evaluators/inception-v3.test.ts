@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import {seededValues, useBestBackend} from '../../../test/support';
 import {tinyExperiment} from '../../../test/tiny';
 import {ScgError} from '../../errors';
-import {saveLayersModel} from '../../runtime/model-files';
+import {saveLayersModel} from '../../core/model-files';
 import {evaluators} from '..';
 
 /** A tiny stand-in with InceptionV3's interface: an image input, an `avg_pool` layer, softmax predictions. */

@@ -2,7 +2,7 @@
 // local folder; pool features (2048-d for the real model) for FID, class probabilities for IS.
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../../errors';
-import {readModelFiles} from '../../runtime/model-files';
+import {readModelFiles} from '../../core/model-files';
 import {EvaluatorDescriptor} from './descriptor';
 
 export const inceptionV3: EvaluatorDescriptor = {

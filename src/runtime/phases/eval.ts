@@ -1,7 +1,7 @@
 // The eval phase: evaluate the final GAN checkpoint under the configured protocol (once per protocol).
 import {evaluateRunCheckpoint} from '../evaluate-run';
 import {RunContext} from '../phase-loop';
-import {formatEval} from './train';
+import {formatEval} from '../evaluate';
 
 export async function runEval(ctx: RunContext): Promise<void> {
   const r = await evaluateRunCheckpoint(ctx.store, ctx.run, {log: ctx.log});

@@ -9,10 +9,10 @@ import {assertSameFirstGradients, assertSameLosses} from '../../../test/parallel
 import {useWasm} from '../../../test/support';
 import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../test/tiny';
 import {backbones} from '../../registry';
-import {writeCheckpoint} from '../checkpoint';
+import {writeCheckpoint} from '../../core/checkpoint';
 import {EncoderSource} from '../pretrained-encoders';
-import {buildGan} from './train';
-import {startParallelGan} from './train-parallel';
+import {buildGan} from './gan-trainer';
+import {startParallelGan} from './gan-shard';
 
 describe('data-parallel GAN phase', () => {
   before(useWasm);

@@ -4,7 +4,7 @@ import {Dataset} from '../../data/dataset';
 import {ShardPlace, ShardProgram} from '../../parallel/group';
 import {fromTrainingOnly, ParallelPhase, PhaseMessage, phaseProgram, startParallelPhase, trainingOnly, WorkerDataset} from '../parallel-phase';
 import {EncoderSource, encodersFromSource} from '../pretrained-encoders';
-import {buildGan, GanTrainer} from './train';
+import {buildGan, GanTrainer} from './gan-trainer';
 
 interface GanShardArgs {
   config: ExperimentConfig;

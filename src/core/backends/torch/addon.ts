@@ -74,7 +74,7 @@ export interface TorchAddon {
   reduceOps: string[];
 }
 
-/** The package root (where `native/` lives), from this file's place in `dist/src/runtime/backends/torch/`. */
+/** The package root (where `native/` lives), from this file's place in `dist/src/core/backends/torch/`. */
 export const PACKAGE_ROOT = path.resolve(__dirname, '../../../../..');
 /** Where `native/build.js` puts the addon and its `libtorch.json`; `SCG_TORCH_BUILD_DIR` points elsewhere (tests). */
 export function buildDir(): string {

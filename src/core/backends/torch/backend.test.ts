@@ -11,7 +11,7 @@ import {scg} from '../../../../test/cli-support';
 import {torchPresent, useBackend} from '../../../../test/support';
 import {TINY_CONFIG, tinyBackbone, tinyEncoders, tinyExperiment} from '../../../../test/tiny';
 import {readCheckpoint, writeCheckpoint} from '../../checkpoint';
-import {buildGan} from '../../phases/train';
+import {buildGan} from '../../../runtime/phases/gan-trainer';
 import {buildDir, PACKAGE_ROOT} from './addon';
 
 const skip = torchPresent() ? false : 'the torch addon is not built here';

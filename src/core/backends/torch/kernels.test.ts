@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import {seededValues, torchPresent, useBackend} from '../../../../test/support';
 import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../../test/tiny';
 import {backbones, contrastiveModes} from '../../../registry';
-import {buildGan} from '../../phases/train';
-import {buildPretrain} from '../../phases/pretrain';
+import {buildGan} from '../../../runtime/phases/gan-trainer';
+import {buildPretrain} from '../../../runtime/phases/pretrain';
 import {TORCH_BACKEND} from '.';
 
 type Out = tf.Tensor | tf.Tensor[];

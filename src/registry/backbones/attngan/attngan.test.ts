@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import {seededValues, useBestBackend} from '../../../../test/support';
 import {tinyEncoders, tinyExperiment} from '../../../../test/tiny';
 import {ParamSet} from '../../../nn/params';
-import {Rng} from '../../../runtime/rng';
-import {buildGan} from '../../../runtime/phases/train';
+import {Rng} from '../../../core/rng';
+import {buildGan} from '../../../runtime/phases/gan-trainer';
 import {WordAttention} from './attention';
 import {AttnGanGenerator} from './generator';
 

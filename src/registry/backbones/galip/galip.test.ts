@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import {useBestBackend} from '../../../../test/support';
 import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../../test/tiny';
-import {buildGan} from '../../../runtime/phases/train';
+import {buildGan} from '../../../runtime/phases/gan-trainer';
 
 describe('galip', () => {
   before(useBestBackend);

@@ -3,7 +3,7 @@ import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {seededValues, useBestBackend} from '../../../../test/support';
 import {ParamSet} from '../../../nn/params';
-import {Rng} from '../../../runtime/rng';
+import {Rng} from '../../../core/rng';
 import {SsaGanGenerator} from './generator';
 
 describe('ssagan', () => {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../../../errors';
-import {ModelFiles, readModelFiles} from '../../../runtime/model-files';
+import {ModelFiles, readModelFiles} from '../../../core/model-files';
 
 export const FOLDER_FORMAT = 'scg-dual-encoder';
 

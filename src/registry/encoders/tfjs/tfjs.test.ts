@@ -9,8 +9,8 @@ import {TINY_CONFIG, tinyBackbone, tinyExperiment} from '../../../../test/tiny';
 import {useBestBackend} from '../../../../test/support';
 import {loadConfig} from '../../../config/load';
 import {ScgError} from '../../../errors';
-import {readModelFiles} from '../../../runtime/model-files';
-import {buildGan} from '../../../runtime/phases/train';
+import {readModelFiles} from '../../../core/model-files';
+import {buildGan} from '../../../runtime/phases/gan-trainer';
 import {Vocabulary} from '../../../text/vocabulary';
 import {loadTfjsEncoders} from '.';
 
