@@ -90,6 +90,16 @@ describe('scg CLI', () => {
     assert.equal(Math.max(...ckpts), failedAt - 1, 'no checkpoint of the failed step');
   });
 
+  it('--set backbone=<entry> switches the backbone with its defaults and trains', () => {
+    const db = tmpDb();
+    const r = scg(['run', TINY_CONFIG, '--db', db, '--json', '--set', 'backbone=ssagan', '--set', 'backbone.width=4', '--set', 'backbone.dWidth=4',
+      '--set', 'backbone.zDim=8', '--set', 'backbone.maskWidth=8', '--set', 'phases=[pretrain, train]', '--set', 'train.steps=2']);
+    assert.equal(r.status, 0, r.stderr);
+    const [run] = query<{config_json: string; status: string}>(db, 'SELECT config_json, status FROM runs');
+    assert.equal(run!.status, 'completed');
+    assert.deepEqual(JSON.parse(run!.config_json).backbone, {name: 'ssagan', width: 4, dWidth: 4, zDim: 8, maskWidth: 8, lambdaDamsm: 0.05, maGpWeight: 2, maGpPower: 6, ema: 0});
+  });
+
   it('validate, list, doctor and runs commands answer, with --json', () => {
     const v = scg(['validate', TINY_CONFIG, '--json']);
     assert.equal(v.status, 0, v.stderr);

@@ -7,7 +7,8 @@ import {JsonSchema} from '../registry/registry';
 import {experimentSchema} from './schema';
 import {didYouMean} from '../core/suggest';
 import {ExperimentConfig, PHASES} from './types';
-import {parseYaml, readYaml, YamlPath, YamlSource} from './yaml-source';
+import {readConfigSource, registrySections} from './extends';
+import {parseYaml, YamlPath, YamlSource} from './yaml-source';
 import {applyOverrides, childProperties, Override, parseOverride} from './overrides';
 
 export interface LoadedConfig {
@@ -30,7 +31,7 @@ function validator(): ValidateFunction {
 
 /** Reads, overrides, validates and fills defaults; throws one BAD_INPUT error listing every problem found. */
 export function loadConfig(file: string, sets: readonly string[] = []): LoadedConfig {
-  return resolveSource(readYaml(file), sets);
+  return resolveSource(readConfigSource(file, experimentSchema()), sets);
 }
 
 /** The same as `loadConfig` for YAML text already in memory (`file` only names it in messages). */
@@ -156,7 +157,7 @@ function schemaProblems(errors: ErrorObject[], raw: unknown): Problem[] {
         problem = {
           path: [...path, key],
           message: `unknown key \`${key}\`${dotted ? ` in ${dotted}` : ' at the top level'}; allowed: ${allowed.join(', ')}`,
-          hint: `${didYouMean(key, allowed)}see docs/config.md`,
+          hint: `${didYouMean(key, allowed)}${path.length === 1 && registrySections(schema).has(String(path[0])) ? `to switch ${dotted} to another entry with that entry's defaults, use --set ${dotted}=<name>; ` : ''}see docs/config.md`,
         };
         break;
       }
@@ -250,7 +251,7 @@ function configError(source: YamlSource, overrides: Override[], problems: Proble
     if (override) where = override.where ?? `--set ${override.text}`;
     else {
       const pos = source.locate(p.path);
-      where = pos ? `${source.file}:${pos.line}:${pos.col}` : source.file;
+      where = pos ? `${pos.file ?? source.file}:${pos.line}:${pos.col}` : source.file;
     }
     return `${where}: ${dotted || '(top level)'}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`;
   });

@@ -11,6 +11,8 @@ export interface Override {
   value: unknown;
   /** Where the override came from, for messages (default: `--set <text>`). */
   where?: string;
+  /** A group override (a whole registry section by entry name): applied before the keys, wherever it stands. */
+  group?: boolean;
 }
 
 /** Properties of a schema node, including those of every registry entry's if/then branch. */
@@ -61,12 +63,23 @@ export function parseOverride(text: string, schema: JsonSchema): Override {
   } catch {
     value = rawValue;
   }
-  return {text, path, value};
+  return asGroupOverride({text, path, value}, schema);
+}
+
+/**
+ * A group override: a registry section given a bare entry name (`--set backbone=ssagan`) stands for that entry
+ * with its defaults, replacing the whole section; key overrides (`--set backbone.width=32`) apply on top.
+ */
+export function asGroupOverride(o: Override, schema: JsonSchema): Override {
+  const node = (schema['properties'] as Record<string, JsonSchema>)[o.path[0]!];
+  const isSection = o.path.length === 1 && node?.['allOf'] !== undefined && (node['properties'] as Record<string, unknown> | undefined)?.['name'] !== undefined;
+  return isSection && typeof o.value === 'string' ? {...o, value: {name: o.value}, group: true} : o;
 }
 
 /** Applies overrides in order to a copy-able config object, creating intermediate mappings. */
 export function applyOverrides(raw: Record<string, unknown>, overrides: readonly Override[]): Record<string, unknown> {
-  for (const o of overrides) {
+  // Entries are chosen first, then keys set on them, as in Hydra: `backbone.width=32 backbone=ssagan` is ssagan at 32.
+  for (const o of [...overrides.filter((x) => x.group), ...overrides.filter((x) => !x.group)]) {
     let node = raw;
     o.path.slice(0, -1).forEach((seg) => {
       if (typeof node[seg] !== 'object' || node[seg] === null || Array.isArray(node[seg])) node[seg] = {};

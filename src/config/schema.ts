@@ -53,6 +53,7 @@ function buildSchema(): JsonSchema {
     additionalProperties: false,
     properties: {
       $schema: {type: 'string', description: 'Optional pointer to this schema, for editors.'},
+      extends: {type: 'string', description: 'Another config file (relative to this one) that this one is laid over: mappings merge key by key, lists and values replace, and a registry section naming another entry replaces the whole section. Chains are allowed; cycles are refused.'},
       name: {type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Experiment name: runs of the same name group together in reports.'},
       seed: {type: 'integer', minimum: 0, default: 0, description: 'Seed of model init, batches and noise.'},
       dataset: registrySection(datasets, 'shapes', 'The data to train on.'),

@@ -8,6 +8,8 @@ export type YamlPath = (string | number)[];
 export interface SourcePosition {
   line: number;
   col: number;
+  /** The file the position is in, when it is not the source's own (a key set by an `extends` base). */
+  file?: string;
 }
 
 export interface YamlSource {
@@ -76,7 +78,10 @@ export function parseYaml(text: string, file: string): YamlSource {
       hint: 'start from configs/pretrain.yaml',
     });
   }
-  return {file, value, locate: (path) => locate(doc, path, pos)};
+  return {file, value, locate: (path) => {
+    const at = locate(doc, path, pos);
+    return at && {...at, file};
+  }};
 }
 
 function locate(doc: Document, path: YamlPath, pos: (o: number) => {line: number; col: number}): SourcePosition | undefined {

@@ -55,6 +55,14 @@ set: {pretrain: {steps: 2, batchSize: 4}, contrastive: {mode: supcon, lambda1: 1
     assert.deepEqual(s.cells.map((x) => x.index), s.cells.map((_, i) => i));
   });
 
+  it('a grid over a registry section switches whole entries, each with its defaults, and set keys apply on top', () => {
+    const s = loadSweep(sweepFile('grid:\n  backbone: [attngan, ssagan, galip]\nset: {backbone.width: 4}\n'));
+    assert.deepEqual(s.cells.map((c) => c.loaded.config.backbone.name), ['attngan', 'ssagan', 'galip']);
+    assert.ok(s.cells.every((c) => c.loaded.config.backbone['width'] === 4));
+    assert.equal(s.cells[1]!.loaded.config.backbone['resBlocks'], undefined, 'no attngan key left in the ssagan cell');
+    assert.match(errorOf(() => loadSweep(sweepFile('grid:\n  backbone: [attngan, galp]\n'))).message, /'galp' is not in the backbones registry/);
+  });
+
   it('cells are appended to the grid, exclude drops matches (also on defaults), duplicates are dropped once', () => {
     const s = loadSweep(sweepFile(`grid:
   contrastive.mode: [none, supcon]

@@ -3,7 +3,8 @@ import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import Ajv, {ErrorObject} from 'ajv';
 import {LoadedConfig, resolveWithOverrides} from '../config/load';
-import {applyOverrides, configPathProblem, Override} from '../config/overrides';
+import {applyOverrides, asGroupOverride, configPathProblem, Override} from '../config/overrides';
+import {readConfigSource} from '../config/extends';
 import {experimentSchema} from '../config/schema';
 import {didYouMean} from '../core/suggest';
 import {readYaml, YamlPath, YamlSource} from '../config/yaml-source';
@@ -170,7 +171,7 @@ export function loadSweep(file: string): Sweep {
   const basePath = path.resolve(path.dirname(file), spec.base);
   let baseSource: YamlSource;
   try {
-    baseSource = readYaml(basePath);
+    baseSource = readConfigSource(basePath, experimentSchema());
   } catch (err) {
     const pos = source.locate(['base']);
     throw new ScgError('BAD_INPUT', `${file}:${pos?.line ?? 1}: base: ${(err as Error).message}`, {hint: 'base is relative to the sweep file'});
@@ -187,7 +188,7 @@ export function loadSweep(file: string): Sweep {
   const seeds = spec.seeds ?? [undefined];
   const overrideOf = (key: string, value: unknown, at: YamlPath): Override => {
     const pos = source.locate(at);
-    return {text: `${key}=${JSON.stringify(value)}`, path: key.split('.'), value, where: `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: ${at.join('.')}`};
+    return asGroupOverride({text: `${key}=${JSON.stringify(value)}`, path: key.split('.'), value, where: `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: ${at.join('.')}`}, experimentSchema());
   };
   const cells: SweepCell[] = [];
   const seen = new Set<string>();
