@@ -20,7 +20,7 @@ export interface LoadedConfig {
 interface Problem {
   path: YamlPath;
   message: string;
-  hint?: string;
+  hint?: string | undefined;
 }
 
 let compiled: ValidateFunction | undefined;

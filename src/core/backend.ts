@@ -67,7 +67,7 @@ async function tryNative(native: BackendInfo['native']): Promise<string | undefi
       }
       entry.error = 'setBackend("tensorflow") returned false';
     } catch (err) {
-      entry.error = (err as Error).message.split('\n')[0];
+      entry.error = (err as Error).message.split('\n')[0] ?? String(err);
     }
   }
   return undefined;

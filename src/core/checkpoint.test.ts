@@ -39,7 +39,7 @@ describe('checkpoints', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-ckpt-')), 'p.ckpt');
     const {sha256} = writeCheckpoint(file, {runId: 'r', configHash: 'h', phase: 'pretrain', step: 0, rng: {seed: 0, scheme: 'keyed-sfc32'}, extra: {}}, m.stateTensors());
     const data = fs.readFileSync(file);
-    data[data.length - 1] ^= 0xff;
+    data[data.length - 1] = data[data.length - 1]! ^ 0xff;
     fs.writeFileSync(file, data);
     assert.throws(() => readCheckpoint(file, sha256), (e: unknown) => e instanceof ScgError && e.code === 'BAD_INPUT' && e.message.includes(file) && /sha256/.test(e.message));
     m.dispose();

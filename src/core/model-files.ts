@@ -43,7 +43,12 @@ export function readModelFiles(location: string, what: string, hint = 'point it 
   const all = Buffer.concat(buffers);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
   return {
-    artifacts: {modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'], weightSpecs: specs, weightData, format: json.format, generatedBy: json.generatedBy, convertedBy: json.convertedBy},
+    artifacts: {
+      modelTopology: json.modelTopology as NonNullable<tf.io.ModelArtifacts['modelTopology']>, weightSpecs: specs, weightData,
+      ...(json.format === undefined ? {} : {format: json.format}),
+      ...(json.generatedBy === undefined ? {} : {generatedBy: json.generatedBy}),
+      ...(json.convertedBy === undefined ? {} : {convertedBy: json.convertedBy}),
+    },
     sha256: hash.digest('hex'),
     format: json.format ?? 'layers-model',
   };

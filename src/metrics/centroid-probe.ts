@@ -20,7 +20,7 @@ export function nearestCentroidAccuracy(train: number[][], trainLabels: readonly
   tr.forEach((row, i) => {
     const label = trainLabels[i]!;
     const sum = sums.get(label) ?? new Float64Array(d);
-    unitRow(row).forEach((v, k) => (sum[k] += v));
+    unitRow(row).forEach((v, k) => (sum[k] = sum[k]! + v));
     sums.set(label, sum);
   });
   const centroids = [...sums].map(([label, sum]) => ({label, c: unitRow(sum)}));

@@ -18,7 +18,7 @@ export function gaussianStats(rows: Float64Array[]): {mu: Float64Array; sigma: M
   const n = rows.length;
   const d = rows[0]!.length;
   const mu = new Float64Array(d);
-  for (const r of rows) for (let j = 0; j < d; j++) mu[j] += r[j]! / n;
+  for (const r of rows) for (let j = 0; j < d; j++) mu[j] = mu[j]! + r[j]! / n;
   const centered = new Matrix(rows.map((r) => Array.from(r, (v, j) => v - mu[j]!)));
   const sigma = centered.transpose().mmul(centered).div(n - 1);
   return {mu, sigma};

@@ -25,7 +25,7 @@ export function inceptionScore(probs: number[][] | tf.Tensor2D, options: {splits
   for (let k = 0; k < splits; k++) {
     const part = rows.slice(k * size, (k + 1) * size);
     const py = new Float64Array(classes);
-    for (const r of part) for (let c = 0; c < classes; c++) py[c] += r[c]! / part.length;
+    for (const r of part) for (let c = 0; c < classes; c++) py[c] = py[c]! + r[c]! / part.length;
     let kl = 0;
     for (const r of part) for (let c = 0; c < classes; c++) if (r[c]! > 0) kl += r[c]! * (Math.log(r[c]!) - Math.log(py[c]!));
     scores.push(Math.exp(kl / part.length));

@@ -288,7 +288,7 @@ export class Store {
     return row ? this.getRun(row.id) : undefined;
   }
 
-  listRuns(filter: {experiment?: string; status?: RunStatus} = {}): RunRow[] {
+  listRuns(filter: {experiment?: string | undefined; status?: RunStatus | undefined} = {}): RunRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (filter.experiment) {

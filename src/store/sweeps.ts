@@ -59,7 +59,7 @@ export interface ClaimOptions {
   /** A running cell on another host whose heartbeat is older than this is taken over. */
   graceSeconds: number;
   /** Claim only this cell (job arrays: `--cell INDEX`). */
-  index?: number;
+  index?: number | undefined;
 }
 
 const now = () => new Date().toISOString();

@@ -86,7 +86,7 @@ let validateSweep: ReturnType<Ajv['compile']> | undefined;
 interface Problem {
   path: YamlPath;
   message: string;
-  hint?: string;
+  hint?: string | undefined;
 }
 
 function sweepError(source: YamlSource, problems: Problem[]): ScgError {

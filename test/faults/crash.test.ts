@@ -71,7 +71,7 @@ describe('fault suite: crashes lose nothing before the last checkpoint', () => {
       const latest = rows.at(-1)!;
       if (damage === 'flip') {
         const bytes = fs.readFileSync(latest.path);
-        bytes[bytes.length >> 1] ^= 0xff;
+        bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
         fs.writeFileSync(latest.path, bytes);
       } else fs.rmSync(latest.path);
       const again = scg(['run', TINY_CONFIG, ...PRETRAIN, '--db', db]);

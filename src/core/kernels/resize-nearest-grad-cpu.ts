@@ -38,7 +38,7 @@ function resizeNearestNeighborGrad(args: {inputs: tf.NamedTensorInfoMap; backend
       const rowBase = (b * h + rows[y]!) * w;
       for (let x = 0; x < ow; x++) {
         const base = (rowBase + cols[x]!) * c;
-        for (let d = 0; d < c; d++) out[base + d] += g[k++]!;
+        for (let d = 0; d < c; d++) out[base + d] = out[base + d]! + g[k++]!;
       }
     }
   }

@@ -24,7 +24,7 @@ function unsortedSegmentSum(args: {inputs: tf.NamedTensorInfoMap; backend: unkno
     if (s < 0 || s >= numSegments) continue; // TensorFlow drops out-of-range ids
     const src = i * rest;
     const dst = s * rest;
-    for (let k = 0; k < rest; k++) o[dst + k] += xv[src + k]!;
+    for (let k = 0; k < rest; k++) o[dst + k] = o[dst + k]! + xv[src + k]!;
   }
   return out;
 }

@@ -14,7 +14,7 @@ export interface DatasetConfig {
 
 export interface DatasetBuildOptions {
   log?: (line: string) => void;
-  quiet?: boolean;
+  quiet?: boolean | undefined;
 }
 
 export interface DatasetDescriptor extends Descriptor {

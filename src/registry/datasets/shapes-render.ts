@@ -59,7 +59,7 @@ export function renderImage(out: Uint8Array, offset: number, res: number, backgr
     const base = bg + ((y / res) - 0.5) * 16;
     for (let x = 0; x < res; x++) {
       const px = [base, base, base];
-      const acc = [0, 0, 0];
+      const acc: [number, number, number] = [0, 0, 0];
       for (const sy of sub) {
         for (const sx of sub) {
           const fx = (x + sx) / res;
