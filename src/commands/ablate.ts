@@ -2,33 +2,11 @@
 import * as fs from 'node:fs';
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
-import {ScgError} from '../errors';
-import {fmtEta} from '../runtime/progress';
-import {textTable} from '../report/text-table';
-import {Store} from '../store/store';
-import {AblateResult, registerSweep, runSweep} from '../sweep/ablate';
+import {AblateResult, registerSweepIn, runSweep, summaryText} from '../sweep/ablate';
 import {emitScript, EmitKind} from '../sweep/emit';
-import {Plan, sweepPlan} from '../sweep/plan';
+import {dryRun, planText} from '../sweep/plan';
 import {loadSweep} from '../sweep/spec';
 import {workCells, WorkerResult} from '../sweep/worker';
-
-function planText(plan: Plan, axes: string[]): string {
-  const keys = [...axes, 'seed'];
-  const table = textTable(['cell', ...keys, 'state', 'run', 'note'], plan.rows.map((r) => [
-    String(r.index), ...keys.map((k) => r.values[k] ?? '-'), r.state, r.runId ?? '-',
-    r.state === 'failed' ? (r.error ?? '') : r.state === 'running' || r.state === 'resumable' ? (r.at ?? '') : '',
-  ]));
-  const c = plan.counts;
-  const lines = [
-    table,
-    '',
-    `${plan.total} cells: ${c.done} done, ${c.running} running, ${c.resumable} resumable, ${c.failed} failed, ${c.new} new` +
-      `${plan.excluded ? `; ${plan.excluded} excluded` : ''}${plan.duplicates ? `; ${plan.duplicates} duplicates dropped` : ''}`,
-    plan.estimateSeconds === null ? plan.estimateNote : `estimate: ${fmtEta(plan.estimateSeconds)} (${plan.estimateNote})`,
-  ];
-  if (plan.specChanged) lines.push('the store holds this sweep with a different spec: scg ablate refuses to run it unless --extend is given');
-  return lines.join('\n');
-}
 
 export default class Ablate extends BaseCommand {
   static override summary = 'Run a sweep (grid, zip, cells, seeds) as normal runs: resumable, with parallel workers';
@@ -58,22 +36,12 @@ export default class Ablate extends BaseCommand {
     const sweep = loadSweep(args.sweep);
     const dbPath = dbPathOf(flags.db);
     if (flags['dry-run']) {
-      const store = Store.open(fs.existsSync(dbPath) ? dbPath : ':memory:'); // a dry run creates no store
-      try {
-        const plan = sweepPlan(sweep, store, {graceSeconds: flags.grace});
-        if (!this.jsonEnabled()) this.log(planText(plan, sweep.axes));
-        return plan;
-      } finally {
-        store.close();
-      }
+      const plan = dryRun(sweep, dbPath, flags.grace);
+      if (!this.jsonEnabled()) this.log(planText(plan, sweep.axes));
+      return plan;
     }
     if (flags.emit) {
-      const store = Store.open(dbPath);
-      try {
-        registerSweep(store, sweep, flags.extend);
-      } finally {
-        store.close();
-      }
+      registerSweepIn(dbPath, sweep, flags.extend);
       const script = emitScript(flags.emit as EmitKind, sweep, dbPath, {retries: flags.retries, graceSeconds: flags.grace});
       if (flags.out) {
         fs.writeFileSync(flags.out, script, {mode: 0o755});
@@ -82,17 +50,7 @@ export default class Ablate extends BaseCommand {
       return {sweep: sweep.spec.name, kind: flags.emit, cells: sweep.cells.length, out: flags.out ?? null, script};
     }
     if (flags.cell !== undefined || flags.worker) {
-      if (flags.cell !== undefined && flags.cell >= sweep.cells.length) {
-        throw new ScgError('BAD_INPUT', `--cell ${flags.cell}: sweep '${sweep.spec.name}' has cells 0..${sweep.cells.length - 1}`, {hint: `see scg ablate ${args.sweep} --dry-run`});
-      }
-      if (flags.cell !== undefined) {
-        const store = Store.open(dbPath);
-        try {
-          registerSweep(store, sweep, flags.extend);
-        } finally {
-          store.close();
-        }
-      }
+      if (flags.cell !== undefined) registerSweepIn(dbPath, sweep, flags.extend, flags.cell);
       const log = (l: string) => process.stderr.write(`${l}\n`);
       const r: WorkerResult = await workCells(sweep, {dbPath, retries: flags.retries, graceSeconds: flags.grace, index: flags.cell, failFast: flags['fail-fast'], log});
       if (r.interrupted) this.exit(130);
@@ -103,18 +61,11 @@ export default class Ablate extends BaseCommand {
       dbPath, workers: flags.workers, retries: flags.retries, graceSeconds: flags.grace, failFast: flags['fail-fast'], extend: flags.extend,
       quiet: this.jsonEnabled(), log: (l) => this.note(l),
     });
-    if (!this.jsonEnabled()) {
-      this.log(`sweep ${result.sweep}: ${result.completed}/${result.total} cells completed, ${result.failed} failed, ${result.pending} pending (${result.seconds.toFixed(0)} s)`);
-      if (result.failed) this.log(`worker logs: ${result.workerLogs.join(', ')}`);
-      if (result.completed === result.total) this.log(`next: scg report ${result.sweep}`);
-    }
-    if (result.interrupted) {
+    if (!this.jsonEnabled()) this.log(summaryText(result));
+    const code = result.interrupted ? 130 : result.failed > 0 || result.pending > 0 ? 1 : 0;
+    if (code !== 0) {
       if (this.jsonEnabled()) this.logJson(result);
-      this.exit(130);
-    }
-    if (result.failed > 0 || result.pending > 0) {
-      if (this.jsonEnabled()) this.logJson(result);
-      this.exit(1);
+      this.exit(code);
     }
     return result;
   }

@@ -209,3 +209,28 @@ function createDisplay(sweep: Sweep, workers: number) {
     stop() {},
   };
 }
+
+/**
+ * Registers the sweep in the store at `dbPath` (for --emit and --cell, which run no coordinator); `cell`, when
+ * given, must be one of the sweep's cells.
+ */
+export function registerSweepIn(dbPath: string, sweep: Sweep, extend: boolean, cell?: number): void {
+  if (cell !== undefined && cell >= sweep.cells.length) {
+    throw new ScgError('BAD_INPUT', `--cell ${cell}: sweep '${sweep.spec.name}' has cells 0..${sweep.cells.length - 1}`, {hint: `see scg ablate ${sweep.file} --dry-run`});
+  }
+  const store = Store.open(dbPath);
+  try {
+    registerSweep(store, sweep, extend);
+  } finally {
+    store.close();
+  }
+}
+
+/** The lines `scg ablate` prints when the sweep ends. */
+export function summaryText(r: AblateResult): string {
+  return [
+    `sweep ${r.sweep}: ${r.completed}/${r.total} cells completed, ${r.failed} failed, ${r.pending} pending (${r.seconds.toFixed(0)} s)`,
+    ...(r.failed ? [`worker logs: ${r.workerLogs.join(', ')}`] : []),
+    ...(r.completed === r.total ? [`next: scg report ${r.sweep}`] : []),
+  ].join('\n');
+}

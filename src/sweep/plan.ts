@@ -1,4 +1,7 @@
 // The state of every cell of a sweep (done, failed, running, resumable, new) and a time estimate from measured img/s.
+import * as fs from 'node:fs';
+import {textTable} from '../report/text-table';
+import {fmtEta} from '../runtime/progress';
 import {Store} from '../store/store';
 import {CellRow, SweepStore, workerGone} from '../store/sweeps';
 import {axisLabel} from './labels';
@@ -106,4 +109,33 @@ export function sweepPlan(sweep: Sweep, store: Store, opts: {graceSeconds: numbe
     estimateSeconds: measured > 0 ? (estimate / measured) * left : null,
     estimateNote: measured === 0 ? 'no estimate yet: no completed run measured these phases' : `training time of the ${left} cells left on one worker, from the img/s of completed runs${unmeasured ? ` (${unmeasured} cells extrapolated)` : ''}; evaluation not included`,
   };
+}
+
+/** The plan of a dry run: read from the store when it exists; a dry run creates no store. */
+export function dryRun(sweep: Sweep, dbPath: string, graceSeconds: number): Plan {
+  const store = Store.open(fs.existsSync(dbPath) ? dbPath : ':memory:');
+  try {
+    return sweepPlan(sweep, store, {graceSeconds});
+  } finally {
+    store.close();
+  }
+}
+
+/** The dry run's table and summary lines. */
+export function planText(plan: Plan, axes: string[]): string {
+  const keys = [...axes, 'seed'];
+  const table = textTable(['cell', ...keys, 'state', 'run', 'note'], plan.rows.map((r) => [
+    String(r.index), ...keys.map((k) => r.values[k] ?? '-'), r.state, r.runId ?? '-',
+    r.state === 'failed' ? (r.error ?? '') : r.state === 'running' || r.state === 'resumable' ? (r.at ?? '') : '',
+  ]));
+  const c = plan.counts;
+  const lines = [
+    table,
+    '',
+    `${plan.total} cells: ${c.done} done, ${c.running} running, ${c.resumable} resumable, ${c.failed} failed, ${c.new} new` +
+      `${plan.excluded ? `; ${plan.excluded} excluded` : ''}${plan.duplicates ? `; ${plan.duplicates} duplicates dropped` : ''}`,
+    plan.estimateSeconds === null ? plan.estimateNote : `estimate: ${fmtEta(plan.estimateSeconds)} (${plan.estimateNote})`,
+  ];
+  if (plan.specChanged) lines.push('the store holds this sweep with a different spec: scg ablate refuses to run it unless --extend is given');
+  return lines.join('\n');
 }
