@@ -4,7 +4,7 @@ import {loadConfig} from '../src/config/load';
 import {ExperimentConfig} from '../src/config/types';
 import {Dataset} from '../src/data/dataset';
 import {ParamSet} from '../src/nn/params';
-import {backbones, datasets} from '../src/registry';
+import {backbones, contrastiveModes, datasets} from '../src/registry';
 import {trainedEncoders} from '../src/registry/encoders';
 import {EncoderPair} from '../src/registry/encoders/descriptor';
 import {Rng} from '../src/core/rng';
@@ -15,6 +15,18 @@ export const TINY_CONFIG = path.resolve(__dirname, '../../test/fixtures/tiny.yam
 export function tinyBackbone(name: string): string {
   const knobs = Object.entries(backbones.get(name).tiny).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
   return `backbone={name: ${name}${knobs.map((k) => `, ${k}`).join('')}}`;
+}
+
+/**
+ * A built-in dataset (one that needs no folder) whose labels fit contrastive mode `mode`, chosen from the
+ * registries: a new mode or dataset needs no test edit.
+ */
+export function datasetFor(mode: string): string {
+  const needs = contrastiveModes.get(mode).needs;
+  const builtIn = datasets.list().filter((d) => !((d.schema?.['required'] as string[] | undefined) ?? []).includes('root'));
+  const fits = builtIn.find((d) => (needs === 'multi' ? d.labelKind === 'multi' : d.labelKind === 'single'));
+  if (!fits) throw new Error(`no built-in dataset has the labels mode ${mode} needs (${needs})`);
+  return fits.name;
 }
 
 export async function tinyExperiment(sets: string[] = []): Promise<{config: ExperimentConfig; dataset: Dataset}> {

@@ -73,6 +73,8 @@ describe('config loading', () => {
     assert.match(problem('name: x\ndataset: {name: shapes}\ncontrastive: {mode: supcon-multi}\n'), /exp\.yaml:3:15: contrastive\.mode: mode 'supcon-multi' needs label sets, but dataset 'shapes' has one label per image[\s\S]*use mode supcon/);
     assert.match(problem('name: x\ndataset: {name: shapes-multi}\ncontrastive: {mode: supcon}\n'), /needs one label per image[\s\S]*supcon-multi/);
     assert.match(problem('name: x\ncontrastive: {mode: supcon, positives: jaccard}\n'), /contrastive\.positives: positives 'jaccard' applies to label sets/);
+    assert.match(problem('name: x\ndataset: {name: shapes, resolution: 16}\nbackbone:\n  name: attngan\n  stages: 3\n'), /exp\.yaml:5:3: backbone\.stages: 3 stages at resolution 16 leave a first stage of 4 px/,
+      'a backbone check names the key it is about');
   });
 
   it('rejects bad --set paths and values, naming the override', () => {

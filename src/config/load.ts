@@ -199,22 +199,22 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
   const mode = contrastiveModes.get(cfg.contrastive.mode);
   const dataset = datasets.get(cfg.dataset.name);
   const kind = dataset.labelKind;
+  // the modes made for a label kind, from the registry, for hints
+  const modesFor = (k: 'single' | 'multi') => contrastiveModes.list().filter((m) => m.needs === k).map((m) => m.name).join(' or ');
   if (mode.needs === 'single' && kind !== 'single') {
     problems.push({path: ['contrastive', 'mode'], message: `mode '${mode.name}' needs one label per image, but dataset '${dataset.name}' has label sets`,
-      hint: 'use mode supcon-multi for multi-label datasets'});
+      hint: `use mode ${modesFor('multi')} for multi-label datasets`});
   }
   if (mode.needs === 'multi' && kind !== 'multi') {
     problems.push({path: ['contrastive', 'mode'], message: `mode '${mode.name}' needs label sets, but dataset '${dataset.name}' has one label per image`,
-      hint: 'use mode supcon for single-label datasets'});
+      hint: `use mode ${modesFor('single')} for single-label datasets`});
   }
-  if (cfg.contrastive.positives === 'jaccard' && cfg.contrastive.mode !== 'supcon-multi') {
+  if (cfg.contrastive.positives === 'jaccard' && mode.needs !== 'multi') {
     problems.push({path: ['contrastive', 'positives'], message: `positives 'jaccard' applies to label sets, but mode is '${cfg.contrastive.mode}'`,
-      hint: 'use positives: any, or mode supcon-multi'});
+      hint: `use positives: any, or mode ${modesFor('multi')}`});
   }
-  if (cfg.contrastive.mode === 'ntxent' && cfg.phases.includes('pretrain') && cfg.contrastive.pretrainViews.join() === 'image') {
-    problems.push({path: ['contrastive', 'pretrainViews'], message: "mode 'ntxent' contrasts views of the same sample, but pretrainViews [image] gives one view per sample",
-      hint: 'add text to pretrainViews'});
-  }
+  const modeProblem = mode.check?.(cfg.contrastive, cfg.phases.includes('pretrain'));
+  if (modeProblem) problems.push({path: ['contrastive', modeProblem.key], message: modeProblem.message, hint: modeProblem.hint});
   const loadedEncoders = encoders.get(cfg.encoders.name).kind === 'files';
   if (loadedEncoders && cfg.phases.includes('pretrain')) {
     problems.push({path: ['phases'], message: `encoders '${cfg.encoders.name}' are loaded frozen from ${String(cfg.encoders['path'])}; the pretrain phase has nothing to train`,
@@ -233,7 +233,7 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
       hint: 'to evaluate another run, use `scg eval <run>`'});
   }
   const backboneProblem = backbones.get(cfg.backbone.name).check?.(cfg.backbone, cfg.dataset.resolution);
-  if (backboneProblem) problems.push({path: ['backbone', 'stages'], message: backboneProblem});
+  if (backboneProblem) problems.push(backboneProblem);
   const order = cfg.phases.map((p) => PHASES.indexOf(p));
   if (order.some((v, i) => i > 0 && v < order[i - 1]!)) {
     problems.push({path: ['phases'], message: `phases must run in the order ${PHASES.join(' → ')}, but found ${cfg.phases.join(', ')}`});

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {TEST_BACKENDS, useBackend} from '../../../test/support';
-import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../test/tiny';
+import {datasetFor, tinyBackbone, tinyEncoders, tinyExperiment} from '../../../test/tiny';
 import {readCheckpoint, writeCheckpoint} from '../../core/checkpoint';
 import {buildGan} from '../../runtime/phases/gan-trainer';
 import {backbones, contrastiveModes} from '..';
@@ -39,7 +39,7 @@ for (const backendName of TEST_BACKENDS) describe(`backbones (every registered o
 
     for (const mode of contrastiveModes.names()) {
       it(`${backbone} + ${mode}: one D+G step gives finite losses and leaks no tensors`, async () => {
-        const dataset = mode === 'supcon-multi' ? 'shapes-multi' : 'shapes';
+        const dataset = datasetFor(mode);
         const {config, dataset: ds} = await tinyExperiment([tinyBackbone(backbone), `contrastive.mode=${mode}`, `dataset.name=${dataset}`]);
         const enc = tinyEncoders(config, ds);
         const trainer = buildGan(config, ds, enc.encoders);

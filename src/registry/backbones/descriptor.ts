@@ -75,7 +75,10 @@ export interface BackboneContext {
 export interface BackboneDescriptor extends Descriptor {
   /** Knob values for a tiny model that trains in a test in about a second (registry-driven tests use them). */
   readonly tiny: Record<string, unknown>;
-  /** Checks the knobs against the resolution; returns a problem message or undefined. */
-  check?(cfg: BackboneConfig, resolution: number): string | undefined;
+  /**
+   * Checks the knobs against the resolution; returns the problem with the config path it is about (from the
+   * config's root, e.g. `['backbone', 'stages']` or `['dataset', 'resolution']`), or undefined.
+   */
+  check?(cfg: BackboneConfig, resolution: number): {path: string[]; message: string} | undefined;
   build(cfg: BackboneConfig, ctx: BackboneContext): GanModel;
 }

@@ -33,8 +33,17 @@ export interface ContrastiveTerm {
   loss(features: tf.Tensor3D, labels: BatchLabels): tf.Scalar | null;
 }
 
+/** A problem a mode finds in its config section: the key it is about, what is wrong, and what to do. */
+export interface ModeProblem {
+  key: keyof ContrastiveConfig;
+  message: string;
+  hint?: string | undefined;
+}
+
 export interface ContrastiveMode extends Descriptor {
   /** `none`: uses no labels; `single` / `multi`: needs that label kind; `labels`: either kind. */
   readonly needs: 'none' | 'single' | 'multi' | 'labels';
+  /** Checks the section against the mode (`pretraining`: the run has a pretrain phase). */
+  check?(config: ContrastiveConfig, pretraining: boolean): ModeProblem | undefined;
   build(ctx: ContrastiveContext): ContrastiveTerm;
 }

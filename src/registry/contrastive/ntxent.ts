@@ -7,5 +7,8 @@ export const ntxent: ContrastiveMode = {
   name: 'ntxent',
   summary: 'Self-supervised contrast (SimCLR NT-Xent): only the views of the same sample are positives',
   needs: 'none',
+  check: (config, pretraining) => (pretraining && config.pretrainViews.join() === 'image'
+    ? {key: 'pretrainViews', message: "mode 'ntxent' contrasts views of the same sample, but pretrainViews [image] gives one view per sample", hint: 'add text to pretrainViews'}
+    : undefined),
   build: ({config}) => ({loss: (features) => supConLoss(features, temperatures(config))}),
 };

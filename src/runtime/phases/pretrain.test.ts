@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert';
 import {beforeEach, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {BEST_BACKEND, useBestBackend, useWasm} from '../../../test/support';
-import {tinyExperiment} from '../../../test/tiny';
+import {datasetFor, tinyExperiment} from '../../../test/tiny';
 import {contrastiveModes, encoders} from '../../registry';
 import {assertSameFirstGradients, assertSameLosses} from '../../../test/parallel-compare';
 import {startParallelPhase, trainingOnly} from '../parallel-phase';
@@ -48,7 +48,7 @@ describe('pretraining phase', () => {
   for (const enc of encoders.list().filter((e) => e.kind === 'trained').map((e) => e.name)) {
     for (const mode of contrastiveModes.names()) {
       it(`${enc} + ${mode}: one step on ${BEST_BACKEND} gives finite losses, changes weights and leaks nothing`, async () => {
-        const dataset = mode === 'supcon-multi' ? 'shapes-multi' : 'shapes';
+        const dataset = datasetFor(mode);
         const {config, dataset: ds} = await tinyExperiment([`encoders.name=${enc}`, `contrastive.mode=${mode}`, `dataset.name=${dataset}`]);
         const model = buildPretrain(config, ds);
         const before = [...model.params.variables.values()].map((v) => v.dataSync().slice());

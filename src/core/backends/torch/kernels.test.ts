@@ -4,7 +4,7 @@ import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {seededValues, torchPresent, useBackend} from '../../../../test/support';
-import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../../test/tiny';
+import {datasetFor, tinyBackbone, tinyEncoders, tinyExperiment} from '../../../../test/tiny';
 import {backbones, contrastiveModes} from '../../../registry';
 import {buildGan} from '../../../runtime/phases/gan-trainer';
 import {buildPretrain} from '../../../runtime/phases/pretrain';
@@ -264,7 +264,7 @@ describe('torch kernels', {skip: torchPresent() ? false : 'the torch addon is no
       pre.dispose();
       for (const backbone of backbones.names()) {
         for (const mode of contrastiveModes.names()) {
-          const {config, dataset} = await tinyExperiment([tinyBackbone(backbone), `contrastive.mode=${mode}`, `dataset.name=${mode === 'supcon-multi' ? 'shapes-multi' : 'shapes'}`]);
+          const {config, dataset} = await tinyExperiment([tinyBackbone(backbone), `contrastive.mode=${mode}`, `dataset.name=${datasetFor(mode)}`]);
           const enc = tinyEncoders(config, dataset);
           const trainer = buildGan(config, dataset, enc.encoders);
           trainer.step(0);

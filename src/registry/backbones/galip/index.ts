@@ -21,7 +21,7 @@ export const galip: BackboneDescriptor = {
       ema: {type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Moving average of G for samples (original: none).'},
     },
   },
-  check: (_cfg, resolution) => (resolution >= 16 ? undefined : `galip needs dataset.resolution ≥ 16 (its code is at resolution/8), got ${resolution}`),
+  check: (_cfg, resolution) => (resolution >= 16 ? undefined : {path: ['dataset', 'resolution'], message: `galip needs dataset.resolution ≥ 16 (its code is at resolution/8), got ${resolution}`}),
   build: (cfg, {resolution, embedDim, g, d, encoders}) => {
     const num = (k: string) => cfg[k] as number;
     const gen = new GalipGenerator(g, {width: num('width'), zDim: num('zDim'), embedDim, resolution}, encoders);

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {batchNorm, BatchNormMode} from '../../../nn/batch-norm';
 import {BatchNormParams, conv, Conv, ParamSet} from '../../../nn/params';
+import {ScgError} from '../../../errors';
 
 /** Gated linear unit over channels: first half × sigmoid(second half). */
 export function glu(x: tf.Tensor): tf.Tensor {
@@ -84,7 +85,7 @@ export class DownEncoder {
 
   constructor(params: ParamSet, name: string, resolution: number, ndf: number) {
     const n = Math.log2(resolution / 4);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`discriminator resolution must be 4·2^k with k ≥ 1, got ${resolution}`);
+    if (!Number.isInteger(n) || n < 1) throw new ScgError('BAD_INPUT', `dataset.resolution: the discriminator needs 4·2^k pixels with k ≥ 1, got ${resolution}`, {hint: 'use 16, 32, 64, 128 or 256'});
     this.first = params.conv(`${name}/down0`, 4, 3, ndf, false);
     let ch = ndf;
     for (let i = 1; i < n; i++) {

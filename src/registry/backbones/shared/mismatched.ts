@@ -2,6 +2,7 @@
 // repos take real[:-1] with sentences[1:], over the whole batch when the step is data-parallel.
 import * as tf from '@tensorflow/tfjs';
 import {activeCollective, gatherRowsAt} from '../../../parallel/sharded-ops';
+import {ScgError} from '../../../errors';
 
 export interface MismatchedPairs<T extends tf.Tensor> {
   /** This thread's images (or image features) that have a next sentence. */
@@ -27,7 +28,7 @@ export function mismatchedPairs<T extends tf.Tensor>(x: T, sentences: tf.Tensor2
   const total = all.shape[0];
   const count = Math.min(start + rows, total - 1) - start;
   // Every thread must make the same collective calls, so none may skip D: each needs one pair at least.
-  if (count < 1) throw new Error(`mismatched pairs: thread ${c.rank} has ${rows} row(s), too few for a data-parallel D step (use fewer threads)`);
+  if (count < 1) throw new ScgError('BAD_INPUT', `runtime.threads: thread ${c.rank} has ${rows} row(s) of the batch, too few for a data-parallel D step`, {hint: 'use fewer threads or a larger train.batchSize'});
   return {x: sliceRows(x, 0, count), sentences: sliceRows(all, start + 1, count), weight: (count * c.size) / (total - 1)};
 }
 

@@ -24,7 +24,10 @@ export function multiStageBackbone(makeGenerator: (g: ParamSet, opts: MultiStage
     },
     check: (cfg, resolution) => {
       const base = resolution / 2 ** ((cfg['stages'] as number) - 1);
-      return base >= 8 ? undefined : `${cfg['stages']} stages at resolution ${resolution} leave a first stage of ${base} px; it must be at least 8 (use fewer stages or a larger dataset.resolution)`;
+      return base >= 8 ? undefined : {
+        path: ['backbone', 'stages'],
+        message: `${cfg['stages']} stages at resolution ${resolution} leave a first stage of ${base} px; it must be at least 8 (use fewer stages or a larger dataset.resolution)`,
+      };
     },
     build: (cfg, {resolution, embedDim, g, d}) => {
       const num = (k: string) => cfg[k] as number;

@@ -19,7 +19,7 @@ export const ssagan: BackboneDescriptor = {
       ema: {type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Moving average of G for samples; the original keeps none (0).'},
     },
   },
-  check: (_cfg, resolution) => (resolution >= 8 ? undefined : `resolution ${resolution} is too small for ssagan (at least 8)`),
+  check: (_cfg, resolution) => (resolution >= 8 ? undefined : {path: ['dataset', 'resolution'], message: `resolution ${resolution} is too small for ssagan (at least 8)`}),
   build: (cfg, {resolution, embedDim, g, d}) => {
     const num = (k: string) => cfg[k] as number;
     const gen = new SsaGanGenerator(g, {width: num('width'), zDim: num('zDim'), embedDim, resolution, maskWidth: num('maskWidth')});

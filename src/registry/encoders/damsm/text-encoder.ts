@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {BatchRows} from '../descriptor';
 import {dense, Dense, ParamSet} from '../../../nn/params';
+import {ScgError} from '../../../errors';
 
 export interface TextEncoderOptions {
   vocabSize: number;
@@ -34,7 +35,7 @@ export class TextEncoder {
   readonly hidden: number;
 
   constructor(params: ParamSet, readonly opts: TextEncoderOptions) {
-    if (opts.embedDim % 2 !== 0) throw new Error(`text encoder embedDim must be even, got ${opts.embedDim}`);
+    if (opts.embedDim % 2 !== 0) throw new ScgError('BAD_INPUT', `encoders.embedDim: the bidirectional text encoder needs an even size, got ${opts.embedDim}`, {hint: 'each direction gets half of it'});
     this.hidden = opts.embedDim / 2;
     this.embedding = params.uniform('embedding', [opts.vocabSize, opts.wordDim], 0.1);
     const bound = 1 / Math.sqrt(this.hidden);
