@@ -2,7 +2,6 @@
 // Builds scg's libtorch addon when a libtorch is found, and skips it with one line when none is: `npm ci` never
 // fails for lack of libtorch. Where it looks, in order (as the tch-rs crate does): SCG_LIBTORCH (a folder with
 // include/ and lib/), SCG_LIBTORCH_USE_PYTORCH=1 (the python3 on PATH's torch), Debian's libtorch-dev.
-'use strict';
 const {execFileSync, spawnSync} = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -24,14 +23,26 @@ function headerVersion(include) {
 
 /** A libtorch folder pair, or the reason it is not one. */
 function check(source, root, include, libDir, cxx11Abi) {
-  if (!fs.existsSync(path.join(include, 'ATen', 'ATen.h'))) return {reason: `${source}: no ATen/ATen.h under ${include}`};
+  if (!fs.existsSync(path.join(include, 'ATen', 'ATen.h')))
+    return {reason: `${source}: no ATen/ATen.h under ${include}`};
   const version = headerVersion(include);
   if (!version) return {reason: `${source}: no torch/version.h under ${include}`};
   const has = (lib) => fs.existsSync(path.join(libDir, `lib${lib}.so`));
   for (const lib of ['torch_cpu', 'c10']) if (!has(lib)) return {reason: `${source}: no lib${lib}.so in ${libDir}`};
   const cuda = has('torch_cuda') && has('c10_cuda');
-  const libs = ['torch', 'torch_cpu', 'c10', ...(cuda ? ['torch_cuda', 'c10_cuda'] : [])].filter(has).map((l) => `-l${l}`);
-  return {source, root, includes: [include, path.join(include, 'torch/csrc/api/include')], libDir, version, cxx11Abi, cuda, libs};
+  const libs = ['torch', 'torch_cpu', 'c10', ...(cuda ? ['torch_cuda', 'c10_cuda'] : [])]
+    .filter(has)
+    .map((l) => `-l${l}`);
+  return {
+    source,
+    root,
+    includes: [include, path.join(include, 'torch/csrc/api/include')],
+    libDir,
+    version,
+    cxx11Abi,
+    cuda,
+    libs,
+  };
 }
 
 function fromEnvFolder() {
@@ -42,12 +53,20 @@ function fromEnvFolder() {
 
 function fromPytorch() {
   if (process.env.SCG_LIBTORCH_USE_PYTORCH !== '1') return undefined;
-  const script = 'import os, torch; print(os.path.dirname(torch.__file__)); print(int(torch.compiled_with_cxx11_abi()))';
+  const script =
+    'import os, torch; print(os.path.dirname(torch.__file__)); print(int(torch.compiled_with_cxx11_abi()))';
   let out;
   try {
-    out = execFileSync('python3', ['-c', script], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']}).trim().split('\n');
+    out = execFileSync('python3', ['-c', script], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+      .trim()
+      .split('\n');
   } catch (err) {
-    return {reason: `SCG_LIBTORCH_USE_PYTORCH=1 but \`python3 -c "import torch"\` failed: ${String(err.stderr || err.message).trim().split('\n').pop()}`};
+    return {
+      reason: `SCG_LIBTORCH_USE_PYTORCH=1 but \`python3 -c "import torch"\` failed: ${String(err.stderr || err.message)
+        .trim()
+        .split('\n')
+        .pop()}`,
+    };
   }
   const root = out[0];
   return check('SCG_LIBTORCH_USE_PYTORCH', root, path.join(root, 'include'), path.join(root, 'lib'), Number(out[1]));
@@ -55,7 +74,8 @@ function fromPytorch() {
 
 function fromDebian() {
   const multiarch = {x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu'}[process.arch];
-  if (!multiarch || !fs.existsSync('/usr/include/torch')) return {reason: 'no SCG_LIBTORCH, no SCG_LIBTORCH_USE_PYTORCH=1, and Debian\'s libtorch-dev is not installed'};
+  if (!multiarch || !fs.existsSync('/usr/include/torch'))
+    return {reason: "no SCG_LIBTORCH, no SCG_LIBTORCH_USE_PYTORCH=1, and Debian's libtorch-dev is not installed"};
   return check('debian', '/usr', '/usr/include', `/usr/lib/${multiarch}`, 1);
 }
 
@@ -82,18 +102,40 @@ function buildDirect(found, dir) {
   const out = path.join(HERE, 'build', 'Release');
   fs.mkdirSync(out, {recursive: true});
   const addonApi = require('node-addon-api').include_dir.replace(/"/g, '');
-  const args = ['-shared', '-fPIC', '-O2', '-std=c++17', '-fexceptions', '-frtti', '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS',
-    `-D_GLIBCXX_USE_CXX11_ABI=${found.cxx11Abi}`, `-I${path.join(dir, 'include', 'node')}`, `-I${addonApi}`, ...found.includes.map((i) => `-I${i}`),
-    path.join(HERE, 'scg_torch.cc'), '-o', path.join(out, 'scg_torch.node'), `-L${found.libDir}`, `-Wl,-rpath,${found.libDir}`,
-    '-Wl,--no-as-needed', ...found.libs, '-Wl,--as-needed'];
+  const args = [
+    '-shared',
+    '-fPIC',
+    '-O2',
+    '-std=c++17',
+    '-fexceptions',
+    '-frtti',
+    '-DNAPI_VERSION=8',
+    '-DNAPI_CPP_EXCEPTIONS',
+    `-D_GLIBCXX_USE_CXX11_ABI=${found.cxx11Abi}`,
+    `-I${path.join(dir, 'include', 'node')}`,
+    `-I${addonApi}`,
+    ...found.includes.map((i) => `-I${i}`),
+    path.join(HERE, 'scg_torch.cc'),
+    '-o',
+    path.join(out, 'scg_torch.node'),
+    `-L${found.libDir}`,
+    `-Wl,-rpath,${found.libDir}`,
+    '-Wl,--no-as-needed',
+    ...found.libs,
+    '-Wl,--as-needed',
+  ];
   return spawnSync('g++', args, {encoding: 'utf8'});
 }
 
 function nodeGyp() {
   if (process.env.npm_config_node_gyp) return process.env.npm_config_node_gyp;
-  const candidates = [path.join(path.dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js')];
+  const candidates = [
+    path.join(path.dirname(process.execPath), '../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
+  ];
   try {
-    candidates.push(path.join(path.dirname(require.resolve('npm/package.json')), 'node_modules/node-gyp/bin/node-gyp.js'));
+    candidates.push(
+      path.join(path.dirname(require.resolve('npm/package.json')), 'node_modules/node-gyp/bin/node-gyp.js'),
+    );
   } catch {
     // npm not resolvable from here
   }
@@ -105,7 +147,11 @@ function main() {
   const found = [fromEnvFolder(), fromPytorch()].find((f) => f) ?? fromDebian();
   if (process.argv.includes('--find')) {
     // Report only (scg's tests use it): what would be built against, or why nothing would; changes no file.
-    return say(found.reason ? `libtorch not found (${found.reason})` : `would build against libtorch ${found.version} (${found.source}: ${found.libDir})`);
+    return say(
+      found.reason
+        ? `libtorch not found (${found.reason})`
+        : `would build against libtorch ${found.version} (${found.source}: ${found.libDir})`,
+    );
   }
   if (found.reason) {
     fs.rmSync(BUILD_INFO, {force: true});
@@ -113,8 +159,11 @@ function main() {
   }
   const gyp = nodeGyp();
   const dir = nodeDir();
-  if (!gyp && !dir) return say('libtorch found, but neither npm\'s node-gyp nor node\'s headers were; skipping the torch backend');
-  say(`building the torch backend against libtorch ${found.version} (${found.source}: ${found.libDir}${found.cuda ? ', with CUDA' : ''})`);
+  if (!gyp && !dir)
+    return say("libtorch found, but neither npm's node-gyp nor node's headers were; skipping the torch backend");
+  say(
+    `building the torch backend against libtorch ${found.version} (${found.source}: ${found.libDir}${found.cuda ? ', with CUDA' : ''})`,
+  );
   const env = {
     ...process.env,
     SCG_TORCH_INCLUDES: found.includes.join(' '),
@@ -126,11 +175,16 @@ function main() {
   const r = gyp ? spawnSync(process.execPath, args, {cwd: HERE, env, encoding: 'utf8'}) : buildDirect(found, dir);
   if (r.status !== 0) {
     fs.rmSync(BUILD_INFO, {force: true});
-    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').filter((l) => /error|ERR!/.test(l)).slice(0, 8).join('\n');
+    const tail = `${r.stdout}\n${r.stderr}`
+      .trim()
+      .split('\n')
+      .filter((l) => /error|ERR!/.test(l))
+      .slice(0, 8)
+      .join('\n');
     return say(`building the torch backend failed; scg runs on wasm. First errors:\n${tail}`);
   }
-  const {libs, ...info} = found;
-  fs.writeFileSync(BUILD_INFO, JSON.stringify(info, null, 2) + '\n');
+  const {libs: _libs, ...info} = found;
+  fs.writeFileSync(BUILD_INFO, `${JSON.stringify(info, null, 2)}\n`);
   say(`torch backend built (native/build/Release/scg_torch.node)`);
 }
 

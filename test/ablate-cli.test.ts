@@ -42,13 +42,22 @@ describe('scg ablate + scg report', () => {
     const run = scg(['ablate', SMOKE, '--workers', '2', '--db', db]);
     assert.equal(run.status, 0, run.stderr + run.stdout);
     assert.match(run.stdout, /sweep smoke: 8\/8 cells completed, 0 failed, 0 pending/);
-    const runs = query<{config_hash: string; n: number}>(db, "SELECT config_hash, COUNT(*) AS n FROM runs WHERE status = 'completed' GROUP BY config_hash");
+    const runs = query<{config_hash: string; n: number}>(
+      db,
+      "SELECT config_hash, COUNT(*) AS n FROM runs WHERE status = 'completed' GROUP BY config_hash",
+    );
     assert.equal(runs.length, 8);
     assert.ok(runs.every((r) => r.n === 1));
-    const workers = fs.readdirSync(path.join(path.dirname(db), 'sweeps', 'smoke')).filter((f) => /^worker-\d\.log$/.test(f));
+    const workers = fs
+      .readdirSync(path.join(path.dirname(db), 'sweeps', 'smoke'))
+      .filter((f) => /^worker-\d\.log$/.test(f));
     assert.deepEqual(workers.sort(), ['worker-0.log', 'worker-1.log']);
 
-    const after = JSON.parse(scg(['ablate', SMOKE, '--dry-run', '--db', db, '--json']).stdout) as {counts: Record<string, number>; estimateSeconds: number | null; rows: {state: string; runId: string}[]};
+    const after = JSON.parse(scg(['ablate', SMOKE, '--dry-run', '--db', db, '--json']).stdout) as {
+      counts: Record<string, number>;
+      estimateSeconds: number | null;
+      rows: {state: string; runId: string}[];
+    };
     assert.deepEqual(after.counts, {done: 8, failed: 0, running: 0, resumable: 0, new: 0});
     assert.ok(after.rows.every((r) => r.state === 'done' && r.runId));
 
@@ -67,14 +76,28 @@ describe('scg ablate + scg report', () => {
       assert.match(cells[5]!, cells[2] === 'none' ? /^baseline$/ : /^[−+]?\d+\.\d+ \([−+]?\d+\.\d%\)$/);
     }
     // The table's numbers are the runs' own: the attngan/none FID mean is the mean of its two eval rows.
-    const fids = query<{value: number}>(db, `SELECT m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.key = 'fid' AND m.phase = 'eval'
-      AND json_extract(r.config_json, '$.backbone.name') = 'attngan' AND json_extract(r.config_json, '$.contrastive.mode') = 'none'`);
+    const fids = query<{value: number}>(
+      db,
+      `SELECT m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.key = 'fid' AND m.phase = 'eval'
+      AND json_extract(r.config_json, '$.backbone.name') = 'attngan' AND json_extract(r.config_json, '$.contrastive.mode') = 'none'`,
+    );
     assert.equal(fids.length, 2);
     const mean = (fids[0]!.value + fids[1]!.value) / 2;
     assert.ok(rows[0]!.includes(mean.toFixed(mean >= 100 ? 1 : 2)), `${rows[0]} shows ${mean}`);
 
     const dir = tmpDir();
-    const html = scg(['report', 'smoke', '--format', 'html', '--out', path.join(dir, 'r.html'), '--plot', path.join(dir, 'fig'), '--db', db]);
+    const html = scg([
+      'report',
+      'smoke',
+      '--format',
+      'html',
+      '--out',
+      path.join(dir, 'r.html'),
+      '--plot',
+      path.join(dir, 'fig'),
+      '--db',
+      db,
+    ]);
     assert.equal(html.status, 0, html.stderr);
     const page = fs.readFileSync(path.join(dir, 'r.html'), 'utf8');
     assert.match(page, /<img alt="samples: [^"]+" src="data:image\/png;base64,/);
@@ -102,14 +125,27 @@ describe('scg ablate + scg report', () => {
     const dir = tmpDir();
     const db = path.join(dir, 'experiments.db');
     // the first cell's dataset folder does not exist: it validates, then fails when the run builds its data
-    const file = tinySweep(dir, 'flaky', `cells:\n  - {dataset: {name: cub, root: ${path.join(dir, 'no-cub')}, resolution: 16}}\n  - {contrastive.mode: none}\n  - {contrastive.mode: ntxent}\n`);
+    const file = tinySweep(
+      dir,
+      'flaky',
+      `cells:\n  - {dataset: {name: cub, root: ${path.join(dir, 'no-cub')}, resolution: 16}}\n  - {contrastive.mode: none}\n  - {contrastive.mode: ntxent}\n`,
+    );
     const r = scg(['ablate', file, '--db', db]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /cell 0 \(dataset=cub, seed=0\) failed \(attempt 1\): dataset\.root: .*no-cub does not exist/);
+    assert.match(
+      r.stderr,
+      /cell 0 \(dataset=cub, seed=0\) failed \(attempt 1\): dataset\.root: .*no-cub does not exist/,
+    );
     assert.match(r.stderr, /cell 0 \(dataset=cub, seed=0\) failed \(attempt 2\)/);
     assert.match(r.stdout, /2\/3 cells completed, 1 failed, 0 pending/);
-    assert.deepEqual(query<{status: string; attempts: number}>(db, 'SELECT status, attempts FROM sweep_cells ORDER BY idx'),
-      [{status: 'failed', attempts: 2}, {status: 'completed', attempts: 1}, {status: 'completed', attempts: 1}]);
+    assert.deepEqual(
+      query<{status: string; attempts: number}>(db, 'SELECT status, attempts FROM sweep_cells ORDER BY idx'),
+      [
+        {status: 'failed', attempts: 2},
+        {status: 'completed', attempts: 1},
+        {status: 'completed', attempts: 1},
+      ],
+    );
     assert.equal(query<{n: number}>(db, 'SELECT COUNT(*) AS n FROM runs')[0]!.n, 2, 'bad input leaves no run row');
 
     const db2 = path.join(dir, 'fast.db');
@@ -131,20 +167,32 @@ describe('scg ablate + scg report', () => {
   it('a worker killed mid-cell: the re-run resumes that cell from its checkpoint, no duplicate run', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'experiments.db');
-    const file = tinySweep(dir, 'kill', 'seeds: [3]\nset: {pretrain: {steps: 400, batchSize: 4, checkpointEvery: 10, logEvery: 5}}\n');
-    const coordinator = spawn(process.execPath, [BIN, 'ablate', file, '--db', db], {stdio: 'ignore', env: {...process.env, SCG_DB: ''}});
+    const file = tinySweep(
+      dir,
+      'kill',
+      'seeds: [3]\nset: {pretrain: {steps: 400, batchSize: 4, checkpointEvery: 10, logEvery: 5}}\n',
+    );
+    const coordinator = spawn(process.execPath, [BIN, 'ablate', file, '--db', db], {
+      stdio: 'ignore',
+      env: {...process.env, SCG_DB: ''},
+    });
     let worker: {pid: number; step: number} | undefined;
     for (let i = 0; i < 600 && !worker; i++) {
       await sleep(100);
-      const rows = poll<{pid: number | null; step: number | null}>(db, `SELECT c.pid AS pid, r.step AS step FROM sweep_cells c LEFT JOIN runs r ON r.config_hash = c.config_hash
-        WHERE c.status = 'running'`);
+      const rows = poll<{pid: number | null; step: number | null}>(
+        db,
+        `SELECT c.pid AS pid, r.step AS step FROM sweep_cells c LEFT JOIN runs r ON r.config_hash = c.config_hash
+        WHERE c.status = 'running'`,
+      );
       if (rows[0]?.pid && (rows[0].step ?? 0) >= 20) worker = {pid: rows[0].pid, step: rows[0].step!};
     }
     assert.ok(worker, 'the cell got past its first checkpoints');
     process.kill(worker.pid, 'SIGKILL');
     const code = await new Promise<number | null>((resolve) => coordinator.on('exit', resolve));
     assert.equal(code, 1, 'the coordinator reports the unfinished cell');
-    const dry = JSON.parse(scg(['ablate', file, '--dry-run', '--json', '--db', db]).stdout) as {rows: {state: string}[]};
+    const dry = JSON.parse(scg(['ablate', file, '--dry-run', '--json', '--db', db]).stdout) as {
+      rows: {state: string}[];
+    };
     assert.equal(dry.rows[0]!.state, 'resumable');
     const again = scg(['ablate', file, '--db', db]);
     assert.equal(again.status, 0, again.stderr);
@@ -152,7 +200,10 @@ describe('scg ablate + scg report', () => {
     assert.deepEqual(runs, [{status: 'completed'}], 'one run, completed');
     const log = fs.readFileSync(path.join(dir, 'sweeps', 'kill', 'worker-0.log'), 'utf8');
     assert.match(log, /resuming run \w+ \(was running at pretrain step \d+\)/);
-    const losses = query<{n: number; distinct_steps: number}>(db, "SELECT COUNT(*) AS n, COUNT(DISTINCT step) AS distinct_steps FROM metrics WHERE key = 'loss'");
+    const losses = query<{n: number; distinct_steps: number}>(
+      db,
+      "SELECT COUNT(*) AS n, COUNT(DISTINCT step) AS distinct_steps FROM metrics WHERE key = 'loss'",
+    );
     assert.equal(losses[0]!.n, losses[0]!.distinct_steps, 'no step logged twice');
     assert.equal(losses[0]!.n, 400, 'every step once');
   });
@@ -160,12 +211,21 @@ describe('scg ablate + scg report', () => {
   it('Ctrl-C on the coordinator: workers checkpoint, the cell goes back to new, exit 130; the re-run finishes it', async () => {
     const dir = tmpDir();
     const db = path.join(dir, 'experiments.db');
-    const file = tinySweep(dir, 'stop', 'seeds: [4]\nset: {pretrain: {steps: 400, batchSize: 4, checkpointEvery: 100, logEvery: 5}}\n');
-    const coordinator = spawn(process.execPath, [BIN, 'ablate', file, '--db', db], {stdio: 'ignore', env: {...process.env, SCG_DB: ''}});
+    const file = tinySweep(
+      dir,
+      'stop',
+      'seeds: [4]\nset: {pretrain: {steps: 400, batchSize: 4, checkpointEvery: 100, logEvery: 5}}\n',
+    );
+    const coordinator = spawn(process.execPath, [BIN, 'ablate', file, '--db', db], {
+      stdio: 'ignore',
+      env: {...process.env, SCG_DB: ''},
+    });
     let running = false;
     for (let i = 0; i < 600 && !running; i++) {
       await sleep(100);
-      running = poll<{step: number | null}>(db, "SELECT step FROM runs WHERE status = 'running'").some((r) => (r.step ?? 0) >= 10);
+      running = poll<{step: number | null}>(db, "SELECT step FROM runs WHERE status = 'running'").some(
+        (r) => (r.step ?? 0) >= 10,
+      );
     }
     assert.ok(running);
     coordinator.kill('SIGINT');
@@ -174,7 +234,10 @@ describe('scg ablate + scg report', () => {
     assert.deepEqual(query<{status: string}>(db, 'SELECT status FROM sweep_cells'), [{status: 'new'}]);
     const run = query<{status: string; step: number}>(db, 'SELECT status, step FROM runs')[0]!;
     assert.equal(run.status, 'interrupted');
-    assert.ok(query<{n: number}>(db, 'SELECT COUNT(*) AS n FROM checkpoints WHERE step = ?', run.step)[0]!.n === 1, 'a checkpoint at the step it stopped');
+    assert.ok(
+      query<{n: number}>(db, 'SELECT COUNT(*) AS n FROM checkpoints WHERE step = ?', run.step)[0]!.n === 1,
+      'a checkpoint at the step it stopped',
+    );
     const again = scg(['ablate', file, '--db', db]);
     assert.equal(again.status, 0, again.stderr);
     assert.deepEqual(query<{status: string}>(db, 'SELECT status FROM runs'), [{status: 'completed'}]);
@@ -188,9 +251,15 @@ describe('scg ablate + scg report', () => {
     const emitted = scg(['ablate', file, '--emit', 'shell', '--out', script, '--db', db]);
     assert.equal(emitted.status, 0, emitted.stderr);
     assert.match(fs.readFileSync(script, 'utf8'), /--cell "\$INDEX"/);
-    const r = spawnSync('bash', [script], {encoding: 'utf8', env: {...process.env, SCG: `${process.execPath} ${BIN}`, JOBS: '2', SCG_DB: ''}});
+    const r = spawnSync('bash', [script], {
+      encoding: 'utf8',
+      env: {...process.env, SCG: `${process.execPath} ${BIN}`, JOBS: '2', SCG_DB: ''},
+    });
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(query<{status: string}>(db, 'SELECT status FROM sweep_cells ORDER BY idx'), [{status: 'completed'}, {status: 'completed'}]);
+    assert.deepEqual(query<{status: string}>(db, 'SELECT status FROM sweep_cells ORDER BY idx'), [
+      {status: 'completed'},
+      {status: 'completed'},
+    ]);
     assert.equal(query<{n: number}>(db, "SELECT COUNT(*) AS n FROM runs WHERE status = 'completed'")[0]!.n, 2);
     const slurm = scg(['ablate', file, '--emit', 'slurm', '--db', db]);
     assert.match(slurm.stdout, /#SBATCH --array=0-1/);

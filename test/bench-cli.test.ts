@@ -11,16 +11,38 @@ const scg = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], {enc
 
 describe('scg bench', () => {
   it('times the pretraining and GAN steps of a config against their forward passes, on 1 and 2 threads', () => {
-    const r = scg(['bench', TINY_CONFIG, '--steps', '1', '--profile', '--json', '--set', 'runtime.threads=2', '--backend', 'wasm']);
+    const r = scg([
+      'bench',
+      TINY_CONFIG,
+      '--steps',
+      '1',
+      '--profile',
+      '--json',
+      '--set',
+      'runtime.threads=2',
+      '--backend',
+      'wasm',
+    ]);
     assert.equal(r.status, 0, r.stderr);
-    type Res = {threads: number; scaling?: number; stepMs: number; forwardMs: number | null; stepOverForward: number; imagesPerSecond: number; topKernels: {kernel: string}[]};
+    type Res = {
+      threads: number;
+      scaling?: number;
+      stepMs: number;
+      forwardMs: number | null;
+      stepOverForward: number;
+      imagesPerSecond: number;
+      topKernels: {kernel: string}[];
+    };
     const report = JSON.parse(r.stdout) as {backend: string; results: Record<string, Res>};
     assert.equal(report.backend, 'wasm');
     assert.deepEqual(Object.keys(report.results), ['pretrain-1-thread', 'pretrain', 'train-1-thread', 'train']);
     const {train, pretrain, ...oneThread} = report.results;
     for (const res of [pretrain!, train!]) {
       assert.equal(res.threads, 2);
-      assert.ok(res.stepMs > 0 && res.imagesPerSecond > 0 && res.forwardMs === null, 'a 2-thread step has no forward-only timing');
+      assert.ok(
+        res.stepMs > 0 && res.imagesPerSecond > 0 && res.forwardMs === null,
+        'a 2-thread step has no forward-only timing',
+      );
       assert.ok(Number.isFinite(res.scaling) && res.scaling! > 0, `scaling ${res.scaling}`);
     }
     for (const res of Object.values(oneThread)) {
@@ -32,9 +54,29 @@ describe('scg bench', () => {
   });
 
   it('runs the reference step on 1 and 2 threads with their scaling, and needs a config or --reference', () => {
-    const r = scg(['bench', '--reference', '--res', '16', '--batch', '4', '--steps', '1', '--rounds', '1', '--threads', '2', '--json', '--backend', 'wasm']);
+    const r = scg([
+      'bench',
+      '--reference',
+      '--res',
+      '16',
+      '--batch',
+      '4',
+      '--steps',
+      '1',
+      '--rounds',
+      '1',
+      '--threads',
+      '2',
+      '--json',
+      '--backend',
+      'wasm',
+    ]);
     assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(r.stdout) as {threads: number; scaling: number; results: Record<string, {imagesPerSecond: number}>};
+    const report = JSON.parse(r.stdout) as {
+      threads: number;
+      scaling: number;
+      results: Record<string, {imagesPerSecond: number}>;
+    };
     assert.equal(report.threads, 2);
     assert.deepEqual(Object.keys(report.results).sort(), ['reference', 'reference-1-thread']);
     assert.ok(Number.isFinite(report.scaling) && report.scaling > 0, `scaling ${report.scaling}`);
@@ -43,14 +85,35 @@ describe('scg bench', () => {
     assert.match(bad.stderr, /give a config to time, or --reference/);
   });
 
-  it('on torch: one in-process row per phase on libtorch\'s threads, and the tiny-op cost', {skip: torchPresent() ? false : 'the torch addon is not built here'}, () => {
-    const r = scg(['bench', TINY_CONFIG, '--steps', '1', '--json', '--backend', 'torch', '--threads', '2', '--tiny-op']);
-    assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(r.stdout) as {backend: string; threads: number; tinyOpMicros: number; results: Record<string, {threads: number; stepMs: number; forwardMs: number}>};
-    assert.equal(report.backend, 'torch');
-    assert.equal(report.threads, 2);
-    assert.deepEqual(Object.keys(report.results), ['pretrain', 'train']);
-    for (const res of Object.values(report.results)) assert.ok(res.threads === 2 && res.stepMs > 0 && res.forwardMs > 0);
-    assert.ok(report.tinyOpMicros > 0 && Number.isFinite(report.tinyOpMicros));
-  });
+  it(
+    "on torch: one in-process row per phase on libtorch's threads, and the tiny-op cost",
+    {skip: torchPresent() ? false : 'the torch addon is not built here'},
+    () => {
+      const r = scg([
+        'bench',
+        TINY_CONFIG,
+        '--steps',
+        '1',
+        '--json',
+        '--backend',
+        'torch',
+        '--threads',
+        '2',
+        '--tiny-op',
+      ]);
+      assert.equal(r.status, 0, r.stderr);
+      const report = JSON.parse(r.stdout) as {
+        backend: string;
+        threads: number;
+        tinyOpMicros: number;
+        results: Record<string, {threads: number; stepMs: number; forwardMs: number}>;
+      };
+      assert.equal(report.backend, 'torch');
+      assert.equal(report.threads, 2);
+      assert.deepEqual(Object.keys(report.results), ['pretrain', 'train']);
+      for (const res of Object.values(report.results))
+        assert.ok(res.threads === 2 && res.stepMs > 0 && res.forwardMs > 0);
+      assert.ok(report.tinyOpMicros > 0 && Number.isFinite(report.tinyOpMicros));
+    },
+  );
 });

@@ -6,7 +6,10 @@ import Database from 'better-sqlite3';
 export const BIN = path.resolve(__dirname, '../../bin/run.js');
 
 /** Runs `scg args…` to completion; SCG_DB is cleared so only `--db` decides the store. */
-export function scg(args: string[], env: Record<string, string> = {}): {status: number | null; stdout: string; stderr: string} {
+export function scg(
+  args: string[],
+  env: Record<string, string> = {},
+): {status: number | null; stdout: string; stderr: string} {
   const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...process.env, SCG_DB: '', ...env}});
   return {status: r.status, stdout: r.stdout, stderr: r.stderr};
 }
@@ -22,5 +25,7 @@ export function query<T>(db: string, sql: string, ...args: unknown[]): T[] {
 
 /** The pid of a process that has already exited (for tests of dead-owner takeover). */
 export function exitedPid(): number {
-  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {encoding: 'utf8'}).stdout);
+  return Number(
+    spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {encoding: 'utf8'}).stdout,
+  );
 }

@@ -22,10 +22,21 @@ describe('scg CLI', () => {
     assert.equal(result.status, 'completed');
     assert.equal(result.backend, BEST_BACKEND, 'auto picks torch where its addon is built, else wasm');
     assert.match(r.stderr, new RegExp(`backend: ${BEST_BACKEND}`));
-    const metrics = query<{n: number}>(db, "SELECT COUNT(*) AS n FROM metrics WHERE run_id = ? AND key = 'loss'", result.runId);
+    const metrics = query<{n: number}>(
+      db,
+      "SELECT COUNT(*) AS n FROM metrics WHERE run_id = ? AND key = 'loss'",
+      result.runId,
+    );
     assert.equal(metrics[0]!.n, 3);
-    const ckpts = query<{path: string; sha256: string; step: number}>(db, 'SELECT path, sha256, step FROM checkpoints WHERE run_id = ? ORDER BY step', result.runId);
-    assert.deepEqual(ckpts.map((c) => c.step), [2, 3]);
+    const ckpts = query<{path: string; sha256: string; step: number}>(
+      db,
+      'SELECT path, sha256, step FROM checkpoints WHERE run_id = ? ORDER BY step',
+      result.runId,
+    );
+    assert.deepEqual(
+      ckpts.map((c) => c.step),
+      [2, 3],
+    );
     assert.equal(readCheckpoint(ckpts[1]!.path, ckpts[1]!.sha256).header.step, 3);
     const again = scg(['run', TINY_CONFIG, '--db', db, '--json']);
     assert.equal(JSON.parse(again.stdout).action, 'reused');
@@ -54,7 +65,17 @@ describe('scg CLI', () => {
 
   it('SIGINT: checkpoint, status interrupted, exit 130; the same command resumes at that step', async () => {
     const db = tmpDb();
-    const args = [BIN, 'run', TINY_CONFIG, '--db', db, '--set', 'pretrain.steps=40', '--set', 'pretrain.checkpointEvery=100'];
+    const args = [
+      BIN,
+      'run',
+      TINY_CONFIG,
+      '--db',
+      db,
+      '--set',
+      'pretrain.steps=40',
+      '--set',
+      'pretrain.checkpointEvery=100',
+    ];
     const child = spawn(process.execPath, args, {env: {...process.env, SCG_DB: ''}});
     let stderr = '';
     const code = await new Promise<number | null>((resolve) => {
@@ -69,18 +90,48 @@ describe('scg CLI', () => {
     assert.equal(run!.status, 'interrupted');
     const [ckpt] = query<{step: number}>(db, 'SELECT step FROM checkpoints WHERE run_id = ?', run!.id);
     assert.ok(ckpt!.step >= 3 && ckpt!.step < 40, `checkpoint at ${ckpt!.step}`);
-    const resumed = scg(['run', TINY_CONFIG, '--db', db, '--set', 'pretrain.steps=40', '--set', 'pretrain.checkpointEvery=100']);
+    const resumed = scg([
+      'run',
+      TINY_CONFIG,
+      '--db',
+      db,
+      '--set',
+      'pretrain.steps=40',
+      '--set',
+      'pretrain.checkpointEvery=100',
+    ]);
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.match(resumed.stderr, /resuming run/);
     assert.match(resumed.stderr, new RegExp(`pretrain: starting at step ${ckpt!.step} of 40`));
-    const steps = query<{step: number}>(db, "SELECT step FROM metrics WHERE run_id = ? AND key = 'loss' ORDER BY step", run!.id).map((r) => r.step);
-    assert.deepEqual(steps, Array.from({length: 40}, (_, i) => i + 1), 'each step logged exactly once');
+    const steps = query<{step: number}>(
+      db,
+      "SELECT step FROM metrics WHERE run_id = ? AND key = 'loss' ORDER BY step",
+      run!.id,
+    ).map((r) => r.step);
+    assert.deepEqual(
+      steps,
+      Array.from({length: 40}, (_, i) => i + 1),
+      'each step logged exactly once',
+    );
     assert.equal(query<{status: string}>(db, 'SELECT status FROM runs')[0]!.status, 'completed');
   });
 
   it('a non-finite loss fails the run (exit 1) naming the loss and step, and keeps the last good checkpoint', () => {
     const db = tmpDb();
-    const r = scg(['run', TINY_CONFIG, '--db', db, '--set', 'pretrain.lr=1e30', '--set', 'pretrain.clipNorm=1e30', '--set', 'pretrain.steps=6', '--set', 'pretrain.checkpointEvery=1']);
+    const r = scg([
+      'run',
+      TINY_CONFIG,
+      '--db',
+      db,
+      '--set',
+      'pretrain.lr=1e30',
+      '--set',
+      'pretrain.clipNorm=1e30',
+      '--set',
+      'pretrain.steps=6',
+      '--set',
+      'pretrain.checkpointEvery=1',
+    ]);
     assert.equal(r.status, 1, r.stderr);
     const [run] = query<{status: string; error: string}>(db, 'SELECT status, error FROM runs');
     assert.equal(run!.status, 'failed');
@@ -92,19 +143,54 @@ describe('scg CLI', () => {
 
   it('--set backbone=<entry> switches the backbone with its defaults and trains', () => {
     const db = tmpDb();
-    const r = scg(['run', TINY_CONFIG, '--db', db, '--json', '--set', 'backbone=ssagan', '--set', 'backbone.width=4', '--set', 'backbone.dWidth=4',
-      '--set', 'backbone.zDim=8', '--set', 'backbone.maskWidth=8', '--set', 'phases=[pretrain, train]', '--set', 'train.steps=2']);
+    const r = scg([
+      'run',
+      TINY_CONFIG,
+      '--db',
+      db,
+      '--json',
+      '--set',
+      'backbone=ssagan',
+      '--set',
+      'backbone.width=4',
+      '--set',
+      'backbone.dWidth=4',
+      '--set',
+      'backbone.zDim=8',
+      '--set',
+      'backbone.maskWidth=8',
+      '--set',
+      'phases=[pretrain, train]',
+      '--set',
+      'train.steps=2',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const [run] = query<{config_json: string; status: string}>(db, 'SELECT config_json, status FROM runs');
     assert.equal(run!.status, 'completed');
-    assert.deepEqual(JSON.parse(run!.config_json).backbone, {name: 'ssagan', width: 4, dWidth: 4, zDim: 8, maskWidth: 8, lambdaDamsm: 0.05, maGpWeight: 2, maGpPower: 6, ema: 0});
+    assert.deepEqual(JSON.parse(run!.config_json).backbone, {
+      name: 'ssagan',
+      width: 4,
+      dWidth: 4,
+      zDim: 8,
+      maskWidth: 8,
+      lambdaDamsm: 0.05,
+      maGpWeight: 2,
+      maGpPower: 6,
+      ema: 0,
+    });
   });
 
   it('validate, list, doctor and runs commands answer, with --json', () => {
     const v = scg(['validate', TINY_CONFIG, '--json']);
     assert.equal(v.status, 0, v.stderr);
     assert.equal(JSON.parse(v.stdout).config.encoders.embedDim, 8);
-    assert.deepEqual(Object.keys(JSON.parse(scg(['list', '--json']).stdout)), ['datasets', 'backbones', 'contrastive', 'encoders', 'evaluators']);
+    assert.deepEqual(Object.keys(JSON.parse(scg(['list', '--json']).stdout)), [
+      'datasets',
+      'backbones',
+      'contrastive',
+      'encoders',
+      'evaluators',
+    ]);
     assert.equal(scg(['list', 'backbone']).status, 2);
     const doctor = JSON.parse(scg(['doctor', '--json']).stdout) as {backend: {name: string}};
     assert.equal(doctor.backend.name, BEST_BACKEND);
@@ -114,7 +200,10 @@ describe('scg CLI', () => {
     assert.match(missing.stderr, /no store at/);
     scg(['run', TINY_CONFIG, '--db', db]);
     const runs = JSON.parse(scg(['runs', 'list', '--db', db, '--json']).stdout) as {id: string}[];
-    const shown = JSON.parse(scg(['runs', 'show', runs[0]!.id.slice(0, 6), '--db', db, '--json']).stdout) as {status: string; checkpoints: unknown[]};
+    const shown = JSON.parse(scg(['runs', 'show', runs[0]!.id.slice(0, 6), '--db', db, '--json']).stdout) as {
+      status: string;
+      checkpoints: unknown[];
+    };
     assert.equal(shown.status, 'completed');
     assert.equal(shown.checkpoints.length, 2);
     assert.equal(scg(['runs', 'show', 'nope', '--db', db]).status, 2);

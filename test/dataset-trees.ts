@@ -3,10 +3,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 
-const COLORS: [number, number, number][] = [[200, 30, 30], [30, 160, 40], [40, 60, 210], [220, 200, 30]];
+const COLORS: [number, number, number][] = [
+  [200, 30, 30],
+  [30, 160, 40],
+  [40, 60, 210],
+  [220, 200, 30],
+];
 
 /** A `w × h` image: background of the class colour's complement, a block of the class colour inside `box`. */
-async function writeImage(file: string, w: number, h: number, color: [number, number, number], box: {x: number; y: number; width: number; height: number}, format: 'jpeg' | 'png' | 'gray'): Promise<void> {
+async function writeImage(
+  file: string,
+  w: number,
+  h: number,
+  color: [number, number, number],
+  box: {x: number; y: number; width: number; height: number},
+  format: 'jpeg' | 'png' | 'gray',
+): Promise<void> {
   const channels = format === 'gray' ? 1 : 3;
   const data = Buffer.alloc(w * h * channels);
   for (let y = 0; y < h; y++) {
@@ -52,7 +64,10 @@ export async function makeCubTree(root: string): Promise<CubTree> {
       lines.split.push(`${id} ${id % 2}`);
       lines.boxes.push(`${id} ${box.x}.0 ${box.y}.0 ${box.width}.0 ${box.height}.0`);
       const colour = folder.split('.')[1]!.split('_')[0]!.toLowerCase();
-      const text = Array.from({length: 10}, (_, i) => `this ${colour} bird number ${i} has a ${colour} body and short wings`).join('\n');
+      const text = Array.from(
+        {length: 10},
+        (_, i) => `this ${colour} bird number ${i} has a ${colour} body and short wings`,
+      ).join('\n');
       const textFile = path.join(root, 'text', rel.replace(/\.[^.]+$/, '.txt'));
       fs.mkdirSync(path.dirname(textFile), {recursive: true});
       fs.writeFileSync(textFile, `${text}\n`);
@@ -77,8 +92,15 @@ export interface CocoTree {
  * id 104 has no instance annotation; PNG and JPEG files; label sets of one or two categories.
  */
 export async function makeCocoTree(root: string): Promise<CocoTree> {
-  const categories = [{id: 1, name: 'person', supercategory: 'person'}, {id: 3, name: 'car', supercategory: 'vehicle'}, {id: 7, name: 'train', supercategory: 'vehicle'}];
-  const sets: Record<string, number[][]> = {train2014: [[1], [3], [7], [], [1, 3], [3, 7]], val2014: [[1], [3, 7], [7]]};
+  const categories = [
+    {id: 1, name: 'person', supercategory: 'person'},
+    {id: 3, name: 'car', supercategory: 'vehicle'},
+    {id: 7, name: 'train', supercategory: 'vehicle'},
+  ];
+  const sets: Record<string, number[][]> = {
+    train2014: [[1], [3], [7], [], [1, 3], [3, 7]],
+    val2014: [[1], [3, 7], [7]],
+  };
   for (const split of ['train2014', 'val2014'] as const) {
     const base = split === 'train2014' ? 100 : 500;
     const images: object[] = [];
@@ -89,15 +111,42 @@ export async function makeCocoTree(root: string): Promise<CocoTree> {
       const id = base + k;
       const file = `COCO_${split}_${String(id).padStart(12, '0')}.jpg`;
       images.push({id, file_name: file, width: 40, height: 32, license: 1});
-      await writeImage(path.join(root, split, file), 40, 32, COLORS[(set[0] ?? 0) % 4]!, {x: 8, y: 8, width: 16, height: 12}, 'jpeg');
+      await writeImage(
+        path.join(root, split, file),
+        40,
+        32,
+        COLORS[(set[0] ?? 0) % 4]!,
+        {x: 8, y: 8, width: 16, height: 12},
+        'jpeg',
+      );
       const names = set.map((c) => categories.find((x) => x.id === c)!.name);
-      for (let i = 0; i < 5; i++) captions.push({image_id: id, id: ann++, caption: `A photo ${i} showing ${names.length ? names.join(' and a ') : 'an empty street'}.`});
-      for (const c of set) instances.push({image_id: id, id: ann++, category_id: c, bbox: [8, 8, 16, 12], area: 192, iscrowd: 0, segmentation: []});
+      for (let i = 0; i < 5; i++)
+        captions.push({
+          image_id: id,
+          id: ann++,
+          caption: `A photo ${i} showing ${names.length ? names.join(' and a ') : 'an empty street'}.`,
+        });
+      for (const c of set)
+        instances.push({
+          image_id: id,
+          id: ann++,
+          category_id: c,
+          bbox: [8, 8, 16, 12],
+          area: 192,
+          iscrowd: 0,
+          segmentation: [],
+        });
     }
     fs.mkdirSync(path.join(root, 'annotations'), {recursive: true});
     const info = {description: 'scg test fixture', year: 2014};
-    fs.writeFileSync(path.join(root, 'annotations', `captions_${split}.json`), JSON.stringify({info, images, annotations: captions, licenses: []}));
-    fs.writeFileSync(path.join(root, 'annotations', `instances_${split}.json`), JSON.stringify({info, images, annotations: instances, categories, licenses: []}));
+    fs.writeFileSync(
+      path.join(root, 'annotations', `captions_${split}.json`),
+      JSON.stringify({info, images, annotations: captions, licenses: []}),
+    );
+    fs.writeFileSync(
+      path.join(root, 'annotations', `instances_${split}.json`),
+      JSON.stringify({info, images, annotations: instances, categories, licenses: []}),
+    );
   }
   return {root, categoryIds: categories.map((c) => c.id)};
 }

@@ -9,13 +9,23 @@ import Database from 'better-sqlite3';
 import {TINY_CONFIG} from './tiny';
 
 const BIN = path.resolve(__dirname, '../../bin/run.js');
-const scg = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...process.env, SCG_DB: ''}});
+const scg = (args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', env: {...process.env, SCG_DB: ''}});
 
 describe('evaluation end to end', () => {
   it('the eval phase and scg eval store FID, IS and R-precision, each linked to its protocol', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-eval-'));
     const db = path.join(dir, 'experiments.db');
-    const sets = ['--set', 'phases=[pretrain, train, eval]', '--set', 'eval.samples=12', '--set', 'eval.builtinSteps=10', '--set', 'train.steps=2'];
+    const sets = [
+      '--set',
+      'phases=[pretrain, train, eval]',
+      '--set',
+      'eval.samples=12',
+      '--set',
+      'eval.builtinSteps=10',
+      '--set',
+      'train.steps=2',
+    ];
     const r = scg(['run', TINY_CONFIG, '--db', db, ...sets, '--json']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /evaluator builtin: test accuracy/);
@@ -24,19 +34,35 @@ describe('evaluation end to end', () => {
     assert.equal(e.status, 0, e.stderr);
     assert.match(e.stderr, /cached weights/, 'the evaluator is trained once and cached');
     const conn = new Database(db, {readonly: true});
-    const rows = conn.prepare("SELECT key, step, value, protocol_id FROM metrics WHERE run_id = ? AND phase = 'eval' ORDER BY protocol_id, key").all(runId) as {key: string; step: number; value: number; protocol_id: number | null}[];
-    const protocols = conn.prepare('SELECT id, evaluator, n_generated, n_real, resolution, split, details_json FROM protocols ORDER BY id').all() as {id: number; n_generated: number; n_real: number; resolution: number; details_json: string}[];
+    const rows = conn
+      .prepare(
+        "SELECT key, step, value, protocol_id FROM metrics WHERE run_id = ? AND phase = 'eval' ORDER BY protocol_id, key",
+      )
+      .all(runId) as {key: string; step: number; value: number; protocol_id: number | null}[];
+    const protocols = conn
+      .prepare('SELECT id, evaluator, n_generated, n_real, resolution, split, details_json FROM protocols ORDER BY id')
+      .all() as {id: number; n_generated: number; n_real: number; resolution: number; details_json: string}[];
     conn.close();
-    assert.deepEqual(protocols.map((p) => p.n_generated), [12, 16]);
+    assert.deepEqual(
+      protocols.map((p) => p.n_generated),
+      [12, 16],
+    );
     assert.ok(protocols.every((p) => p.resolution === 16 && p.n_real > 0));
     assert.equal(typeof (JSON.parse(protocols[0]!.details_json) as {testAccuracy: number}).testAccuracy, 'number');
     assert.equal(rows.length, 8);
-    assert.ok(rows.every((m) => m.protocol_id !== null && m.step === 2 && Number.isFinite(m.value)), 'every metric links to a protocol');
+    assert.ok(
+      rows.every((m) => m.protocol_id !== null && m.step === 2 && Number.isFinite(m.value)),
+      'every metric links to a protocol',
+    );
     assert.deepEqual([...new Set(rows.map((m) => m.key))].sort(), ['fid', 'is_mean', 'is_std', 'r_precision']);
     const again = scg(['eval', runId, '--db', db, '--samples', '16']);
     assert.equal(again.status, 0);
     const conn2 = new Database(db, {readonly: true});
-    assert.equal((conn2.prepare("SELECT COUNT(*) AS n FROM metrics WHERE phase = 'eval'").get() as {n: number}).n, 8, 're-evaluating replaces, never duplicates');
+    assert.equal(
+      (conn2.prepare("SELECT COUNT(*) AS n FROM metrics WHERE phase = 'eval'").get() as {n: number}).n,
+      8,
+      're-evaluating replaces, never duplicates',
+    );
     conn2.close();
     assert.equal(scg(['eval', runId, '--db', db, '--evaluator', 'inceptoin']).status, 2);
   });

@@ -25,17 +25,47 @@ describe('GAN phase end to end', () => {
     const conn = new Database(db, {readonly: true});
     const status = conn.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as {status: string};
     assert.equal(status.status, 'completed');
-    const keys = (conn.prepare("SELECT DISTINCT key FROM metrics WHERE run_id = ? AND phase = 'train'").all(runId) as {key: string}[]).map((r) => r.key);
-    for (const k of ['d_loss', 'd_real', 'd_fake', 'd_wrong', 'g_loss', 'g_adv_uncond', 'g_adv_cond', 'g_damsm_word', 'g_damsm_sentence', 'g_kl', 'contrastive']) {
+    const keys = (
+      conn.prepare("SELECT DISTINCT key FROM metrics WHERE run_id = ? AND phase = 'train'").all(runId) as {
+        key: string;
+      }[]
+    ).map((r) => r.key);
+    for (const k of [
+      'd_loss',
+      'd_real',
+      'd_fake',
+      'd_wrong',
+      'g_loss',
+      'g_adv_uncond',
+      'g_adv_cond',
+      'g_damsm_word',
+      'g_damsm_sentence',
+      'g_kl',
+      'contrastive',
+    ]) {
       assert.ok(keys.includes(k), `metric ${k}`);
     }
     // The class probe of the encoders, at each pretraining checkpoint (steps 2 and 3 of 3), as an accuracy.
-    const probes = conn.prepare("SELECT key, step, value FROM metrics WHERE run_id = ? AND phase = 'pretrain' AND key LIKE 'probe_%' ORDER BY key, step").all(runId) as {key: string; step: number; value: number}[];
-    assert.deepEqual(probes.map((p) => `${p.key}@${p.step}`), ['probe_image_acc@2', 'probe_image_acc@3', 'probe_text_acc@2', 'probe_text_acc@3']);
+    const probes = conn
+      .prepare(
+        "SELECT key, step, value FROM metrics WHERE run_id = ? AND phase = 'pretrain' AND key LIKE 'probe_%' ORDER BY key, step",
+      )
+      .all(runId) as {key: string; step: number; value: number}[];
+    assert.deepEqual(
+      probes.map((p) => `${p.key}@${p.step}`),
+      ['probe_image_acc@2', 'probe_image_acc@3', 'probe_text_acc@2', 'probe_text_acc@3'],
+    );
     for (const p of probes) assert.ok(p.value >= 0 && p.value <= 1, `${p.key} ${p.value}`);
-    const steps = (conn.prepare("SELECT step FROM metrics WHERE run_id = ? AND phase = 'train' AND key = 'g_loss' ORDER BY step").all(runId) as {step: number}[]).map((r) => r.step);
+    const steps = (
+      conn
+        .prepare("SELECT step FROM metrics WHERE run_id = ? AND phase = 'train' AND key = 'g_loss' ORDER BY step")
+        .all(runId) as {step: number}[]
+    ).map((r) => r.step);
     assert.deepEqual(steps, [1, 2]);
-    const art = conn.prepare("SELECT path, step FROM artifacts WHERE run_id = ? AND kind = 'samples'").all(runId) as {path: string; step: number}[];
+    const art = conn.prepare("SELECT path, step FROM artifacts WHERE run_id = ? AND kind = 'samples'").all(runId) as {
+      path: string;
+      step: number;
+    }[];
     conn.close();
     assert.equal(art.length, 1);
     const meta = await sharp(art[0]!.path).metadata();
@@ -45,11 +75,28 @@ describe('GAN phase end to end', () => {
 
   it('scg sample draws a PNG from the run and names unknown words', async () => {
     const out = path.join(dir, 'red.png');
-    const r = scg(['sample', runId.slice(0, 8), '--text', 'a large red zebra circle', '--n', '3', '--out', out, '--db', db]);
+    const r = scg([
+      'sample',
+      runId.slice(0, 8),
+      '--text',
+      'a large red zebra circle',
+      '--n',
+      '3',
+      '--out',
+      out,
+      '--db',
+      db,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /not in the run's vocabulary.*zebra/);
     const meta = await sharp(out).metadata();
-    assert.deepEqual([meta.width, meta.height], [gridLayout(3, {res: 16, cellSize: 96, title: 'x'}).width, gridLayout(3, {res: 16, cellSize: 96, title: 'x'}).height]);
+    assert.deepEqual(
+      [meta.width, meta.height],
+      [
+        gridLayout(3, {res: 16, cellSize: 96, title: 'x'}).width,
+        gridLayout(3, {res: 16, cellSize: 96, title: 'x'}).height,
+      ],
+    );
   });
 
   it('scg sample rejects an empty text, an unknown run and a run without GAN checkpoint with exit 2', () => {
@@ -71,7 +118,17 @@ describe('GAN phase end to end', () => {
   it('a GAN run can take its encoders from another run (train.encodersFrom)', () => {
     const pre = scg(['run', TINY_CONFIG, '--db', db, '--json']);
     const preId = (JSON.parse(pre.stdout) as {runId: string}).runId;
-    const r = scg(['run', TINY_CONFIG, '--db', db, '--set', 'phases=[train]', '--set', `train.encodersFrom=${preId}`, '--json']);
+    const r = scg([
+      'run',
+      TINY_CONFIG,
+      '--db',
+      db,
+      '--set',
+      'phases=[train]',
+      '--set',
+      `train.encodersFrom=${preId}`,
+      '--json',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`frozen encoders from run ${preId}`));
     const bad = scg(['run', TINY_CONFIG, '--db', db, '--set', 'phases=[train]']);

@@ -23,7 +23,8 @@ function layerOf(rel: string): number {
   let best = -1;
   let bestLength = -1;
   LAYERS.forEach((prefixes, i) => {
-    for (const p of prefixes) if ((rel === p || rel.startsWith(p)) && p.length > bestLength) [best, bestLength] = [i, p.length];
+    for (const p of prefixes)
+      if ((rel === p || rel.startsWith(p)) && p.length > bestLength) [best, bestLength] = [i, p.length];
   });
   if (best < 0) throw new Error(`${rel} is in no layer: add its folder to LAYERS (and to docs/architecture.md)`);
   return best;
@@ -57,7 +58,9 @@ describe('layers of src/', () => {
   const graph = importGraph();
 
   it('no module imports a higher layer', () => {
-    const upward = [...graph].flatMap(([from, tos]) => tos.filter((to) => layerOf(to) > layerOf(from)).map((to) => `${from} -> ${to}`));
+    const upward = [...graph].flatMap(([from, tos]) =>
+      tos.filter((to) => layerOf(to) > layerOf(from)).map((to) => `${from} -> ${to}`),
+    );
     assert.deepEqual(upward, []);
   });
 

@@ -1,7 +1,7 @@
 // Comparisons of a one-thread phase model with rank 0 of a data-parallel group, for the data-parallel tests.
 import {strict as assert} from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import {PhaseModel} from '../src/runtime/phase-loop';
+import type {PhaseModel} from '../src/runtime/phase-loop';
 
 const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-3);
 
@@ -37,6 +37,7 @@ export function assertSameLosses(one: PhaseModel, group: PhaseModel, steps: numb
     const b = group.step(step);
     if (step > 0) assert.equal(tf.memory().numTensors, tensors, `rank 0 leaked tensors in data-parallel step ${step}`);
     assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
-    for (const k of Object.keys(a)) assert.ok(relDiff(a[k]!, b[k]!) < 2e-3, `step ${step} ${k}: 1 thread ${a[k]}, 2 threads ${b[k]}`);
+    for (const k of Object.keys(a))
+      assert.ok(relDiff(a[k]!, b[k]!) < 2e-3, `step ${step} ${k}: 1 thread ${a[k]}, 2 threads ${b[k]}`);
   }
 }

@@ -20,7 +20,10 @@ export const TEST_BACKENDS: readonly TestBackend[] = torchPresent() ? ['torch', 
 /** Initialises a backend (torch on 2 threads, wasm with scg's patches) and fails loudly if tfjs ends up elsewhere. */
 export async function useBackend(name: TestBackend): Promise<void> {
   // SCG_TEST_DEVICE=cuda runs the torch tests on a GPU (bench/gpu/check.sh does).
-  const info = await initBackend(name, name === 'torch' ? {threads: 2, device: process.env['SCG_TEST_DEVICE'] || 'cpu'} : {threads: 2});
+  const info = await initBackend(
+    name,
+    name === 'torch' ? {threads: 2, device: process.env['SCG_TEST_DEVICE'] || 'cpu'} : {threads: 2},
+  );
   if (tf.getBackend() !== name || info.name !== name) throw new Error(`tests expected ${name}, got ${tf.getBackend()}`);
 }
 

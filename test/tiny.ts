@@ -1,12 +1,12 @@
 // Tiny seeded experiments for tests: the fixture config, optionally overridden, plus its dataset.
 import * as path from 'node:path';
 import {loadConfig} from '../src/config/load';
-import {ExperimentConfig} from '../src/config/types';
-import {Dataset} from '../src/data/dataset';
+import type {ExperimentConfig} from '../src/config/types';
+import type {Dataset} from '../src/data/dataset';
 import {ParamSet} from '../src/nn/params';
 import {backbones, contrastiveModes, datasets} from '../src/registry';
 import {trainedEncoders} from '../src/registry/encoders';
-import {EncoderPair} from '../src/registry/encoders/descriptor';
+import type {EncoderPair} from '../src/registry/encoders/descriptor';
 import {Rng} from '../src/core/rng';
 
 export const TINY_CONFIG = path.resolve(__dirname, '../../test/fixtures/tiny.yaml');
@@ -23,7 +23,9 @@ export function tinyBackbone(name: string): string {
  */
 export function datasetFor(mode: string): string {
   const needs = contrastiveModes.get(mode).needs;
-  const builtIn = datasets.list().filter((d) => !((d.schema?.['required'] as string[] | undefined) ?? []).includes('root'));
+  const builtIn = datasets
+    .list()
+    .filter((d) => !((d.schema?.['required'] as string[] | undefined) ?? []).includes('root'));
   const fits = builtIn.find((d) => (needs === 'multi' ? d.labelKind === 'multi' : d.labelKind === 'single'));
   if (!fits) throw new Error(`no built-in dataset has the labels mode ${mode} needs (${needs})`);
   return fits.name;
@@ -37,5 +39,8 @@ export async function tinyExperiment(sets: string[] = []): Promise<{config: Expe
 /** Freshly initialised (untrained) encoders for a tiny experiment: enough to exercise the GAN phase. */
 export function tinyEncoders(config: ExperimentConfig, dataset: Dataset): {encoders: EncoderPair; params: ParamSet} {
   const params = new ParamSet('encoders', Rng.for(config.seed, 'init', 'pretrain'));
-  return {encoders: trainedEncoders(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params}), params};
+  return {
+    encoders: trainedEncoders(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params}),
+    params,
+  };
 }

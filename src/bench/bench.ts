@@ -56,7 +56,10 @@ export function pairedScaling(one: () => void, many: () => void, pairs: number):
  * Warm-up, then `steps` rounds that time one step and one forward pass each, alternately, so both see the same
  * machine load; reports medians.
  */
-export async function benchmark(t: Timed, opts: {steps: number; warmup?: number; profile?: boolean}): Promise<BenchResult> {
+export async function benchmark(
+  t: Timed,
+  opts: {steps: number; warmup?: number; profile?: boolean},
+): Promise<BenchResult> {
   for (let i = 0; i < (opts.warmup ?? 2); i++) {
     t.step();
     t.forward();
@@ -72,8 +75,13 @@ export async function benchmark(t: Timed, opts: {steps: number; warmup?: number;
   const s = median(stepMs);
   const f = median(forwardMs);
   const result: BenchResult = {
-    steps: opts.steps, stepMs: s, forwardMs: f, stepOverForward: s / f, imagesPerSecond: (t.imagesPerStep * 1000) / s,
-    peakRssMb: peak / 2 ** 20, tensorBytesMb: tf.memory().numBytes / 2 ** 20,
+    steps: opts.steps,
+    stepMs: s,
+    forwardMs: f,
+    stepOverForward: s / f,
+    imagesPerSecond: (t.imagesPerStep * 1000) / s,
+    peakRssMb: peak / 2 ** 20,
+    tensorBytesMb: tf.memory().numBytes / 2 ** 20,
   };
   if (opts.profile) {
     const info = await tf.profile(() => t.step());
@@ -85,7 +93,9 @@ export async function benchmark(t: Timed, opts: {steps: number; warmup?: number;
       byKernel.set(k.name, e);
     }
     const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
-    result.topKernels = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 8)
+    result.topKernels = [...byKernel.entries()]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, 8)
       .map(([kernel, e]) => ({kernel, ms: e.ms, calls: e.calls, share: e.ms / total}));
   }
   return result;

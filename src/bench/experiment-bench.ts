@@ -3,14 +3,20 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {ExperimentConfig} from '../config/types';
+import type {ExperimentConfig} from '../config/types';
 import {datasets} from '../registry';
 import {writeCheckpoint} from '../core/checkpoint';
 import {buildPretrain} from '../runtime/phases/pretrain';
 import {buildGan} from '../runtime/phases/gan-trainer';
-import {ParallelPhase, phaseThreads, ShardableModel, startParallelPhase, trainingOnly} from '../runtime/parallel-phase';
+import {
+  type ParallelPhase,
+  phaseThreads,
+  type ShardableModel,
+  startParallelPhase,
+  trainingOnly,
+} from '../runtime/parallel-phase';
 import {startParallelGan} from '../runtime/phases/gan-shard';
-import {benchmark, BenchResult, pairedScaling} from './bench';
+import {benchmark, type BenchResult, pairedScaling} from './bench';
 
 export interface PhaseBench extends BenchResult {
   /** `pretrain` or `train` (on the config's threads), or `pretrain-1-thread` / `train-1-thread`. */
@@ -20,25 +26,40 @@ export interface PhaseBench extends BenchResult {
   scaling?: number;
 }
 
-
 /**
  * Times `steps` pretraining steps and `steps` GAN steps of the config (GAN on untrained encoders: same cost), each
  * on one thread and, where the config trains data-parallel, on its threads too.
  */
-export async function benchExperiment(config: ExperimentConfig, opts: {steps: number; profile: boolean}): Promise<PhaseBench[]> {
+export async function benchExperiment(
+  config: ExperimentConfig,
+  opts: {steps: number; profile: boolean},
+): Promise<PhaseBench[]> {
   const dataset = await datasets.get(config.dataset.name).build(config.dataset);
   const pre = buildPretrain(config, dataset);
   const out: PhaseBench[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-bench-'));
   /** The phase on its data-parallel threads (no forward-only variant: that is the one-thread row's). */
-  const parallel = async (name: string, threads: number, oneStep: (index: number) => void, model: ShardableModel & {dispose(): void}, start: () => Promise<ParallelPhase>) => {
+  const parallel = async (
+    name: string,
+    threads: number,
+    oneStep: (index: number) => void,
+    model: ShardableModel & {dispose(): void},
+    start: () => Promise<ParallelPhase>,
+  ) => {
     const group = await start();
     try {
       let j = 0;
       // Fresh worker threads start on V8's baseline wasm code and tier up in the background: warm up longer.
-      const r = await benchmark({step: () => group.step(j++), forward: () => undefined, imagesPerStep: group.imagesPerStep}, {...opts, profile: false, warmup: 8});
+      const r = await benchmark(
+        {step: () => group.step(j++), forward: () => undefined, imagesPerStep: group.imagesPerStep},
+        {...opts, profile: false, warmup: 8},
+      );
       let k = 0;
-      const scaling = pairedScaling(() => oneStep(k++), () => group.step(j++), 3 * opts.steps);
+      const scaling = pairedScaling(
+        () => oneStep(k++),
+        () => group.step(j++),
+        3 * opts.steps,
+      );
       out.push({name, threads, ...r, forwardMs: NaN, stepOverForward: NaN, scaling});
     } finally {
       await group.close();
@@ -49,22 +70,75 @@ export async function benchExperiment(config: ExperimentConfig, opts: {steps: nu
     // Pretraining on the thread count a run would use (by default the GAN's): the measurement behind that default.
     const preThreads = phaseThreads(config, 'pretrain').threads;
     let i = 0;
-    out.push({name: preThreads > 1 ? 'pretrain-1-thread' : 'pretrain', threads: 1, ...(await benchmark({step: () => pre.step(i++), forward: () => pre.losses(i), imagesPerStep: pre.imagesPerStep}, opts))});
+    out.push({
+      name: preThreads > 1 ? 'pretrain-1-thread' : 'pretrain',
+      threads: 1,
+      ...(await benchmark(
+        {step: () => pre.step(i++), forward: () => pre.losses(i), imagesPerStep: pre.imagesPerStep},
+        opts,
+      )),
+    });
     if (preThreads > 1) {
       const rank0 = buildPretrain(config, dataset, {rank: 0, size: preThreads});
-      await parallel('pretrain', preThreads, (k) => pre.step(1000 + k), rank0, () => startParallelPhase(rank0, {module: require.resolve('../runtime/phases/pretrain'), factory: 'pretrainShard', args: {config, dataset: trainingOnly(dataset)}}, preThreads));
+      await parallel(
+        'pretrain',
+        preThreads,
+        (k) => pre.step(1000 + k),
+        rank0,
+        () =>
+          startParallelPhase(
+            rank0,
+            {
+              module: require.resolve('../runtime/phases/pretrain'),
+              factory: 'pretrainShard',
+              args: {config, dataset: trainingOnly(dataset)},
+            },
+            preThreads,
+          ),
+      );
     }
     const ganThreads = phaseThreads(config, 'train').threads;
     const gan = buildGan(config, dataset, pre.encoders);
     try {
       let j = 0;
-      out.push({name: ganThreads > 1 ? 'train-1-thread' : 'train', threads: 1, ...(await benchmark({step: () => gan.step(j++), forward: () => gan.losses(j), imagesPerStep: gan.imagesPerStep}, opts))});
+      out.push({
+        name: ganThreads > 1 ? 'train-1-thread' : 'train',
+        threads: 1,
+        ...(await benchmark(
+          {step: () => gan.step(j++), forward: () => gan.losses(j), imagesPerStep: gan.imagesPerStep},
+          opts,
+        )),
+      });
       if (ganThreads > 1) {
         // Worker threads rebuild the encoders from a checkpoint, as in a run.
         const file = path.join(dir, 'encoders.ckpt');
-        const {sha256} = writeCheckpoint(file, {runId: 'bench', configHash: 'bench', phase: 'pretrain', step: 0, rng: {seed: config.seed, scheme: 'keyed-sfc32'}, extra: {}}, pre.params.variables);
+        const {sha256} = writeCheckpoint(
+          file,
+          {
+            runId: 'bench',
+            configHash: 'bench',
+            phase: 'pretrain',
+            step: 0,
+            rng: {seed: config.seed, scheme: 'keyed-sfc32'},
+            extra: {},
+          },
+          pre.params.variables,
+        );
         const rank0 = buildGan(config, dataset, pre.encoders, {rank: 0, size: ganThreads});
-        await parallel('train', ganThreads, (k) => gan.step(1000 + k), rank0, () => startParallelGan(rank0, config, dataset, {kind: 'checkpoint', config: config.encoders, vocabSize: dataset.vocab.size, checkpoint: file, sha256}, ganThreads));
+        await parallel(
+          'train',
+          ganThreads,
+          (k) => gan.step(1000 + k),
+          rank0,
+          () =>
+            startParallelGan(
+              rank0,
+              config,
+              dataset,
+              {kind: 'checkpoint', config: config.encoders, vocabSize: dataset.vocab.size, checkpoint: file, sha256},
+              ganThreads,
+            ),
+        );
       }
     } finally {
       gan.dispose();

@@ -1,10 +1,10 @@
 // `scg bench --reference`: the reference GAN step on one and N threads and, with --torch, PyTorch's, in
 // alternating rounds so every variant sees the same load; and the text `scg bench` prints.
-import {BackendName} from '../core/backend';
+import type {BackendName} from '../core/backend';
 import {usableThreads} from '../parallel/group';
-import {benchmark, BenchResult, pairedScaling} from './bench';
+import {benchmark, type BenchResult, pairedScaling} from './bench';
 import {startReferenceStep} from './reference-step';
-import {runTorchReference, TorchTiming} from './torch-peer';
+import {runTorchReference, type TorchTiming} from './torch-peer';
 
 /** What `scg bench` reports (its --json output). */
 export interface BenchReport {
@@ -56,7 +56,11 @@ export async function benchReference(o: ReferenceOptions): Promise<Omit<BenchRep
     if (many) {
       const pairs = o.steps * o.rounds;
       const waited = many.group!.collective.waitedMs;
-      report.scaling = pairedScaling(() => one.step(), () => many.step(), pairs);
+      report.scaling = pairedScaling(
+        () => one.step(),
+        () => many.step(),
+        pairs,
+      );
       report.waitMsPerStep = (many.group!.collective.waitedMs - waited) / pairs;
     }
   } finally {
@@ -86,13 +90,23 @@ export function benchText(report: BenchReport, backend: string): string {
   const out: string[] = [];
   for (const [name, r] of Object.entries(report.results)) {
     out.push(line(name, r));
-    for (const k of r.topKernels ?? []) out.push(`  ${k.kernel.padEnd(22)} ${k.ms.toFixed(0).padStart(6)} ms  ${String(k.calls).padStart(4)} calls  ${(100 * k.share).toFixed(1)}%`);
+    for (const k of r.topKernels ?? [])
+      out.push(
+        `  ${k.kernel.padEnd(22)} ${k.ms.toFixed(0).padStart(6)} ms  ${String(k.calls).padStart(4)} calls  ${(100 * k.share).toFixed(1)}%`,
+      );
   }
-  for (const t of report.torch ?? []) out.push(`torch ${t.torch} (${t.threads} threads): ${t.imagesPerSecond.toFixed(1)} img/s, step ${t.stepMs.toFixed(0)} ms`);
+  for (const t of report.torch ?? [])
+    out.push(
+      `torch ${t.torch} (${t.threads} threads): ${t.imagesPerSecond.toFixed(1)} img/s, step ${t.stepMs.toFixed(0)} ms`,
+    );
   if (report.scaling !== undefined) {
-    out.push(`${report.threads} threads / 1 thread img/s: ${report.scaling.toFixed(2)} (thread 0 waited ${report.waitMsPerStep!.toFixed(0)} ms per step for the others)`);
+    out.push(
+      `${report.threads} threads / 1 thread img/s: ${report.scaling.toFixed(2)} (thread 0 waited ${report.waitMsPerStep!.toFixed(0)} ms per step for the others)`,
+    );
   }
-  if (report.ratio !== undefined) out.push(`scg (${backend}) / PyTorch img/s (${report.threads} threads each): ${report.ratio.toFixed(3)}`);
-  if (report.tinyOpMicros !== undefined) out.push(`tiny op (tf.add of two [8] tensors + dispose): ${report.tinyOpMicros.toFixed(2)} µs median`);
+  if (report.ratio !== undefined)
+    out.push(`scg (${backend}) / PyTorch img/s (${report.threads} threads each): ${report.ratio.toFixed(3)}`);
+  if (report.tinyOpMicros !== undefined)
+    out.push(`tiny op (tf.add of two [8] tensors + dispose): ${report.tinyOpMicros.toFixed(2)} µs median`);
   return out.join('\n');
 }

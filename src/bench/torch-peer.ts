@@ -14,14 +14,37 @@ export const TORCH_SCRIPT = path.resolve(__dirname, '../../../bench/reference_st
 /** Debian's python3-torch by default; SCG_PYTHON names another python (e.g. one with a pip-installed CUDA torch). */
 const PYTHON = process.env['SCG_PYTHON'] || '/usr/bin/python3';
 
-export function runTorchReference(res: number, batch: number, threads: number, steps: number, device = 'cpu'): TorchTiming {
-  const r = spawnSync(PYTHON, [TORCH_SCRIPT, String(res), String(batch), String(threads), String(steps), device], {encoding: 'utf8'});
+export function runTorchReference(
+  res: number,
+  batch: number,
+  threads: number,
+  steps: number,
+  device = 'cpu',
+): TorchTiming {
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, String(res), String(batch), String(threads), String(steps), device], {
+    encoding: 'utf8',
+  });
   if (r.error || r.status !== 0) {
-    const missing = /No module named 'torch'/.test(r.stderr ?? '') || (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-    throw new ScgError('BAD_INPUT', missing ? `--torch needs PyTorch for ${PYTHON}, which is not installed` : `the PyTorch reference step failed: ${(r.stderr ?? String(r.error)).trim().split('\n').pop()}`, {
-      hint: missing ? 'install Debian\'s package: apt-get install -y python3-torch' : `run it by hand: ${PYTHON} ${TORCH_SCRIPT} ${res} ${batch} ${threads} ${steps}`,
-    });
+    const missing =
+      /No module named 'torch'/.test(r.stderr ?? '') ||
+      (r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+    throw new ScgError(
+      'BAD_INPUT',
+      missing
+        ? `--torch needs PyTorch for ${PYTHON}, which is not installed`
+        : `the PyTorch reference step failed: ${(r.stderr ?? String(r.error)).trim().split('\n').pop()}`,
+      {
+        hint: missing
+          ? "install Debian's package: apt-get install -y python3-torch"
+          : `run it by hand: ${PYTHON} ${TORCH_SCRIPT} ${res} ${batch} ${threads} ${steps}`,
+      },
+    );
   }
-  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as {torch: string; threads: number; step_ms: number; img_per_s: number};
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    torch: string;
+    threads: number;
+    step_ms: number;
+    img_per_s: number;
+  };
   return {torch: j.torch, threads: j.threads, stepMs: j.step_ms, imagesPerSecond: j.img_per_s};
 }

@@ -26,10 +26,19 @@ export abstract class BaseCommand extends Command {
   }
 }
 
-export const dbFlag = Flags.string({description: 'path of the experiments database (default: $SCG_DB or ./experiments.db)'});
-export const setFlag = Flags.string({description: 'override a config value, e.g. --set contrastive.temperature=0.2 (repeatable)', multiple: true, default: []});
+export const dbFlag = Flags.string({
+  description: 'path of the experiments database (default: $SCG_DB or ./experiments.db)',
+});
+export const setFlag = Flags.string({
+  description: 'override a config value, e.g. --set contrastive.temperature=0.2 (repeatable)',
+  multiple: true,
+  default: [],
+});
 
-export const skipBadFlag = Flags.boolean({description: 'datasets read from disk (cub, coco): leave out bad images with a warning instead of stopping (sets dataset.skipBad)'});
+export const skipBadFlag = Flags.boolean({
+  description:
+    'datasets read from disk (cub, coco): leave out bad images with a warning instead of stopping (sets dataset.skipBad)',
+});
 
 /** `--set` values plus `dataset.skipBad=true` when `--skip-bad` was given. */
 export function withSkipBad(sets: readonly string[], skipBad: boolean): string[] {

@@ -2,11 +2,11 @@
 import * as fs from 'node:fs';
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
-import {AblateResult, registerSweepIn, runSweep, summaryText} from '../sweep/ablate';
-import {emitScript, EmitKind} from '../sweep/emit';
+import {type AblateResult, registerSweepIn, runSweep, summaryText} from '../sweep/ablate';
+import {emitScript, type EmitKind} from '../sweep/emit';
 import {dryRun, planText} from '../sweep/plan';
 import {loadSweep} from '../sweep/spec';
-import {workCells, WorkerResult} from '../sweep/worker';
+import {workCells, type WorkerResult} from '../sweep/worker';
 
 export default class Ablate extends BaseCommand {
   static override summary = 'Run a sweep (grid, zip, cells, seeds) as normal runs: resumable, with parallel workers';
@@ -19,15 +19,27 @@ export default class Ablate extends BaseCommand {
   static override args = {sweep: Args.string({description: 'sweep file (YAML)', required: true})};
   static override flags = {
     db: dbFlag,
-    'dry-run': Flags.boolean({description: 'print the cells, their overrides and state, and a time estimate; run nothing'}),
+    'dry-run': Flags.boolean({
+      description: 'print the cells, their overrides and state, and a time estimate; run nothing',
+    }),
     workers: Flags.integer({description: 'cells run in parallel, each in its own process', default: 1, min: 1}),
     retries: Flags.integer({description: 'times a failed cell is tried again in one invocation', default: 1, min: 0}),
     'fail-fast': Flags.boolean({description: 'stop all workers at the first failed cell'}),
     extend: Flags.boolean({description: 'the sweep file changed: keep finished cells, add the new ones'}),
-    cell: Flags.integer({description: 'run only this cell (by index) in this process: one task of a job array', min: 0}),
-    emit: Flags.string({description: 'write a job-array script that runs each cell as a task, instead of running', options: ['slurm', 'shell']}),
+    cell: Flags.integer({
+      description: 'run only this cell (by index) in this process: one task of a job array',
+      min: 0,
+    }),
+    emit: Flags.string({
+      description: 'write a job-array script that runs each cell as a task, instead of running',
+      options: ['slurm', 'shell'],
+    }),
     out: Flags.string({description: 'with --emit: write the script here instead of stdout'}),
-    grace: Flags.integer({description: 'seconds without a heartbeat after which a cell held on another host is taken over', default: 300, min: 1}),
+    grace: Flags.integer({
+      description: 'seconds without a heartbeat after which a cell held on another host is taken over',
+      default: 300,
+      min: 1,
+    }),
     worker: Flags.boolean({hidden: true, description: 'internal: be one worker process of a running sweep'}),
   };
 
@@ -42,7 +54,10 @@ export default class Ablate extends BaseCommand {
     }
     if (flags.emit) {
       registerSweepIn(dbPath, sweep, flags.extend);
-      const script = emitScript(flags.emit as EmitKind, sweep, dbPath, {retries: flags.retries, graceSeconds: flags.grace});
+      const script = emitScript(flags.emit as EmitKind, sweep, dbPath, {
+        retries: flags.retries,
+        graceSeconds: flags.grace,
+      });
       if (flags.out) {
         fs.writeFileSync(flags.out, script, {mode: 0o755});
         this.note(`wrote ${flags.out}: ${sweep.cells.length} tasks`);
@@ -52,14 +67,27 @@ export default class Ablate extends BaseCommand {
     if (flags.cell !== undefined || flags.worker) {
       if (flags.cell !== undefined) registerSweepIn(dbPath, sweep, flags.extend, flags.cell);
       const log = (l: string) => process.stderr.write(`${l}\n`);
-      const r: WorkerResult = await workCells(sweep, {dbPath, retries: flags.retries, graceSeconds: flags.grace, index: flags.cell, failFast: flags['fail-fast'], log});
+      const r: WorkerResult = await workCells(sweep, {
+        dbPath,
+        retries: flags.retries,
+        graceSeconds: flags.grace,
+        index: flags.cell,
+        failFast: flags['fail-fast'],
+        log,
+      });
       if (r.interrupted) this.exit(130);
       if (r.failed > 0 && !flags.worker) this.exit(1); // a pool worker records failures in the store; its coordinator reports them
       return r;
     }
     const result: AblateResult = await runSweep(sweep, {
-      dbPath, workers: flags.workers, retries: flags.retries, graceSeconds: flags.grace, failFast: flags['fail-fast'], extend: flags.extend,
-      quiet: this.jsonEnabled(), log: (l) => this.note(l),
+      dbPath,
+      workers: flags.workers,
+      retries: flags.retries,
+      graceSeconds: flags.grace,
+      failFast: flags['fail-fast'],
+      extend: flags.extend,
+      quiet: this.jsonEnabled(),
+      log: (l) => this.note(l),
     });
     if (!this.jsonEnabled()) this.log(summaryText(result));
     const code = result.interrupted ? 130 : result.failed > 0 || result.pending > 0 ? 1 : 0;

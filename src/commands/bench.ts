@@ -3,59 +3,101 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, setFlag} from '../cli/base-command';
 import * as os from 'node:os';
-import {BenchResult} from '../bench/bench';
+import type {BenchResult} from '../bench/bench';
 import {benchExperiment} from '../bench/experiment-bench';
-import {benchReference, BenchReport, benchText} from '../bench/reference-run';
+import {benchReference, type BenchReport, benchText} from '../bench/reference-run';
 import {loadConfig} from '../config/load';
 import {ScgError} from '../errors';
 import {tinyOpMicros} from '../bench/tiny-op';
-import {BackendChoice, describeBackend, initBackend} from '../core/backend';
+import {type BackendChoice, describeBackend, initBackend} from '../core/backend';
 import {wantedGanThreads} from '../runtime/parallel-phase';
 
 export default class Bench extends BaseCommand {
-  static override summary = 'Time training steps (img/s, step vs forward ms, memory, kernel profile), optionally against PyTorch';
+  static override summary =
+    'Time training steps (img/s, step vs forward ms, memory, kernel profile), optionally against PyTorch';
   static override examples = [
     '<%= config.bin %> bench configs/quickstart.yaml --steps 5 --profile',
     '<%= config.bin %> bench --reference --torch --rounds 3 --threads 2',
   ];
-  static override args = {config: Args.string({description: 'experiment config to time (its pretraining and GAN steps)'})};
+  static override args = {
+    config: Args.string({description: 'experiment config to time (its pretraining and GAN steps)'}),
+  };
   static override flags = {
-    reference: Flags.boolean({description: 'time the reference GAN step (DCGAN-like, hinge, 64 px, batch 16) instead of a config'}),
-    torch: Flags.boolean({description: 'with --reference: also run bench/reference_step.py (python3-torch), alternately, and print the ratio'}),
+    reference: Flags.boolean({
+      description: 'time the reference GAN step (DCGAN-like, hinge, 64 px, batch 16) instead of a config',
+    }),
+    torch: Flags.boolean({
+      description:
+        'with --reference: also run bench/reference_step.py (python3-torch), alternately, and print the ratio',
+    }),
     steps: Flags.integer({description: 'timed steps per measurement (after 2 warm-up steps)', default: 5, min: 1}),
-    rounds: Flags.integer({description: 'with --reference: rounds, each timing every variant once (1 thread, N threads, PyTorch) so they see the same load', default: 3, min: 1}),
+    rounds: Flags.integer({
+      description:
+        'with --reference: rounds, each timing every variant once (1 thread, N threads, PyTorch) so they see the same load',
+      default: 3,
+      min: 1,
+    }),
     res: Flags.integer({description: 'reference step resolution', default: 64}),
     batch: Flags.integer({description: 'reference step batch', default: 16}),
-    threads: Flags.integer({description: 'with --reference: data-parallel tfjs threads, and PyTorch threads with --torch (default: cores). Above 1, the one-thread step is timed too, alternately, for the scaling ratio', min: 1}),
+    threads: Flags.integer({
+      description:
+        'with --reference: data-parallel tfjs threads, and PyTorch threads with --torch (default: cores). Above 1, the one-thread step is timed too, alternately, for the scaling ratio',
+      min: 1,
+    }),
     profile: Flags.boolean({description: 'list the kernels that take the most time in one step'}),
-    backend: Flags.string({description: 'backend to time on (default: the config\'s runtime.backend, else auto)', options: ['auto', 'torch', 'tensorflow', 'wasm', 'cpu']}),
-    device: Flags.string({description: 'torch device (default: the config\'s runtime.device, else auto); with --reference --torch, PyTorch runs there too'}),
-    'tiny-op': Flags.boolean({description: 'also time the per-op cost: tf.add of two [8] tensors + dispose (median µs)'}),
+    backend: Flags.string({
+      description: "backend to time on (default: the config's runtime.backend, else auto)",
+      options: ['auto', 'torch', 'tensorflow', 'wasm', 'cpu'],
+    }),
+    device: Flags.string({
+      description:
+        "torch device (default: the config's runtime.device, else auto); with --reference --torch, PyTorch runs there too",
+    }),
+    'tiny-op': Flags.boolean({
+      description: 'also time the per-op cost: tf.add of two [8] tensors + dispose (median µs)',
+    }),
     set: setFlag,
   };
 
   async run(): Promise<object> {
     const {args, flags} = await this.parse(Bench);
-    if (!flags.reference && !args.config && !flags['tiny-op']) throw new ScgError('BAD_INPUT', 'give a config to time, or --reference (or --tiny-op)', {hint: 'scg bench configs/quickstart.yaml, or scg bench --reference --torch'});
+    if (!flags.reference && !args.config && !flags['tiny-op'])
+      throw new ScgError('BAD_INPUT', 'give a config to time, or --reference (or --tiny-op)', {
+        hint: 'scg bench configs/quickstart.yaml, or scg bench --reference --torch',
+      });
     const loaded = args.config ? loadConfig(args.config, flags.set) : undefined;
     const requested = (flags.backend ?? loaded?.config.runtime.backend ?? 'auto') as BackendChoice;
     // torch threads its own kernels: --threads (or the config's runtime.threads) is libtorch's intra-op thread count.
     const torchThreads = flags.threads ?? (loaded ? wantedGanThreads(loaded.config) : os.availableParallelism());
-    const backend = await initBackend(requested, {threads: torchThreads, device: flags.device ?? loaded?.config.runtime.device ?? 'auto'});
+    const backend = await initBackend(requested, {
+      threads: torchThreads,
+      device: flags.device ?? loaded?.config.runtime.device ?? 'auto',
+    });
     this.note(describeBackend(backend));
     const report: BenchReport = {backend: backend.name, threads: backend.threads, results: {}};
     const inProcessThreads = backend.name === 'torch' || backend.name === 'tensorflow';
     if (flags['tiny-op']) report.tinyOpMicros = tinyOpMicros();
     if (loaded) {
       for (const r of await benchExperiment(loaded.config, {steps: flags.steps, profile: flags.profile})) {
-        report.results[r.name] = inProcessThreads ? {...r, threads: backend.threads} as BenchResult : r;
+        report.results[r.name] = inProcessThreads ? ({...r, threads: backend.threads} as BenchResult) : r;
       }
     } else if (flags.reference) {
-      Object.assign(report, await benchReference({
-        backend: backend.name, torchDevice: backend.torch?.device ?? 'cpu', threads: inProcessThreads ? 1 : flags.threads ?? os.availableParallelism(),
-        reportThreads: inProcessThreads ? backend.threads : undefined, res: flags.res, batch: flags.batch, steps: flags.steps, rounds: flags.rounds,
-        profile: flags.profile, torch: flags.torch, note: (l) => this.note(l),
-      }));
+      Object.assign(
+        report,
+        await benchReference({
+          backend: backend.name,
+          torchDevice: backend.torch?.device ?? 'cpu',
+          threads: inProcessThreads ? 1 : (flags.threads ?? os.availableParallelism()),
+          reportThreads: inProcessThreads ? backend.threads : undefined,
+          res: flags.res,
+          batch: flags.batch,
+          steps: flags.steps,
+          rounds: flags.rounds,
+          profile: flags.profile,
+          torch: flags.torch,
+          note: (l) => this.note(l),
+        }),
+      );
     }
     if (!this.jsonEnabled()) this.log(benchText(report, backend.name));
     return report;

@@ -8,7 +8,7 @@ import {formatEval} from '../runtime/evaluate';
 import {Store} from '../store/store';
 
 export default class Eval extends BaseCommand {
-  static override summary = 'Evaluate a run\'s GAN checkpoint: FID, IS and R-precision, stored with their protocol';
+  static override summary = "Evaluate a run's GAN checkpoint: FID, IS and R-precision, stored with their protocol";
   static override examples = [
     '<%= config.bin %> eval 3f2a9c',
     '<%= config.bin %> eval 3f2a9c --step 400 --samples 1000 --evaluator builtin --json',
@@ -17,9 +17,14 @@ export default class Eval extends BaseCommand {
   static override args = {run: Args.string({description: 'run id or a unique prefix', required: true})};
   static override flags = {
     step: Flags.integer({description: 'GAN checkpoint step (default: the latest)'}),
-    samples: Flags.integer({description: 'generated images (default: the run\'s eval.samples)', min: 2}),
-    evaluator: Flags.string({description: `feature network (default: the run's eval.evaluator); one of ${evaluators.names().join(', ')}`}),
-    'inception-path': Flags.string({description: 'folder of a converted InceptionV3 (for --evaluator inception-v3; default: the run\'s eval.inceptionPath)'}),
+    samples: Flags.integer({description: "generated images (default: the run's eval.samples)", min: 2}),
+    evaluator: Flags.string({
+      description: `feature network (default: the run's eval.evaluator); one of ${evaluators.names().join(', ')}`,
+    }),
+    'inception-path': Flags.string({
+      description:
+        "folder of a converted InceptionV3 (for --evaluator inception-v3; default: the run's eval.inceptionPath)",
+    }),
     db: dbFlag,
   };
 
@@ -30,10 +35,18 @@ export default class Eval extends BaseCommand {
     try {
       const run = store.requireRun(args.run);
       await initBackend('auto');
-      const r = await evaluateRunCheckpoint(store, run, {step: flags.step, samples: flags.samples, evaluator: flags.evaluator, inceptionPath: flags['inception-path'], log: (l) => this.note(l)});
+      const r = await evaluateRunCheckpoint(store, run, {
+        step: flags.step,
+        samples: flags.samples,
+        evaluator: flags.evaluator,
+        inceptionPath: flags['inception-path'],
+        log: (l) => this.note(l),
+      });
       if (!this.jsonEnabled()) {
         this.log(`run ${run.id} step ${r.step}: ${formatEval(r.metrics)}`);
-        this.log(`protocol ${r.protocolId}: evaluator ${r.protocol.evaluator} (weights ${r.protocol.weightsSha256.slice(0, 12)}…), ${r.protocol.nGenerated} generated vs ${r.protocol.nReal} real ${r.protocol.split} images at ${r.protocol.resolution} px, seed ${r.protocol.seed}`);
+        this.log(
+          `protocol ${r.protocolId}: evaluator ${r.protocol.evaluator} (weights ${r.protocol.weightsSha256.slice(0, 12)}…), ${r.protocol.nGenerated} generated vs ${r.protocol.nReal} real ${r.protocol.split} images at ${r.protocol.resolution} px, seed ${r.protocol.seed}`,
+        );
       }
       return {runId: run.id, ...r};
     } finally {

@@ -9,14 +9,20 @@ type Listing = Record<string, {name: string; summary: string}[]>;
 
 export default class List extends BaseCommand {
   static override summary = 'List registered datasets, backbones, contrastive modes, encoders and evaluators';
-  static override examples = ['<%= config.bin %> list', '<%= config.bin %> list backbones', '<%= config.bin %> list contrastive --json'];
+  static override examples = [
+    '<%= config.bin %> list',
+    '<%= config.bin %> list backbones',
+    '<%= config.bin %> list contrastive --json',
+  ];
   static override args = {kind: Args.string({description: `one of: ${Object.keys(registries).join(', ')}`})};
 
   async run(): Promise<Listing> {
     const {args} = await this.parse(List);
     const kinds = Object.keys(registries);
     if (args.kind && !(args.kind in registries)) {
-      throw new ScgError('BAD_INPUT', `unknown kind '${args.kind}'; kinds: ${kinds.join(', ')}`, {hint: didYouMean(args.kind, kinds) || undefined});
+      throw new ScgError('BAD_INPUT', `unknown kind '${args.kind}'; kinds: ${kinds.join(', ')}`, {
+        hint: didYouMean(args.kind, kinds) || undefined,
+      });
     }
     const out: Listing = {};
     for (const kind of args.kind ? [args.kind] : kinds) {

@@ -2,7 +2,7 @@
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf, setFlag, skipBadFlag, withSkipBad} from '../cli/base-command';
 import {loadConfig} from '../config/load';
-import {runExperiment, RunResult} from '../runtime/run';
+import {runExperiment, type RunResult} from '../runtime/run';
 
 export default class Run extends BaseCommand {
   static override summary = 'Train one experiment from a YAML config (resumes an unfinished run of the same config)';
@@ -22,12 +22,22 @@ export default class Run extends BaseCommand {
   async run(): Promise<RunResult> {
     const {args, flags} = await this.parse(Run);
     const loaded = loadConfig(args.config, withSkipBad(flags.set, flags['skip-bad']));
-    const result = await runExperiment(loaded, {dbPath: dbPathOf(flags.db), force: flags.force, quiet: this.jsonEnabled()});
+    const result = await runExperiment(loaded, {
+      dbPath: dbPathOf(flags.db),
+      force: flags.force,
+      quiet: this.jsonEnabled(),
+    });
     if (!this.jsonEnabled()) {
       for (const [phase, values] of Object.entries(result.final)) {
-        this.log(`${phase}: ${Object.entries(values).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}`);
+        this.log(
+          `${phase}: ${Object.entries(values)
+            .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+            .join('  ')}`,
+        );
       }
-      this.log(`run ${result.runId}: ${result.status} (${result.action}, ${result.checkpoints} checkpoints, ${result.seconds.toFixed(1)} s, backend ${result.backend})`);
+      this.log(
+        `run ${result.runId}: ${result.status} (${result.action}, ${result.checkpoints} checkpoints, ${result.seconds.toFixed(1)} s, backend ${result.backend})`,
+      );
     }
     if (result.status === 'interrupted') {
       if (this.jsonEnabled()) this.logJson(result);

@@ -1,7 +1,7 @@
 // `scg sample <run> --text "..." --out file.png`: draw images for a caption from a trained run.
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
-import {sampleFromRun, SampleResult} from '../runtime/sample-run';
+import {sampleFromRun, type SampleResult} from '../runtime/sample-run';
 
 export default class Sample extends BaseCommand {
   static override summary = 'Draw images for a caption from a trained run (latest GAN checkpoint, or --step)';
@@ -21,9 +21,19 @@ export default class Sample extends BaseCommand {
 
   async run(): Promise<SampleResult> {
     const {args, flags} = await this.parse(Sample);
-    const result = await sampleFromRun({dbPath: dbPathOf(flags.db), run: args.run, text: flags.text, n: flags.n, seed: flags.seed, step: flags.step, out: flags.out});
-    if (result.unknownWords.length) this.note(`warning: not in the run's vocabulary (drawn as <unk>): ${result.unknownWords.join(', ')}`);
-    if (!this.jsonEnabled()) this.log(`wrote ${result.out} (${flags.n} images from run ${result.runId}, step ${result.step})`);
+    const result = await sampleFromRun({
+      dbPath: dbPathOf(flags.db),
+      run: args.run,
+      text: flags.text,
+      n: flags.n,
+      seed: flags.seed,
+      step: flags.step,
+      out: flags.out,
+    });
+    if (result.unknownWords.length)
+      this.note(`warning: not in the run's vocabulary (drawn as <unk>): ${result.unknownWords.join(', ')}`);
+    if (!this.jsonEnabled())
+      this.log(`wrote ${result.out} (${flags.n} images from run ${result.runId}, step ${result.step})`);
     return result;
   }
 }

@@ -8,7 +8,9 @@ import {sweepSchema} from '../sweep/spec';
 
 export default class Schema extends BaseCommand {
   static override summary = 'Print the experiment config JSON Schema (generated from the registries)';
-  static override examples = ['<%= config.bin %> schema --out schema/experiment.schema.json --docs docs/config.md --sweep-out schema/sweep.schema.json'];
+  static override examples = [
+    '<%= config.bin %> schema --out schema/experiment.schema.json --docs docs/config.md --sweep-out schema/sweep.schema.json',
+  ];
   static override flags = {
     out: Flags.string({description: 'write the schema to this file instead of stdout'}),
     docs: Flags.string({description: 'also write the markdown config reference to this file'}),

@@ -39,10 +39,14 @@ describe('extends and config groups', () => {
     assert.equal(config.train.steps, 60);
     assert.equal(config.train.lrG, 0.001);
     assert.deepEqual(config.phases, ['pretrain']);
-    assert.equal((config as unknown as Record<string, unknown>)['extends'], undefined, 'extends is not part of the resolved config');
+    assert.equal(
+      (config as unknown as Record<string, unknown>)['extends'],
+      undefined,
+      'extends is not part of the resolved config',
+    );
   });
 
-  it('a section naming another registry entry replaces the base\'s section instead of merging into it', () => {
+  it("a section naming another registry entry replaces the base's section instead of merging into it", () => {
     const dir = tree({'child.yaml': `extends: ${QUICKSTART}\nname: child\nbackbone: {name: galip, width: 8}\n`});
     const {config} = loadConfig(path.join(dir, 'child.yaml'));
     assert.equal(config.backbone.name, 'galip');
@@ -59,10 +63,22 @@ describe('extends and config groups', () => {
       'lost.yaml': 'extends: nowhere.yaml\nname: lost\n',
       'list.yaml': 'extends: [a.yaml]\nname: list\n',
     });
-    assert.match(refused(() => loadConfig(path.join(dir, 'child.yaml'))), /base\.yaml:3:3: train\.lrG: must be > 0/);
-    assert.match(refused(() => loadConfig(path.join(dir, 'a.yaml'))), /b\.yaml:1:1: extends: the chain comes back to .*a\.yaml \(a\.yaml → b\.yaml → a\.yaml\)/);
-    assert.match(refused(() => loadConfig(path.join(dir, 'lost.yaml'))), /lost\.yaml:1:1: extends: .*nowhere\.yaml: cannot read the file \(ENOENT\)/);
-    assert.match(refused(() => loadConfig(path.join(dir, 'list.yaml'))), /list\.yaml:1:1: extends: expected the path of another config file/);
+    assert.match(
+      refused(() => loadConfig(path.join(dir, 'child.yaml'))),
+      /base\.yaml:3:3: train\.lrG: must be > 0/,
+    );
+    assert.match(
+      refused(() => loadConfig(path.join(dir, 'a.yaml'))),
+      /b\.yaml:1:1: extends: the chain comes back to .*a\.yaml \(a\.yaml → b\.yaml → a\.yaml\)/,
+    );
+    assert.match(
+      refused(() => loadConfig(path.join(dir, 'lost.yaml'))),
+      /lost\.yaml:1:1: extends: .*nowhere\.yaml: cannot read the file \(ENOENT\)/,
+    );
+    assert.match(
+      refused(() => loadConfig(path.join(dir, 'list.yaml'))),
+      /list\.yaml:1:1: extends: expected the path of another config file/,
+    );
   });
 
   it('every shipped preset that extends another resolves to a complete config', () => {
@@ -72,15 +88,22 @@ describe('extends and config groups', () => {
     for (const f of extending) assert.ok(loadConfig(path.join(ROOT, 'configs', f)).config.train.steps > 0, f);
   });
 
-  it('--set backbone=ssagan replaces the section with that entry\'s defaults; later --set keys apply on top', () => {
+  it("--set backbone=ssagan replaces the section with that entry's defaults; later --set keys apply on top", () => {
     const {config} = loadConfig(QUICKSTART, ['backbone=ssagan', 'backbone.width=12']);
     assert.equal(config.backbone.name, 'ssagan');
     assert.equal(config.backbone['width'], 12);
     assert.equal(config.backbone['condDim'], undefined);
     const dataset = loadConfig(QUICKSTART, ['dataset=shapes-multi', 'contrastive.mode=supcon-multi']).config;
     assert.equal(dataset.dataset.name, 'shapes-multi');
-    assert.match(refused(() => loadConfig(QUICKSTART, ['backbone=ssagn'])), /--set backbone=ssagn: backbone\.name: 'ssagn' is not in the backbones registry[\s\S]*did you mean `ssagan`/);
-    assert.match(refused(() => loadConfig(QUICKSTART, ['backbone.name=ssagan'])), /unknown key `condDim` in backbone/, 'a bare name change keeps the old keys, as before');
+    assert.match(
+      refused(() => loadConfig(QUICKSTART, ['backbone=ssagn'])),
+      /--set backbone=ssagn: backbone\.name: 'ssagn' is not in the backbones registry[\s\S]*did you mean `ssagan`/,
+    );
+    assert.match(
+      refused(() => loadConfig(QUICKSTART, ['backbone.name=ssagan'])),
+      /unknown key `condDim` in backbone/,
+      'a bare name change keeps the old keys, as before',
+    );
     assert.notEqual(configHash(config), configHash(loadConfig(QUICKSTART).config));
   });
 });

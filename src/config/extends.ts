@@ -2,8 +2,8 @@
 // allowed, cycles refused) and the extending file's keys are laid over it, so a preset holds only what differs.
 import * as path from 'node:path';
 import {ScgError} from '../errors';
-import {JsonSchema} from '../registry/registry';
-import {readYaml, SourcePosition, YamlPath, YamlSource} from './yaml-source';
+import type {JsonSchema} from '../registry/registry';
+import {readYaml, type SourcePosition, type YamlPath, type YamlSource} from './yaml-source';
 
 type Mapping = Record<string, unknown>;
 const isMapping = (v: unknown): v is Mapping => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -17,7 +17,13 @@ export function overlay(base: unknown, over: unknown, sections: ReadonlySet<stri
   if (!isMapping(base) || !isMapping(over)) return structuredClone(over);
   const out: Mapping = structuredClone(base);
   for (const [k, v] of Object.entries(over)) {
-    const switched = depth === 0 && sections.has(k) && isMapping(v) && isMapping(out[k]) && v['name'] !== undefined && v['name'] !== (out[k] as Mapping)['name'];
+    const switched =
+      depth === 0 &&
+      sections.has(k) &&
+      isMapping(v) &&
+      isMapping(out[k]) &&
+      v['name'] !== undefined &&
+      v['name'] !== (out[k] as Mapping)['name'];
     out[k] = switched ? structuredClone(v) : overlay(out[k], v, sections, depth + 1);
   }
   return out;
@@ -26,7 +32,12 @@ export function overlay(base: unknown, over: unknown, sections: ReadonlySet<stri
 /** The top-level keys whose section is chosen by a registry `name` (they have one if/then branch per entry). */
 export function registrySections(schema: JsonSchema): Set<string> {
   const props = schema['properties'] as Record<string, JsonSchema>;
-  return new Set(Object.keys(props).filter((k) => props[k]!['allOf'] !== undefined && (props[k]!['properties'] as Mapping | undefined)?.['name'] !== undefined));
+  return new Set(
+    Object.keys(props).filter(
+      (k) =>
+        props[k]!['allOf'] !== undefined && (props[k]!['properties'] as Mapping | undefined)?.['name'] !== undefined,
+    ),
+  );
 }
 
 /** Whether `path` exists in `value` (the whole path, not a prefix of it). */
@@ -51,19 +62,29 @@ export function readConfigSource(file: string, schema: JsonSchema, chain: string
   const pos = own.locate(['extends']);
   const where = `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: extends`;
   if (typeof parent !== 'string' || parent === '') {
-    throw new ScgError('BAD_INPUT', `${where}: expected the path of another config file, but found ${JSON.stringify(parent)}`, {hint: 'for example extends: quickstart.yaml (relative to this file)'});
+    throw new ScgError(
+      'BAD_INPUT',
+      `${where}: expected the path of another config file, but found ${JSON.stringify(parent)}`,
+      {hint: 'for example extends: quickstart.yaml (relative to this file)'},
+    );
   }
   const target = path.resolve(path.dirname(file), parent);
   const seen = [...chain, path.resolve(file)];
   if (seen.includes(target)) {
-    throw new ScgError('BAD_INPUT', `${where}: the chain comes back to ${target} (${[...seen, target].map((f) => path.basename(f)).join(' → ')})`, {hint: 'a config may not extend itself, directly or through others'});
+    throw new ScgError(
+      'BAD_INPUT',
+      `${where}: the chain comes back to ${target} (${[...seen, target].map((f) => path.basename(f)).join(' → ')})`,
+      {hint: 'a config may not extend itself, directly or through others'},
+    );
   }
   let base: YamlSource;
   try {
     base = readConfigSource(target, schema, seen);
   } catch (err) {
     if (err instanceof ScgError && err.message.includes(': extends:')) throw err;
-    throw new ScgError('BAD_INPUT', `${where}: ${(err as Error).message}`, {hint: 'extends is relative to the file that names it'});
+    throw new ScgError('BAD_INPUT', `${where}: ${(err as Error).message}`, {
+      hint: 'extends is relative to the file that names it',
+    });
   }
   const {extends: _extends, ...rest} = value;
   const merged = overlay(base.value, rest, registrySections(schema));

@@ -35,7 +35,13 @@ describe('config loading', () => {
   });
 
   it('types --set values: numbers, booleans, lists, strings', () => {
-    const {config} = loadConfigText('name: x\n', 'x.yaml', ['contrastive.temperature=0.25', 'seed=7', 'contrastive.pretrainViews=[text]', 'dataset.name=shapes-multi', 'contrastive.mode=supcon-multi']);
+    const {config} = loadConfigText('name: x\n', 'x.yaml', [
+      'contrastive.temperature=0.25',
+      'seed=7',
+      'contrastive.pretrainViews=[text]',
+      'dataset.name=shapes-multi',
+      'contrastive.mode=supcon-multi',
+    ]);
     assert.equal(config.contrastive.temperature, 0.25);
     assert.equal(config.seed, 7);
     assert.deepEqual(config.contrastive.pretrainViews, ['text']);
@@ -50,38 +56,80 @@ describe('config loading', () => {
   });
 
   it('names unknown keys at any depth with file, line, path and a suggestion', () => {
-    assert.match(problem('name: x\nbackbon: {name: attngan}\n'), /exp\.yaml:2:1: backbon: unknown key `backbon` at the top level[\s\S]*did you mean `backbone`/);
-    assert.match(problem('name: x\ndataset:\n  name: shapes\n  resoluton: 32\n'), /exp\.yaml:4:3: dataset\.resoluton: unknown key[\s\S]*did you mean `resolution`/);
+    assert.match(
+      problem('name: x\nbackbon: {name: attngan}\n'),
+      /exp\.yaml:2:1: backbon: unknown key `backbon` at the top level[\s\S]*did you mean `backbone`/,
+    );
+    assert.match(
+      problem('name: x\ndataset:\n  name: shapes\n  resoluton: 32\n'),
+      /exp\.yaml:4:3: dataset\.resoluton: unknown key[\s\S]*did you mean `resolution`/,
+    );
     assert.match(problem('name: x\npretrain: {stepz: 3}\n'), /pretrain\.stepz: unknown key[\s\S]*did you mean `steps`/);
   });
 
   it('reports wrong types and out-of-range values with what was expected and found', () => {
-    assert.match(problem('name: x\npretrain: {steps: many}\n'), /exp\.yaml:2:12: pretrain\.steps: expected integer, but found 'many' \(a string\)/);
-    assert.match(problem('name: x\ncontrastive: {temperature: 0}\n'), /contrastive\.temperature: must be > 0, but found 0/);
+    assert.match(
+      problem('name: x\npretrain: {steps: many}\n'),
+      /exp\.yaml:2:12: pretrain\.steps: expected integer, but found 'many' \(a string\)/,
+    );
+    assert.match(
+      problem('name: x\ncontrastive: {temperature: 0}\n'),
+      /contrastive\.temperature: must be > 0, but found 0/,
+    );
     assert.match(problem('name: x\ndataset: {labelNoise: 1.5}\n'), /dataset\.labelNoise: must be <= 1, but found 1\.5/);
     assert.match(problem('name: x\npretrain: {batchSize: 1}\n'), /pretrain\.batchSize: must be >= 2, but found 1/);
     assert.match(problem('name: x\ntrain: {batchSize: 1}\n'), /train\.batchSize: must be >= 2/);
   });
 
   it('lists registered names for unknown dataset, backbone and mode names', () => {
-    assert.match(problem('name: x\ndataset: {name: shape}\n'), /'shape' is not in the datasets registry; registered: shapes, shapes-multi[\s\S]*did you mean `shapes`/);
-    assert.match(problem('name: x\nbackbone: {name: attgan}\n'), /exp\.yaml:2:12: backbone\.name: 'attgan' is not in the backbones registry; registered: attngan/);
-    assert.match(problem('name: x\ncontrastive: {mode: supcom}\n'), /'supcom' is not in the contrastive registry[\s\S]*did you mean `supcon`/);
+    assert.match(
+      problem('name: x\ndataset: {name: shape}\n'),
+      /'shape' is not in the datasets registry; registered: shapes, shapes-multi[\s\S]*did you mean `shapes`/,
+    );
+    assert.match(
+      problem('name: x\nbackbone: {name: attgan}\n'),
+      /exp\.yaml:2:12: backbone\.name: 'attgan' is not in the backbones registry; registered: attngan/,
+    );
+    assert.match(
+      problem('name: x\ncontrastive: {mode: supcom}\n'),
+      /'supcom' is not in the contrastive registry[\s\S]*did you mean `supcon`/,
+    );
   });
 
   it('rejects semantic conflicts: label kinds, jaccard without label sets, phase order', () => {
-    assert.match(problem('name: x\ndataset: {name: shapes}\ncontrastive: {mode: supcon-multi}\n'), /exp\.yaml:3:15: contrastive\.mode: mode 'supcon-multi' needs label sets, but dataset 'shapes' has one label per image[\s\S]*use mode supcon/);
-    assert.match(problem('name: x\ndataset: {name: shapes-multi}\ncontrastive: {mode: supcon}\n'), /needs one label per image[\s\S]*supcon-multi/);
-    assert.match(problem('name: x\ncontrastive: {mode: supcon, positives: jaccard}\n'), /contrastive\.positives: positives 'jaccard' applies to label sets/);
-    assert.match(problem('name: x\ndataset: {name: shapes, resolution: 16}\nbackbone:\n  name: attngan\n  stages: 3\n'), /exp\.yaml:5:3: backbone\.stages: 3 stages at resolution 16 leave a first stage of 4 px/,
-      'a backbone check names the key it is about');
+    assert.match(
+      problem('name: x\ndataset: {name: shapes}\ncontrastive: {mode: supcon-multi}\n'),
+      /exp\.yaml:3:15: contrastive\.mode: mode 'supcon-multi' needs label sets, but dataset 'shapes' has one label per image[\s\S]*use mode supcon/,
+    );
+    assert.match(
+      problem('name: x\ndataset: {name: shapes-multi}\ncontrastive: {mode: supcon}\n'),
+      /needs one label per image[\s\S]*supcon-multi/,
+    );
+    assert.match(
+      problem('name: x\ncontrastive: {mode: supcon, positives: jaccard}\n'),
+      /contrastive\.positives: positives 'jaccard' applies to label sets/,
+    );
+    assert.match(
+      problem('name: x\ndataset: {name: shapes, resolution: 16}\nbackbone:\n  name: attngan\n  stages: 3\n'),
+      /exp\.yaml:5:3: backbone\.stages: 3 stages at resolution 16 leave a first stage of 4 px/,
+      'a backbone check names the key it is about',
+    );
   });
 
   it('rejects bad --set paths and values, naming the override', () => {
-    assert.match(problem('name: x\n', ['contrastive.temprature=0.2']), /--set contrastive\.temprature=0\.2: `contrastive\.temprature` is not a config key[\s\S]*did you mean `temperature`/);
-    assert.match(problem('name: x\n', ['contrastive.temperature=-1']), /^--set contrastive\.temperature=-1: contrastive\.temperature: must be > 0/);
+    assert.match(
+      problem('name: x\n', ['contrastive.temprature=0.2']),
+      /--set contrastive\.temprature=0\.2: `contrastive\.temprature` is not a config key[\s\S]*did you mean `temperature`/,
+    );
+    assert.match(
+      problem('name: x\n', ['contrastive.temperature=-1']),
+      /^--set contrastive\.temperature=-1: contrastive\.temperature: must be > 0/,
+    );
     assert.match(problem('name: x\n', ['seed']), /--set seed: expected key\.path=value/);
-    assert.match(problem('name: x\n', ['pretrain.steps=lots']), /--set pretrain\.steps=lots: pretrain\.steps: expected integer/);
+    assert.match(
+      problem('name: x\n', ['pretrain.steps=lots']),
+      /--set pretrain\.steps=lots: pretrain\.steps: expected integer/,
+    );
   });
 
   it('reports every problem of a file at once', () => {

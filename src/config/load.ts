@@ -1,15 +1,15 @@
 // Loads an experiment config: YAML (with positions) → --set overrides → schema validation with defaults →
 // semantic checks. Every problem is reported with file:line, YAML path, what was expected and found, and a hint.
-import Ajv, {ErrorObject, ValidateFunction} from 'ajv';
+import Ajv, {type ErrorObject, type ValidateFunction} from 'ajv';
 import {ScgError} from '../errors';
 import {backbones, contrastiveModes, datasets, encoders} from '../registry';
-import {JsonSchema} from '../registry/registry';
+import type {JsonSchema} from '../registry/registry';
 import {experimentSchema} from './schema';
 import {didYouMean} from '../core/suggest';
-import {ExperimentConfig, PHASES} from './types';
+import {type ExperimentConfig, PHASES} from './types';
 import {readConfigSource, registrySections} from './extends';
-import {parseYaml, YamlPath, YamlSource} from './yaml-source';
-import {applyOverrides, childProperties, Override, parseOverride} from './overrides';
+import {parseYaml, type YamlPath, type YamlSource} from './yaml-source';
+import {applyOverrides, childProperties, type Override, parseOverride} from './overrides';
 
 export interface LoadedConfig {
   file: string;
@@ -40,7 +40,10 @@ export function loadConfigText(text: string, file: string, sets: readonly string
 }
 
 function resolveSource(source: YamlSource, sets: readonly string[]): LoadedConfig {
-  return resolveWithOverrides(source, sets.map((s) => parseOverride(s, experimentSchema())));
+  return resolveWithOverrides(
+    source,
+    sets.map((s) => parseOverride(s, experimentSchema())),
+  );
 }
 
 /**
@@ -65,9 +68,22 @@ export function resolveWithOverrides(source: YamlSource, overrides: Override[]):
  */
 function numberProblems(node: unknown, at: YamlPath, schema: JsonSchema | undefined): Problem[] {
   if (typeof node === 'number') {
-    if (!Number.isFinite(node)) return [{path: at, message: `must be a finite number, but found ${String(node)}`, hint: 'numbers such as .inf, 1e400 or .nan cannot train'}];
+    if (!Number.isFinite(node))
+      return [
+        {
+          path: at,
+          message: `must be a finite number, but found ${String(node)}`,
+          hint: 'numbers such as .inf, 1e400 or .nan cannot train',
+        },
+      ];
     if (schema?.['type'] === 'integer' && !Number.isSafeInteger(node)) {
-      return [{path: at, message: `is beyond 2^53, so it cannot be held exactly (it reads as ${node})`, hint: `use an integer of magnitude at most ${Number.MAX_SAFE_INTEGER}`}];
+      return [
+        {
+          path: at,
+          message: `is beyond 2^53, so it cannot be held exactly (it reads as ${node})`,
+          hint: `use an integer of magnitude at most ${Number.MAX_SAFE_INTEGER}`,
+        },
+      ];
     }
     return [];
   }
@@ -91,7 +107,7 @@ function fillEntryNames(raw: Record<string, unknown>): Record<string, unknown> {
     const section = raw[key] ?? {};
     if (typeof section !== 'object' || section === null || Array.isArray(section)) continue; // the schema reports it
     const s = section as Record<string, unknown>;
-    if (s['name'] === undefined) s['name'] = ((node['properties'] as Record<string, JsonSchema>)['name']!)['default'];
+    if (s['name'] === undefined) s['name'] = (node['properties'] as Record<string, JsonSchema>)['name']!['default'];
     raw[key] = s;
   }
   return raw;
@@ -108,12 +124,18 @@ export function storedConfig(json: string): ExperimentConfig {
 }
 
 function pathOf(instancePath: string): YamlPath {
-  return instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return value.length > 80 ? `a string of ${value.length} characters ('${value.slice(0, 20)}…')` : `'${value}' (a string)`;
+  if (typeof value === 'string')
+    return value.length > 80
+      ? `a string of ${value.length} characters ('${value.slice(0, 20)}…')`
+      : `'${value}' (a string)`;
   if (Array.isArray(value)) return `a list (${JSON.stringify(value)})`;
   if (value === null) return 'null';
   if (typeof value === 'object') return 'a mapping';
@@ -121,7 +143,10 @@ function describe(value: unknown): string {
 }
 
 function getAt(root: unknown, path: YamlPath): unknown {
-  return path.reduce<unknown>((node, seg) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[seg] : undefined), root);
+  return path.reduce<unknown>(
+    (node, seg) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[seg] : undefined),
+    root,
+  );
 }
 
 /** Keys allowed in the mapping at `path` (registry sections: those of the chosen entry). */
@@ -138,7 +163,13 @@ function allowedKeys(schema: JsonSchema, path: YamlPath, data: unknown): string[
   return [...new Set(keys)];
 }
 
-const registryOfPath: Record<string, string> = {'dataset.name': 'datasets', 'backbone.name': 'backbones', 'encoders.name': 'encoders', 'contrastive.mode': 'contrastive', 'eval.evaluator': 'evaluators'};
+const registryOfPath: Record<string, string> = {
+  'dataset.name': 'datasets',
+  'backbone.name': 'backbones',
+  'encoders.name': 'encoders',
+  'contrastive.mode': 'contrastive',
+  'eval.evaluator': 'evaluators',
+};
 
 function schemaProblems(errors: ErrorObject[], raw: unknown): Problem[] {
   const schema = experimentSchema();
@@ -165,8 +196,16 @@ function schemaProblems(errors: ErrorObject[], raw: unknown): Problem[] {
         const allowed = (e.params as {allowedValues: unknown[]}).allowedValues.map(String);
         const kind = registryOfPath[dotted];
         problem = kind
-          ? {path, message: `'${String(getAt(raw, path))}' is not in the ${kind} registry; registered: ${allowed.join(', ')}`, hint: `${didYouMean(String(getAt(raw, path)), allowed)}see \`scg list ${kind}\``}
-          : {path, message: `expected one of ${allowed.join(', ')}, but found ${found}`, hint: didYouMean(String(getAt(raw, path)), allowed) || undefined};
+          ? {
+              path,
+              message: `'${String(getAt(raw, path))}' is not in the ${kind} registry; registered: ${allowed.join(', ')}`,
+              hint: `${didYouMean(String(getAt(raw, path)), allowed)}see \`scg list ${kind}\``,
+            }
+          : {
+              path,
+              message: `expected one of ${allowed.join(', ')}, but found ${found}`,
+              hint: didYouMean(String(getAt(raw, path)), allowed) || undefined,
+            };
         break;
       }
       case 'type':
@@ -177,7 +216,10 @@ function schemaProblems(errors: ErrorObject[], raw: unknown): Problem[] {
         problem = {path: [...path, key], message: `missing required key \`${key}\``};
         break;
       }
-      case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum': {
+      case 'minimum':
+      case 'maximum':
+      case 'exclusiveMinimum':
+      case 'exclusiveMaximum': {
         const {comparison, limit} = e.params as {comparison: string; limit: number};
         problem = {path, message: `must be ${comparison} ${limit}, but found ${found}`};
         break;
@@ -200,43 +242,74 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
   const dataset = datasets.get(cfg.dataset.name);
   const kind = dataset.labelKind;
   // the modes made for a label kind, from the registry, for hints
-  const modesFor = (k: 'single' | 'multi') => contrastiveModes.list().filter((m) => m.needs === k).map((m) => m.name).join(' or ');
+  const modesFor = (k: 'single' | 'multi') =>
+    contrastiveModes
+      .list()
+      .filter((m) => m.needs === k)
+      .map((m) => m.name)
+      .join(' or ');
   if (mode.needs === 'single' && kind !== 'single') {
-    problems.push({path: ['contrastive', 'mode'], message: `mode '${mode.name}' needs one label per image, but dataset '${dataset.name}' has label sets`,
-      hint: `use mode ${modesFor('multi')} for multi-label datasets`});
+    problems.push({
+      path: ['contrastive', 'mode'],
+      message: `mode '${mode.name}' needs one label per image, but dataset '${dataset.name}' has label sets`,
+      hint: `use mode ${modesFor('multi')} for multi-label datasets`,
+    });
   }
   if (mode.needs === 'multi' && kind !== 'multi') {
-    problems.push({path: ['contrastive', 'mode'], message: `mode '${mode.name}' needs label sets, but dataset '${dataset.name}' has one label per image`,
-      hint: `use mode ${modesFor('single')} for single-label datasets`});
+    problems.push({
+      path: ['contrastive', 'mode'],
+      message: `mode '${mode.name}' needs label sets, but dataset '${dataset.name}' has one label per image`,
+      hint: `use mode ${modesFor('single')} for single-label datasets`,
+    });
   }
   if (cfg.contrastive.positives === 'jaccard' && mode.needs !== 'multi') {
-    problems.push({path: ['contrastive', 'positives'], message: `positives 'jaccard' applies to label sets, but mode is '${cfg.contrastive.mode}'`,
-      hint: `use positives: any, or mode ${modesFor('multi')}`});
+    problems.push({
+      path: ['contrastive', 'positives'],
+      message: `positives 'jaccard' applies to label sets, but mode is '${cfg.contrastive.mode}'`,
+      hint: `use positives: any, or mode ${modesFor('multi')}`,
+    });
   }
   const modeProblem = mode.check?.(cfg.contrastive, cfg.phases.includes('pretrain'));
-  if (modeProblem) problems.push({path: ['contrastive', modeProblem.key], message: modeProblem.message, hint: modeProblem.hint});
+  if (modeProblem)
+    problems.push({path: ['contrastive', modeProblem.key], message: modeProblem.message, hint: modeProblem.hint});
   const loadedEncoders = encoders.get(cfg.encoders.name).kind === 'files';
   if (loadedEncoders && cfg.phases.includes('pretrain')) {
-    problems.push({path: ['phases'], message: `encoders '${cfg.encoders.name}' are loaded frozen from ${String(cfg.encoders['path'])}; the pretrain phase has nothing to train`,
-      hint: 'drop pretrain from phases (λ1 applies only to encoders scg pretrains, such as damsm)'});
+    problems.push({
+      path: ['phases'],
+      message: `encoders '${cfg.encoders.name}' are loaded frozen from ${String(cfg.encoders['path'])}; the pretrain phase has nothing to train`,
+      hint: 'drop pretrain from phases (λ1 applies only to encoders scg pretrains, such as damsm)',
+    });
   }
   if (loadedEncoders && cfg.train.encodersFrom) {
-    problems.push({path: ['train', 'encodersFrom'], message: `encoders '${cfg.encoders.name}' are loaded from encoders.path, so train.encodersFrom has nothing to take`,
-      hint: 'remove train.encodersFrom, or use encoders: damsm to take another run\'s pretrained encoders'});
+    problems.push({
+      path: ['train', 'encodersFrom'],
+      message: `encoders '${cfg.encoders.name}' are loaded from encoders.path, so train.encodersFrom has nothing to take`,
+      hint: "remove train.encodersFrom, or use encoders: damsm to take another run's pretrained encoders",
+    });
   }
   if (!loadedEncoders && cfg.phases.includes('train') && !cfg.phases.includes('pretrain') && !cfg.train.encodersFrom) {
-    problems.push({path: ['phases'], message: 'the GAN phase (train) needs pretrained encoders, but phases has no pretrain and train.encodersFrom is not set',
-      hint: 'add pretrain before train, or set train.encodersFrom to the id of a run that pretrained them'});
+    problems.push({
+      path: ['phases'],
+      message:
+        'the GAN phase (train) needs pretrained encoders, but phases has no pretrain and train.encodersFrom is not set',
+      hint: 'add pretrain before train, or set train.encodersFrom to the id of a run that pretrained them',
+    });
   }
   if (cfg.phases.includes('eval') && !cfg.phases.includes('train')) {
-    problems.push({path: ['phases'], message: 'phase eval evaluates the GAN this run trains, but phases has no train',
-      hint: 'to evaluate another run, use `scg eval <run>`'});
+    problems.push({
+      path: ['phases'],
+      message: 'phase eval evaluates the GAN this run trains, but phases has no train',
+      hint: 'to evaluate another run, use `scg eval <run>`',
+    });
   }
   const backboneProblem = backbones.get(cfg.backbone.name).check?.(cfg.backbone, cfg.dataset.resolution);
   if (backboneProblem) problems.push(backboneProblem);
   const order = cfg.phases.map((p) => PHASES.indexOf(p));
   if (order.some((v, i) => i > 0 && v < order[i - 1]!)) {
-    problems.push({path: ['phases'], message: `phases must run in the order ${PHASES.join(' → ')}, but found ${cfg.phases.join(', ')}`});
+    problems.push({
+      path: ['phases'],
+      message: `phases must run in the order ${PHASES.join(' → ')}, but found ${cfg.phases.join(', ')}`,
+    });
   }
   return problems;
 }
@@ -246,7 +319,9 @@ function configError(source: YamlSource, overrides: Override[], problems: Proble
     const dotted = p.path.join('.');
     // the last override of a key is the one that took effect
     // the last override of a key is the one that took effect
-    const override = [...overrides].reverse().find((o) => dotted === o.path.join('.') || dotted.startsWith(`${o.path.join('.')}.`));
+    const override = [...overrides]
+      .reverse()
+      .find((o) => dotted === o.path.join('.') || dotted.startsWith(`${o.path.join('.')}.`));
     let where: string;
     if (override) where = override.where ?? `--set ${override.text}`;
     else {

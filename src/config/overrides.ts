@@ -1,7 +1,7 @@
 // `--set a.b=c` overrides: typed values (YAML scalars and lists), paths checked against the schema.
 import {parse} from 'yaml';
 import {ScgError} from '../errors';
-import {JsonSchema} from '../registry/registry';
+import type {JsonSchema} from '../registry/registry';
 import {didYouMean} from '../core/suggest';
 
 export interface Override {
@@ -28,7 +28,10 @@ export function childProperties(node: JsonSchema): Record<string, JsonSchema> {
  * Why `path` is not a config key (message and hint), or undefined when it is one. Shared by `--set` and sweep
  * files, which name config keys the same way.
  */
-export function configPathProblem(path: readonly string[], schema: JsonSchema): {message: string; hint: string} | undefined {
+export function configPathProblem(
+  path: readonly string[],
+  schema: JsonSchema,
+): {message: string; hint: string} | undefined {
   let node: JsonSchema = schema;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
@@ -51,7 +54,9 @@ export function configPathProblem(path: readonly string[], schema: JsonSchema): 
 export function parseOverride(text: string, schema: JsonSchema): Override {
   const eq = text.indexOf('=');
   if (eq <= 0) {
-    throw new ScgError('BAD_INPUT', `--set ${text}: expected key.path=value`, {hint: 'for example --set contrastive.temperature=0.2'});
+    throw new ScgError('BAD_INPUT', `--set ${text}: expected key.path=value`, {
+      hint: 'for example --set contrastive.temperature=0.2',
+    });
   }
   const path = text.slice(0, eq).trim().split('.');
   const rawValue = text.slice(eq + 1);
@@ -72,7 +77,10 @@ export function parseOverride(text: string, schema: JsonSchema): Override {
  */
 export function asGroupOverride(o: Override, schema: JsonSchema): Override {
   const node = (schema['properties'] as Record<string, JsonSchema>)[o.path[0]!];
-  const isSection = o.path.length === 1 && node?.['allOf'] !== undefined && (node['properties'] as Record<string, unknown> | undefined)?.['name'] !== undefined;
+  const isSection =
+    o.path.length === 1 &&
+    node?.['allOf'] !== undefined &&
+    (node['properties'] as Record<string, unknown> | undefined)?.['name'] !== undefined;
   return isSection && typeof o.value === 'string' ? {...o, value: {name: o.value}, group: true} : o;
 }
 

@@ -1,6 +1,6 @@
 // Renders docs/config.md (the config reference) from the experiment schema, so the docs cannot drift.
 import {registries} from '../registry';
-import {JsonSchema} from '../registry/registry';
+import type {JsonSchema} from '../registry/registry';
 import {experimentSchema} from './schema';
 
 function fmt(v: unknown): string {
@@ -11,9 +11,15 @@ function rule(p: JsonSchema): string {
   const parts: string[] = [];
   const items = p['items'] as JsonSchema | undefined;
   if (p['enum']) parts.push(`one of ${(p['enum'] as unknown[]).map((e) => `\`${String(e)}\``).join(', ')}`);
-  else if (p['type'] === 'array' && items?.['enum']) parts.push(`list of ${(items['enum'] as string[]).map((e) => `\`${e}\``).join(' / ')}`);
+  else if (p['type'] === 'array' && items?.['enum'])
+    parts.push(`list of ${(items['enum'] as string[]).map((e) => `\`${e}\``).join(' / ')}`);
   else if (p['type']) parts.push(String(p['type']));
-  for (const [k, sym] of [['minimum', '≥'], ['exclusiveMinimum', '>'], ['maximum', '≤'], ['exclusiveMaximum', '<']] as const) {
+  for (const [k, sym] of [
+    ['minimum', '≥'],
+    ['exclusiveMinimum', '>'],
+    ['maximum', '≤'],
+    ['exclusiveMaximum', '<'],
+  ] as const) {
     if (p[k] !== undefined) parts.push(`${sym} ${String(p[k])}`);
   }
   return parts.join(', ');
@@ -23,7 +29,9 @@ function table(props: Record<string, JsonSchema>): string[] {
   const rows = ['| key | type | default | meaning |', '|---|---|---|---|'];
   for (const [k, p] of Object.entries(props)) {
     if (k === '$schema') continue;
-    rows.push(`| \`${k}\` | ${rule(p)} | ${fmt(p['default'])} | ${String(p['description'] ?? '').replace(/\|/g, '\\|')} |`);
+    rows.push(
+      `| \`${k}\` | ${rule(p)} | ${fmt(p['default'])} | ${String(p['description'] ?? '').replace(/\|/g, '\\|')} |`,
+    );
   }
   return rows;
 }
@@ -53,11 +61,21 @@ export function configReference(): string {
       out.push(...table(node['properties'] as Record<string, JsonSchema>));
       continue;
     }
-    const kind = Object.entries(registries).find(([, r]) => r.names().join() === ((node['properties'] as Record<string, JsonSchema>)['name']!['enum'] as string[]).join())?.[0];
-    out.push(`\`name\` picks the entry (default ${fmt((node['properties'] as Record<string, JsonSchema>)['name']!['default'])}); each entry has its own keys.`);
+    const kind = Object.entries(registries).find(
+      ([, r]) =>
+        r.names().join() === ((node['properties'] as Record<string, JsonSchema>)['name']!['enum'] as string[]).join(),
+    )?.[0];
+    out.push(
+      `\`name\` picks the entry (default ${fmt((node['properties'] as Record<string, JsonSchema>)['name']!['default'])}); each entry has its own keys.`,
+    );
     for (const b of branches) {
-      const name = (((b['if'] as JsonSchema)['properties'] as Record<string, JsonSchema>)['name'] as {const: string}).const;
-      const entryProps = Object.fromEntries(Object.entries((b['then'] as JsonSchema)['properties'] as Record<string, JsonSchema>).filter(([k]) => k !== 'name'));
+      const name = (((b['if'] as JsonSchema)['properties'] as Record<string, JsonSchema>)['name'] as {const: string})
+        .const;
+      const entryProps = Object.fromEntries(
+        Object.entries((b['then'] as JsonSchema)['properties'] as Record<string, JsonSchema>).filter(
+          ([k]) => k !== 'name',
+        ),
+      );
       const summary = kind ? registries[kind]!.get(name).summary : '';
       out.push('', `### ${section}: \`${name}\``, '', summary, '', ...table(entryProps));
     }

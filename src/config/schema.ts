@@ -1,5 +1,5 @@
 // Builds the experiment JSON Schema from the registries: one source of defaults, enums that follow the entries.
-import {Descriptor, JsonSchema, Registry} from '../registry/registry';
+import type {Descriptor, JsonSchema, Registry} from '../registry/registry';
 import {backbones, contrastiveModes, datasets, encoders, evaluators} from '../registry';
 import {PHASES} from './types';
 
@@ -14,10 +14,18 @@ function registrySection(registry: Registry<Descriptor>, defaultName: string, de
     type: 'object',
     description,
     default: {},
-    properties: {name: {type: 'string', enum: registry.names(), default: defaultName, description: `One of: ${registry.names().join(', ')}`}},
+    properties: {
+      name: {
+        type: 'string',
+        enum: registry.names(),
+        default: defaultName,
+        description: `One of: ${registry.names().join(', ')}`,
+      },
+    },
     required: ['name'],
     allOf: registry.list().map((entry) => ({
       if: {required: ['name'], properties: {name: {const: entry.name}}},
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
       then: {
         properties: {name: {}, ...((entry.schema?.['properties'] as JsonSchema | undefined) ?? {})},
         ...(entry.schema?.['required'] ? {required: entry.schema['required']} : {}),
@@ -31,8 +39,18 @@ function section(description: string, properties: Record<string, JsonSchema>): J
   return {type: 'object', description, default: {}, properties, additionalProperties: false};
 }
 
-const positiveNumber = (def: number, description: string) => ({type: 'number', exclusiveMinimum: 0, default: def, description});
-const count = (min: number, def: number, description: string) => ({type: 'integer', minimum: min, default: def, description});
+const positiveNumber = (def: number, description: string) => ({
+  type: 'number',
+  exclusiveMinimum: 0,
+  default: def,
+  description,
+});
+const count = (min: number, def: number, description: string) => ({
+  type: 'integer',
+  minimum: min,
+  default: def,
+  description,
+});
 
 let cached: JsonSchema | undefined;
 
@@ -53,24 +71,79 @@ function buildSchema(): JsonSchema {
     additionalProperties: false,
     properties: {
       $schema: {type: 'string', description: 'Optional pointer to this schema, for editors.'},
-      extends: {type: 'string', description: 'Another config file (relative to this one) that this one is laid over: mappings merge key by key, lists and values replace, and a registry section naming another entry replaces the whole section. Chains are allowed; cycles are refused.'},
-      name: {type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Experiment name: runs of the same name group together in reports.'},
+      extends: {
+        type: 'string',
+        description:
+          'Another config file (relative to this one) that this one is laid over: mappings merge key by key, lists and values replace, and a registry section naming another entry replaces the whole section. Chains are allowed; cycles are refused.',
+      },
+      name: {
+        type: 'string',
+        maxLength: 200,
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+        description: 'Experiment name: runs of the same name group together in reports.',
+      },
       seed: {type: 'integer', minimum: 0, default: 0, description: 'Seed of model init, batches and noise.'},
       dataset: registrySection(datasets, 'shapes', 'The data to train on.'),
       backbone: registrySection(backbones, 'attngan', 'The text-to-image GAN.'),
-      encoders: registrySection(encoders, 'damsm', 'The text and image encoders: trained in the pretraining phase (damsm), or loaded frozen from a folder (tfjs).'),
-      contrastive: section('The contrastive term added to both phases (the paper\'s contribution).', {
-        mode: {type: 'string', enum: contrastiveModes.names(), default: 'supcon', description: `One of: ${contrastiveModes.names().join(', ')}`},
-        lambda1: {type: 'number', minimum: 0, default: 1, description: 'Weight of the contrastive term in pretraining (λ1).'},
-        lambda2: {type: 'number', minimum: 0, default: 0.2, description: 'Weight of the contrastive term in GAN training (λ2).'},
+      encoders: registrySection(
+        encoders,
+        'damsm',
+        'The text and image encoders: trained in the pretraining phase (damsm), or loaded frozen from a folder (tfjs).',
+      ),
+      contrastive: section("The contrastive term added to both phases (the paper's contribution).", {
+        mode: {
+          type: 'string',
+          enum: contrastiveModes.names(),
+          default: 'supcon',
+          description: `One of: ${contrastiveModes.names().join(', ')}`,
+        },
+        lambda1: {
+          type: 'number',
+          minimum: 0,
+          default: 1,
+          description: 'Weight of the contrastive term in pretraining (λ1).',
+        },
+        lambda2: {
+          type: 'number',
+          minimum: 0,
+          default: 0.2,
+          description: 'Weight of the contrastive term in GAN training (λ2).',
+        },
         temperature: positiveNumber(0.1, 'SupCon temperature τ (> 0).'),
-        baseTemperature: {type: 'number', exclusiveMinimum: 0, description: 'τ_base: the loss is scaled by τ/τ_base. Unset means equal to τ (scale 1).'},
-        positives: {type: 'string', enum: ['any', 'jaccard'], default: 'any', description: 'Multi-label positives: any shared label, or Jaccard ≥ threshold weighted by Jaccard.'},
-        threshold: {type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.5, description: 'Jaccard threshold (positives: jaccard).'},
-        pretrainViews: {type: 'array', items: {enum: ['image', 'text']}, minItems: 1, uniqueItems: true, default: ['image', 'text'],
-          description: 'Pretraining views: image = the real image code; text = the sentence codes of both captions.'},
-        trainViews: {type: 'array', items: {enum: ['image', 'text']}, minItems: 1, uniqueItems: true, default: ['image'],
-          description: 'GAN-phase views: image = codes of the two branches\' fakes; text = the two sentence codes.'},
+        baseTemperature: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          description: 'τ_base: the loss is scaled by τ/τ_base. Unset means equal to τ (scale 1).',
+        },
+        positives: {
+          type: 'string',
+          enum: ['any', 'jaccard'],
+          default: 'any',
+          description: 'Multi-label positives: any shared label, or Jaccard ≥ threshold weighted by Jaccard.',
+        },
+        threshold: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          maximum: 1,
+          default: 0.5,
+          description: 'Jaccard threshold (positives: jaccard).',
+        },
+        pretrainViews: {
+          type: 'array',
+          items: {enum: ['image', 'text']},
+          minItems: 1,
+          uniqueItems: true,
+          default: ['image', 'text'],
+          description: 'Pretraining views: image = the real image code; text = the sentence codes of both captions.',
+        },
+        trainViews: {
+          type: 'array',
+          items: {enum: ['image', 'text']},
+          minItems: 1,
+          uniqueItems: true,
+          default: ['image'],
+          description: "GAN-phase views: image = codes of the two branches' fakes; text = the two sentence codes.",
+        },
       }),
       pretrain: section('Phase 1: encoder pretraining with DAMSM + λ1 × contrastive.', {
         steps: count(1, 300, 'Optimizer steps.'),
@@ -87,7 +160,12 @@ function buildSchema(): JsonSchema {
       }),
       train: section('Phase 2: GAN training with λ2 × contrastive, on two caption branches.', {
         steps: count(1, 2000, 'Generator steps (each with one D step before it).'),
-        encodersFrom: {type: 'string', minLength: 1, description: 'Id (or unique prefix) of a run whose completed pretraining provides the frozen encoders; unset = this run\'s own pretrain phase.'},
+        encodersFrom: {
+          type: 'string',
+          minLength: 1,
+          description:
+            "Id (or unique prefix) of a run whose completed pretraining provides the frozen encoders; unset = this run's own pretrain phase.",
+        },
         sampleGrid: count(1, 16, 'Test captions drawn in each sample grid (every eval.every steps and at the end).'),
         batchSize: count(2, 16, 'Images per batch (each with two captions: two branches).'),
         lrG: positiveNumber(0.0002, 'Generator Adam learning rate.'),
@@ -97,24 +175,78 @@ function buildSchema(): JsonSchema {
         checkpointEvery: count(1, 250, 'Steps between checkpoints (one is always written at the end).'),
         logEvery: count(1, 10, 'Steps between progress lines when stderr is not a terminal.'),
       }),
-      eval: section('Evaluation protocol: FID and IS against the test split, R-precision with the run\'s encoders. With phase eval, the GAN phase also evaluates every `every` steps.', {
-        every: count(1, 500, 'GAN steps between sample grids (and evaluations, with phase eval).'),
-        samples: count(2, 500, 'Generated images per evaluation (captions cycle through the test split).'),
-        evaluator: {type: 'string', enum: evaluators.names(), default: 'builtin', description: `Feature network for FID / IS. One of: ${evaluators.names().join(', ')}`},
-        builtinSteps: count(1, 400, 'Training steps of the builtin classifier (batch 64, Adam 1e-3); cached per dataset and classifier config.'),
-        builtinWidth: count(2, 32, 'Channels of the builtin classifier\'s first conv (doubled by each of 3 downsamplings).'),
-        builtinFeatures: count(2, 64, 'Size of the builtin classifier\'s penultimate layer: the FID features.'),
-        inceptionPath: {type: 'string', minLength: 1, description: 'inception-v3 evaluator: folder with the converted model.json and weight shards (see README).'},
-        inceptionPoolLayer: {type: 'string', minLength: 1, default: 'avg_pool', description: 'inception-v3 evaluator: layer whose output are the FID features (Keras InceptionV3: avg_pool, 2048-d).'},
-      }),
+      eval: section(
+        "Evaluation protocol: FID and IS against the test split, R-precision with the run's encoders. With phase eval, the GAN phase also evaluates every `every` steps.",
+        {
+          every: count(1, 500, 'GAN steps between sample grids (and evaluations, with phase eval).'),
+          samples: count(2, 500, 'Generated images per evaluation (captions cycle through the test split).'),
+          evaluator: {
+            type: 'string',
+            enum: evaluators.names(),
+            default: 'builtin',
+            description: `Feature network for FID / IS. One of: ${evaluators.names().join(', ')}`,
+          },
+          builtinSteps: count(
+            1,
+            400,
+            'Training steps of the builtin classifier (batch 64, Adam 1e-3); cached per dataset and classifier config.',
+          ),
+          builtinWidth: count(
+            2,
+            32,
+            "Channels of the builtin classifier's first conv (doubled by each of 3 downsamplings).",
+          ),
+          builtinFeatures: count(2, 64, "Size of the builtin classifier's penultimate layer: the FID features."),
+          inceptionPath: {
+            type: 'string',
+            minLength: 1,
+            description: 'inception-v3 evaluator: folder with the converted model.json and weight shards (see README).',
+          },
+          inceptionPoolLayer: {
+            type: 'string',
+            minLength: 1,
+            default: 'avg_pool',
+            description:
+              'inception-v3 evaluator: layer whose output are the FID features (Keras InceptionV3: avg_pool, 2048-d).',
+          },
+        },
+      ),
       runtime: section('How to compute (not part of the run identity).', {
-        backend: {type: 'string', enum: ['auto', 'torch', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'auto = torch (scg\'s libtorch addon, when built), else native tensorflow, else wasm, else cpu (with a warning); the log says which.'},
-        device: {type: 'string', pattern: '^(auto|cpu|cuda(:[0-9]+)?)$', default: 'auto', description: 'torch only: auto (the first CUDA device when libtorch sees one, else cpu) | cpu | cuda | cuda:N.'},
-        threads: {type: 'integer', minimum: 1, description: 'torch: libtorch\'s intra-op threads (default: cores; one process, no worker threads). wasm/cpu: threads for data-parallel GAN training (default: cores), each on an equal share of the batch; reduced to a divisor of train.batchSize with 2+ rows each. Native tensorflow uses 1.'},
-        pretrainThreads: {type: 'integer', minimum: 1, description: 'wasm/cpu: threads for data-parallel pretraining (default: as for the GAN phase), reduced to a divisor of pretrain.batchSize like runtime.threads. torch and native tensorflow use 1 (their kernels are threaded).'},
+        backend: {
+          type: 'string',
+          enum: ['auto', 'torch', 'tensorflow', 'wasm', 'cpu'],
+          default: 'auto',
+          description:
+            "auto = torch (scg's libtorch addon, when built), else native tensorflow, else wasm, else cpu (with a warning); the log says which.",
+        },
+        device: {
+          type: 'string',
+          pattern: '^(auto|cpu|cuda(:[0-9]+)?)$',
+          default: 'auto',
+          description:
+            'torch only: auto (the first CUDA device when libtorch sees one, else cpu) | cpu | cuda | cuda:N.',
+        },
+        threads: {
+          type: 'integer',
+          minimum: 1,
+          description:
+            "torch: libtorch's intra-op threads (default: cores; one process, no worker threads). wasm/cpu: threads for data-parallel GAN training (default: cores), each on an equal share of the batch; reduced to a divisor of train.batchSize with 2+ rows each. Native tensorflow uses 1.",
+        },
+        pretrainThreads: {
+          type: 'integer',
+          minimum: 1,
+          description:
+            'wasm/cpu: threads for data-parallel pretraining (default: as for the GAN phase), reduced to a divisor of pretrain.batchSize like runtime.threads. torch and native tensorflow use 1 (their kernels are threaded).',
+        },
       }),
-      phases: {type: 'array', items: {enum: [...PHASES]}, minItems: 1, uniqueItems: true, default: ['pretrain'],
-        description: `Phases to run, in order. Available: ${PHASES.join(', ')}.`},
+      phases: {
+        type: 'array',
+        items: {enum: [...PHASES]},
+        minItems: 1,
+        uniqueItems: true,
+        default: ['pretrain'],
+        description: `Phases to run, in order. Available: ${PHASES.join(', ')}.`,
+      },
     },
   };
 }

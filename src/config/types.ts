@@ -1,9 +1,9 @@
 // The typed shape of a resolved experiment config (what the schema guarantees after defaults are filled).
-import {BackboneConfig} from '../registry/backbones/descriptor';
-import {ContrastiveConfig} from '../registry/contrastive/descriptor';
-import {DatasetConfig} from '../registry/datasets/descriptor';
-import {EncoderConfig} from '../registry/encoders/descriptor';
-import {BackendChoice} from '../core/backend';
+import type {BackboneConfig} from '../registry/backbones/descriptor';
+import type {ContrastiveConfig} from '../registry/contrastive/descriptor';
+import type {DatasetConfig} from '../registry/datasets/descriptor';
+import type {EncoderConfig} from '../registry/encoders/descriptor';
+import type {BackendChoice} from '../core/backend';
 
 export const PHASES = ['pretrain', 'train', 'eval'] as const;
 export type Phase = (typeof PHASES)[number];

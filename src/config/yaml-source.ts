@@ -1,6 +1,6 @@
 // Parses YAML while keeping source positions, so every config error can point at a file and line.
 import * as fs from 'node:fs';
-import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, Document, Node} from 'yaml';
+import {isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node} from 'yaml';
 import {ScgError} from '../errors';
 
 export type YamlPath = (string | number)[];
@@ -28,16 +28,24 @@ export function readYaml(file: string): YamlSource {
   try {
     const size = fs.statSync(file).size;
     if (size > MAX_YAML_BYTES) {
-      throw new ScgError('BAD_INPUT', `${file}: the file is ${(size / 1024 / 1024).toFixed(1)} MB; config and sweep files are limited to ${MAX_YAML_BYTES / 1024 / 1024} MB`, {
-        hint: 'a config names its data; it does not contain it',
-      });
+      throw new ScgError(
+        'BAD_INPUT',
+        `${file}: the file is ${(size / 1024 / 1024).toFixed(1)} MB; config and sweep files are limited to ${MAX_YAML_BYTES / 1024 / 1024} MB`,
+        {
+          hint: 'a config names its data; it does not contain it',
+        },
+      );
     }
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof ScgError) throw err;
-    throw new ScgError('BAD_INPUT', `${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
-      hint: 'check the path; config paths are relative to the current directory',
-    });
+    throw new ScgError(
+      'BAD_INPUT',
+      `${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      {
+        hint: 'check the path; config paths are relative to the current directory',
+      },
+    );
   }
   return parseYaml(text, file);
 }
@@ -59,32 +67,50 @@ export function parseYaml(text: string, file: string): YamlSource {
   } catch (err) {
     // the yaml package refuses documents whose aliases expand exponentially ("billion laughs")
     let at = '';
-    visit(doc, {Alias: (_key, node) => {
-      if (node.range) {
-        const {line, col} = pos(node.range[0]);
-        at = `:${line}:${col}`;
-      }
-      return visit.BREAK;
-    }});
-    throw new ScgError('BAD_INPUT', `${file}${at}: the YAML aliases expand too far (${(err as Error).message.split('\n')[0]})`, {
-      hint: 'write the values out instead of nesting aliases (*name) of aliases',
+    visit(doc, {
+      Alias: (_key, node) => {
+        if (node.range) {
+          const {line, col} = pos(node.range[0]);
+          at = `:${line}:${col}`;
+        }
+        return visit.BREAK;
+      },
     });
+    throw new ScgError(
+      'BAD_INPUT',
+      `${file}${at}: the YAML aliases expand too far (${(err as Error).message.split('\n')[0]})`,
+      {
+        hint: 'write the values out instead of nesting aliases (*name) of aliases',
+      },
+    );
   }
   if (value === null || value === undefined) {
     throw new ScgError('BAD_INPUT', `${file}: the file is empty`, {hint: 'start from configs/pretrain.yaml'});
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new ScgError('BAD_INPUT', `${file}:1:1: the top level must be a mapping of keys (name, dataset, backbone, ...), but found ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}`, {
-      hint: 'start from configs/pretrain.yaml',
-    });
+    throw new ScgError(
+      'BAD_INPUT',
+      `${file}:1:1: the top level must be a mapping of keys (name, dataset, backbone, ...), but found ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}`,
+      {
+        hint: 'start from configs/pretrain.yaml',
+      },
+    );
   }
-  return {file, value, locate: (path) => {
-    const at = locate(doc, path, pos);
-    return at && {...at, file};
-  }};
+  return {
+    file,
+    value,
+    locate: (path) => {
+      const at = locate(doc, path, pos);
+      return at && {...at, file};
+    },
+  };
 }
 
-function locate(doc: Document, path: YamlPath, pos: (o: number) => {line: number; col: number}): SourcePosition | undefined {
+function locate(
+  doc: Document,
+  path: YamlPath,
+  pos: (o: number) => {line: number; col: number},
+): SourcePosition | undefined {
   let node: unknown = doc.contents;
   let found: SourcePosition | undefined = node && (node as Node).range ? pos((node as Node).range![0]) : undefined;
   for (const seg of path) {

@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../errors';
-import {configureTorch, INSTALL_HINT, registerTorch, TORCH_BACKEND, TorchDetails} from './backends/torch';
+import {configureTorch, INSTALL_HINT, registerTorch, TORCH_BACKEND, type TorchDetails} from './backends/torch';
 import {registerCpuPatches, registerGradientPatches, registerWasmPatches} from './kernels';
 
 export type BackendChoice = 'auto' | 'torch' | 'tensorflow' | 'wasm' | 'cpu';
@@ -95,12 +95,13 @@ async function tryTorch(opts: BackendOptions, forced: boolean): Promise<{details
     const why = (err as Error).message;
     // A device that cannot be had is a config error whether torch was forced or chosen by auto.
     throw new ScgError('BACKEND', `runtime.device is '${opts.device}' but ${why.replace(/^libtorch: /, '')}`, {
-      hint: reg.build.cuda ? 'check `nvidia-smi` and CUDA_VISIBLE_DEVICES, or use runtime.device: cpu'
+      hint: reg.build.cuda
+        ? 'check `nvidia-smi` and CUDA_VISIBLE_DEVICES, or use runtime.device: cpu'
         : `this addon was built against a CPU-only libtorch (${reg.build.libDir}); for GPUs: pip install torch (a CUDA build), then SCG_LIBTORCH_USE_PYTORCH=1 npm ci`,
     });
   }
   if (!(await tf.setBackend(TORCH_BACKEND))) {
-    if (forced) throw new ScgError('BACKEND', 'runtime.backend is \'torch\' but tfjs could not initialise it');
+    if (forced) throw new ScgError('BACKEND', "runtime.backend is 'torch' but tfjs could not initialise it");
     return {reason: 'tfjs could not initialise the torch backend'};
   }
   return {details};
@@ -112,7 +113,11 @@ async function tryTorch(opts: BackendOptions, forced: boolean): Promise<{details
  * (on torch, with the threads set again).
  */
 export async function initBackend(requested: BackendChoice = 'auto', opts: BackendOptions = {}): Promise<BackendInfo> {
-  if (current && current.requested === requested && (current.name !== 'torch' || (opts.device ?? 'auto') === current.device)) {
+  if (
+    current &&
+    current.requested === requested &&
+    (current.name !== 'torch' || (opts.device ?? 'auto') === current.device)
+  ) {
     if (tf.getBackend() !== current.name) await tf.setBackend(current.name);
     if (current.torch) current.torch = reconfigure(current.torch, opts);
     return current;
@@ -125,7 +130,14 @@ export async function initBackend(requested: BackendChoice = 'auto', opts: Backe
   if (requested === 'auto' || requested === 'torch') {
     const torch = await tryTorch(opts, requested === 'torch');
     if (torch.details) {
-      info = {...base, name: 'torch', patches: [], threads: torch.details.threads, torch: torch.details, device: opts.device ?? 'auto'};
+      info = {
+        ...base,
+        name: 'torch',
+        patches: [],
+        threads: torch.details.threads,
+        torch: torch.details,
+        device: opts.device ?? 'auto',
+      };
     } else if (requested === 'torch') {
       throw new ScgError('BACKEND', `runtime.backend is 'torch' but ${torch.reason}`, {hint: INSTALL_HINT});
     } else {
@@ -134,15 +146,21 @@ export async function initBackend(requested: BackendChoice = 'auto', opts: Backe
   }
   const device = opts.device ?? 'auto';
   if (!info && device !== 'auto' && device !== 'cpu') {
-    throw new ScgError('BACKEND', `runtime.device is '${device}', which only the torch backend offers, but ${requested === 'auto' ? torchSkipped : `runtime.backend is '${requested}'`}`, {
-      hint: `use runtime.device: auto, or install the torch backend (${INSTALL_HINT})`,
-    });
+    throw new ScgError(
+      'BACKEND',
+      `runtime.device is '${device}', which only the torch backend offers, but ${requested === 'auto' ? torchSkipped : `runtime.backend is '${requested}'`}`,
+      {
+        hint: `use runtime.device: auto, or install the torch backend (${INSTALL_HINT})`,
+      },
+    );
   }
   if (!info && (requested === 'auto' || requested === 'tensorflow')) {
     const pkg = await tryNative(native);
     if (pkg) info = {...base, name: 'tensorflow', nativePackage: pkg, patches: [], threads: os.availableParallelism()};
     else if (requested === 'tensorflow') {
-      const why = native.find((n) => n.found)?.error ?? 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed';
+      const why =
+        native.find((n) => n.found)?.error ??
+        'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed';
       throw new ScgError('BACKEND', `runtime.backend is 'tensorflow' but no native backend could load: ${why}`, {
         hint: 'install one with `npm install @tensorflow/tfjs-node` (needs network access to its binary host), or use runtime.backend: auto',
       });
@@ -161,7 +179,8 @@ export async function initBackend(requested: BackendChoice = 'auto', opts: Backe
     if (!(await tf.setBackend('cpu'))) throw new ScgError('BACKEND', 'the cpu backend could not load');
     info = {...base, name: 'cpu', patches: [], threads: 1};
     if (requested === 'auto') {
-      info.warning = 'WARNING: falling back to the pure-JS cpu backend, which trains conv nets ~300x slower than wasm. ' +
+      info.warning =
+        'WARNING: falling back to the pure-JS cpu backend, which trains conv nets ~300x slower than wasm. ' +
         'Check that @tensorflow/tfjs-backend-wasm is installed (npm ci).';
     }
   }
@@ -188,6 +207,10 @@ export function describeBackend(info: BackendInfo): string {
     const t = info.torch;
     return `backend: torch (libtorch ${t.version}, ${t.build.source}) on ${t.device}, ${t.threads} thread${t.threads === 1 ? '' : 's'}`;
   }
-  const extra = info.nativePackage ? ` via ${info.nativePackage}` : info.patches.length ? ` (patched: ${info.patches.join(', ')})` : '';
+  const extra = info.nativePackage
+    ? ` via ${info.nativePackage}`
+    : info.patches.length
+      ? ` (patched: ${info.patches.join(', ')})`
+      : '';
   return `backend: ${info.name}${extra}, ${info.threads} thread${info.threads === 1 ? '' : 's'} per instance`;
 }

@@ -18,7 +18,18 @@ describe('checkpoints', () => {
     a.step(0);
     a.step(1);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-ckpt-')), 'p.ckpt');
-    const {sha256, bytes} = writeCheckpoint(file, {runId: 'r', configHash: 'h', phase: 'pretrain', step: 2, rng: {seed: 0, scheme: 'keyed-sfc32'}, extra: a.stateExtra()}, a.stateTensors());
+    const {sha256, bytes} = writeCheckpoint(
+      file,
+      {
+        runId: 'r',
+        configHash: 'h',
+        phase: 'pretrain',
+        step: 2,
+        rng: {seed: 0, scheme: 'keyed-sfc32'},
+        extra: a.stateExtra(),
+      },
+      a.stateTensors(),
+    );
     assert.equal(fs.statSync(file).size, bytes);
     assert.ok(!fs.readdirSync(path.dirname(file)).some((f) => f.includes('.tmp')), 'no temp file left');
 
@@ -27,7 +38,8 @@ describe('checkpoints', () => {
     b.step(6);
     b.step(7);
     b.restore(readCheckpoint(file, sha256), file);
-    for (const [name, t] of a.stateTensors()) assert.deepEqual(b.stateTensors().get(name)!.dataSync(), t.dataSync(), name);
+    for (const [name, t] of a.stateTensors())
+      assert.deepEqual(b.stateTensors().get(name)!.dataSync(), t.dataSync(), name);
     assert.deepEqual(b.step(2), a.step(2));
     a.dispose();
     b.dispose();
@@ -37,11 +49,19 @@ describe('checkpoints', () => {
     const {config, dataset} = await tinyExperiment();
     const m = buildPretrain(config, dataset);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-ckpt-')), 'p.ckpt');
-    const {sha256} = writeCheckpoint(file, {runId: 'r', configHash: 'h', phase: 'pretrain', step: 0, rng: {seed: 0, scheme: 'keyed-sfc32'}, extra: {}}, m.stateTensors());
+    const {sha256} = writeCheckpoint(
+      file,
+      {runId: 'r', configHash: 'h', phase: 'pretrain', step: 0, rng: {seed: 0, scheme: 'keyed-sfc32'}, extra: {}},
+      m.stateTensors(),
+    );
     const data = fs.readFileSync(file);
     data[data.length - 1] = data[data.length - 1]! ^ 0xff;
     fs.writeFileSync(file, data);
-    assert.throws(() => readCheckpoint(file, sha256), (e: unknown) => e instanceof ScgError && e.code === 'BAD_INPUT' && e.message.includes(file) && /sha256/.test(e.message));
+    assert.throws(
+      () => readCheckpoint(file, sha256),
+      (e: unknown) =>
+        e instanceof ScgError && e.code === 'BAD_INPUT' && e.message.includes(file) && /sha256/.test(e.message),
+    );
     m.dispose();
   });
 });

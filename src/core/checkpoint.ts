@@ -28,7 +28,11 @@ export interface Checkpoint {
 }
 
 /** Writes tensors + header to `file` atomically; returns its sha256 and size. */
-export function writeCheckpoint(file: string, header: Omit<CheckpointHeader, 'format' | 'version' | 'tensors'>, tensors: ReadonlyMap<string, tf.Tensor>): {sha256: string; bytes: number} {
+export function writeCheckpoint(
+  file: string,
+  header: Omit<CheckpointHeader, 'format' | 'version' | 'tensors'>,
+  tensors: ReadonlyMap<string, tf.Tensor>,
+): {sha256: string; bytes: number} {
   const entries: CheckpointHeader['tensors'] = [];
   const chunks: Buffer[] = [];
   let offset = 0;
@@ -50,11 +54,15 @@ export function writeCheckpoint(file: string, header: Omit<CheckpointHeader, 'fo
   return {sha256: sha256(data), bytes: data.length};
 }
 
-const DAMAGED_HINT = '`scg run` of the same config resumes from the newest intact checkpoint instead; or re-run with --force to start over';
+const DAMAGED_HINT =
+  '`scg run` of the same config resumes from the newest intact checkpoint instead; or re-run with --force to start over';
 
 /** A checkpoint file that cannot be used as it is: missing, changed since it was written, or not a checkpoint. */
 export class CheckpointDamagedError extends ScgError {
-  constructor(readonly file: string, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
     super('BAD_INPUT', `checkpoint ${file} ${reason}`, {hint: DAMAGED_HINT});
     this.name = 'CheckpointDamagedError';
   }
@@ -66,15 +74,25 @@ export function readCheckpoint(file: string, expectedSha256?: string): Checkpoin
   try {
     data = fs.readFileSync(file);
   } catch (err) {
-    throw new CheckpointDamagedError(file, `cannot be read (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it is missing' : (err as Error).message})`);
+    throw new CheckpointDamagedError(
+      file,
+      `cannot be read (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it is missing' : (err as Error).message})`,
+    );
   }
   if (expectedSha256) {
     const sha = sha256(data);
     if (sha !== expectedSha256) {
-      throw new CheckpointDamagedError(file, `is corrupt: sha256 ${sha.slice(0, 12)}… does not match the stored ${expectedSha256.slice(0, 12)}… (the file changed after it was written)`);
+      throw new CheckpointDamagedError(
+        file,
+        `is corrupt: sha256 ${sha.slice(0, 12)}… does not match the stored ${expectedSha256.slice(0, 12)}… (the file changed after it was written)`,
+      );
     }
   }
-  if (data.length < 12 || !data.subarray(0, 8).equals(MAGIC)) throw new CheckpointDamagedError(file, 'is not an scg checkpoint (checkpoints are the .ckpt files scg writes under runs/<id>/)');
+  if (data.length < 12 || !data.subarray(0, 8).equals(MAGIC))
+    throw new CheckpointDamagedError(
+      file,
+      'is not an scg checkpoint (checkpoints are the .ckpt files scg writes under runs/<id>/)',
+    );
   const len = data.readUInt32LE(8);
   let header: CheckpointHeader;
   try {
@@ -85,9 +103,13 @@ export function readCheckpoint(file: string, expectedSha256?: string): Checkpoin
   const base = 12 + len;
   const tensors = new Map<string, {shape: number[]; values: Float32Array}>();
   for (const e of header.tensors ?? []) {
-    if (base + e.offset + e.length * 4 > data.length) throw new CheckpointDamagedError(file, `is truncated: tensor ${e.name} runs past the end of the file`);
+    if (base + e.offset + e.length * 4 > data.length)
+      throw new CheckpointDamagedError(file, `is truncated: tensor ${e.name} runs past the end of the file`);
     const bytes = data.subarray(base + e.offset, base + e.offset + e.length * 4);
-    tensors.set(e.name, {shape: e.shape, values: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))});
+    tensors.set(e.name, {
+      shape: e.shape,
+      values: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    });
   }
   return {header, tensors};
 }
@@ -97,9 +119,13 @@ export function restoreVariables(ckpt: Checkpoint, variables: ReadonlyMap<string
   for (const [name, v] of variables) {
     const saved = ckpt.tensors.get(name);
     if (!saved || saved.shape.join() !== v.shape.join()) {
-      throw new ScgError('BAD_INPUT', `checkpoint ${file} does not fit this model: ${saved ? `${name} has shape [${saved.shape}], the model [${v.shape}]` : `${name} is missing`}`, {
-        hint: 'the config changed the model since the checkpoint was written; re-run with --force',
-      });
+      throw new ScgError(
+        'BAD_INPUT',
+        `checkpoint ${file} does not fit this model: ${saved ? `${name} has shape [${saved.shape}], the model [${v.shape}]` : `${name} is missing`}`,
+        {
+          hint: 'the config changed the model since the checkpoint was written; re-run with --force',
+        },
+      );
     }
     tf.tidy(() => v.assign(tf.tensor(saved.values, saved.shape)));
   }

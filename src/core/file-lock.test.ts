@@ -22,12 +22,17 @@ onceAcrossProcesses(dir + '/work.lock', () => fs.existsSync(dir + '/result'), as
 describe('onceAcrossProcesses', () => {
   it('three processes at once: one does the work, the others wait for its result', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-lock-'));
-    const outs = await Promise.all([0, 1, 2].map(() => new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['-e', CHILD, dir], {stdio: ['ignore', 'pipe', 'inherit']});
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
-    })));
+    const outs = await Promise.all(
+      [0, 1, 2].map(
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const child = spawn(process.execPath, ['-e', CHILD, dir], {stdio: ['ignore', 'pipe', 'inherit']});
+            let out = '';
+            child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+            child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
+          }),
+      ),
+    );
     assert.deepEqual(outs, ['done', 'done', 'done'], 'every process sees the result');
     assert.equal(fs.readFileSync(path.join(dir, 'workers'), 'utf8').trim().split('\n').length, 1, 'the work ran once');
     assert.equal(fs.existsSync(path.join(dir, 'work.lock')), false);
@@ -38,7 +43,12 @@ describe('onceAcrossProcesses', () => {
     const dead = exitedPid();
     fs.writeFileSync(path.join(dir, 'work.lock'), JSON.stringify({pid: dead, host: os.hostname()}));
     let ran = 0;
-    await onceAcrossProcesses(path.join(dir, 'work.lock'), () => false, async () => void ran++, {log: () => {}, maxWaitMs: 60_000});
+    await onceAcrossProcesses(
+      path.join(dir, 'work.lock'),
+      () => false,
+      async () => void ran++,
+      {log: () => {}, maxWaitMs: 60_000},
+    );
     assert.equal(ran, 1);
   });
 });

@@ -27,7 +27,12 @@ function ownerGone(o: LockOwner | undefined): boolean {
  * other process did the work). A lock left by a dead process on this host is taken over; after `maxWaitMs`
  * the work runs anyway, so a stuck lock costs time, never correctness.
  */
-export async function onceAcrossProcesses(lock: string, done: () => boolean, work: () => Promise<void>, opts: {log: (line: string) => void; maxWaitMs?: number}): Promise<void> {
+export async function onceAcrossProcesses(
+  lock: string,
+  done: () => boolean,
+  work: () => Promise<void>,
+  opts: {log: (line: string) => void; maxWaitMs?: number},
+): Promise<void> {
   fs.mkdirSync(path.dirname(lock), {recursive: true});
   const started = Date.now();
   let waited = false;
@@ -59,7 +64,10 @@ export async function onceAcrossProcesses(lock: string, done: () => boolean, wor
       await work();
       return;
     }
-    if (!waited) opts.log(`waiting for process ${o?.pid ?? '?'}${o && o.host !== os.hostname() ? ` on ${o.host}` : ''}, which is doing the same work (${path.basename(lock)})`);
+    if (!waited)
+      opts.log(
+        `waiting for process ${o?.pid ?? '?'}${o && o.host !== os.hostname() ? ` on ${o.host}` : ''}, which is doing the same work (${path.basename(lock)})`,
+      );
     waited = true;
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -45,7 +45,10 @@ const TEXT_LINES = 3;
 const PAD = 6;
 
 /** Layout of a grid of `count` cells: its size in pixels and each cell's. */
-export function gridLayout(count: number, options: GridOptions): {width: number; height: number; columns: number; cellW: number; cellH: number; titleH: number; cell: number} {
+export function gridLayout(
+  count: number,
+  options: GridOptions,
+): {width: number; height: number; columns: number; cellW: number; cellH: number; titleH: number; cell: number} {
   const cell = options.cellSize ?? 128;
   const columns = Math.max(1, Math.min(options.columns ?? 8, count));
   const rows = Math.ceil(count / columns);
@@ -56,7 +59,11 @@ export function gridLayout(count: number, options: GridOptions): {width: number;
 }
 
 /** Writes the grid to `file` (PNG), creating its folder; returns the PNG's width and height. */
-export async function writeImageGrid(file: string, cells: GridCell[], options: GridOptions): Promise<{width: number; height: number}> {
+export async function writeImageGrid(
+  file: string,
+  cells: GridCell[],
+  options: GridOptions,
+): Promise<{width: number; height: number}> {
   const {width, height, columns, cellW, cellH, titleH, cell} = gridLayout(cells.length, options);
   const fontSize = FONT_SIZE;
   const textLines = TEXT_LINES;
@@ -68,16 +75,22 @@ export async function writeImageGrid(file: string, cells: GridCell[], options: G
     const x = (i % columns) * cellW;
     const y = titleH + Math.floor(i / columns) * cellH;
     const img = await sharp(Buffer.from(cells[i]!.rgb), {raw: {width: options.res, height: options.res, channels: 3}})
-      .resize(cell, cell, {kernel: 'nearest'}).png().toBuffer();
+      .resize(cell, cell, {kernel: 'nearest'})
+      .png()
+      .toBuffer();
     layers.push({input: img, left: x + pad, top: y + pad});
     wrapText(cells[i]!.caption, charsPerLine, textLines).forEach((line, k) => {
       svgText += `<text x="${x + pad}" y="${y + pad + cell + (k + 1) * (fontSize + 2)}">${escapeXml(line)}</text>`;
     });
   }
-  if (options.title) svgText += `<text x="${pad}" y="16" font-weight="bold" font-size="13">${escapeXml(options.title)}</text>`;
+  if (options.title)
+    svgText += `<text x="${pad}" y="16" font-weight="bold" font-size="13">${escapeXml(options.title)}</text>`;
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><style>text{font-family:DejaVu Sans,sans-serif;font-size:${fontSize}px;fill:#222}</style>${svgText}</svg>`;
   layers.push({input: Buffer.from(svg), left: 0, top: 0});
   fs.mkdirSync(path.dirname(path.resolve(file)), {recursive: true});
-  await sharp({create: {width, height, channels: 3, background: {r: 250, g: 250, b: 250}}}).composite(layers).png().toFile(file);
+  await sharp({create: {width, height, channels: 3, background: {r: 250, g: 250, b: 250}}})
+    .composite(layers)
+    .png()
+    .toFile(file);
   return {width, height};
 }

@@ -1,6 +1,6 @@
 // The last step of every dataset builder: clean and noisy labels per split, the vocabulary from train captions, token ids.
 import {Vocabulary} from '../text/vocabulary';
-import {Dataset, LabelKind, Split, tokenizeSplit} from './dataset';
+import {type Dataset, type LabelKind, type Split, tokenizeSplit} from './dataset';
 import {noisyLabels, noisyLabelSets} from './label-noise';
 
 /** A split whose labels are still raw: a class (single) or a category set (multi) per image. */
@@ -22,13 +22,31 @@ export function assembleDataset(train: RawSplit, test: RawSplit, o: AssembleOpti
   const finish = ({raw, ...split}: RawSplit, isTrain: boolean): Split => {
     if (o.labelKind === 'single') {
       const clean = raw as number[];
-      return {...split, tokens: [], cleanLabels: clean, labels: isTrain ? noisyLabels(o.seed, clean, classes, o.labelNoise) : clean};
+      return {
+        ...split,
+        tokens: [],
+        cleanLabels: clean,
+        labels: isTrain ? noisyLabels(o.seed, clean, classes, o.labelNoise) : clean,
+      };
     }
     const clean = raw as number[][];
-    return {...split, tokens: [], cleanLabels: clean, labelSets: isTrain ? noisyLabelSets(o.seed, clean, classes, o.labelNoise) : clean};
+    return {
+      ...split,
+      tokens: [],
+      cleanLabels: clean,
+      labelSets: isTrain ? noisyLabelSets(o.seed, clean, classes, o.labelNoise) : clean,
+    };
   };
-  const out: Dataset = {name: o.name, resolution: o.resolution, labelKind: o.labelKind, classNames: o.classNames, maxWords: o.maxWords,
-    vocab: Vocabulary.build(train.captions.flat()), train: finish(train, true), test: finish(test, false)};
+  const out: Dataset = {
+    name: o.name,
+    resolution: o.resolution,
+    labelKind: o.labelKind,
+    classNames: o.classNames,
+    maxWords: o.maxWords,
+    vocab: Vocabulary.build(train.captions.flat()),
+    train: finish(train, true),
+    test: finish(test, false),
+  };
   tokenizeSplit(out.train, out.vocab, o.maxWords);
   tokenizeSplit(out.test, out.vocab, o.maxWords);
   return out;

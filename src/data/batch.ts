@@ -1,7 +1,7 @@
 // Two-branch batches: each image with two different captions, its labels, and the same-class pair mask.
 import * as tf from '@tensorflow/tfjs';
-import {Rng} from '../core/rng';
-import {Dataset, multiHot, Split} from './dataset';
+import type {Rng} from '../core/rng';
+import {type Dataset, multiHot, type Split} from './dataset';
 
 /** The labels of one batch, in whichever form the dataset has. */
 export interface BatchLabels {
@@ -48,7 +48,10 @@ export function selectBatch(split: Split, batchSize: number, rng: Rng): BatchSel
 
 /** The images `[start, end)` of a selection with their captions: one thread's rows of a data-parallel batch. */
 export function sliceSelection(sel: BatchSelection, start: number, end: number): BatchSelection {
-  return {indices: sel.indices.slice(start, end), captions: sel.captions.map((c) => c.slice(start, end)) as [number[], number[]]};
+  return {
+    indices: sel.indices.slice(start, end),
+    captions: sel.captions.map((c) => c.slice(start, end)) as [number[], number[]],
+  };
 }
 
 /** Images as a `[n, res, res, 3]` float tensor in [-1, 1]. */
@@ -63,7 +66,10 @@ export function imagesTensor(split: Split, indices: readonly number[], res: numb
 }
 
 /** Padded token ids `[n, maxWords]` (int32) and the matching 0/1 mask. */
-export function tokenTensors(captions: readonly number[][], maxWords: number): {tokens: tf.Tensor2D; mask: tf.Tensor2D} {
+export function tokenTensors(
+  captions: readonly number[][],
+  maxWords: number,
+): {tokens: tf.Tensor2D; mask: tf.Tensor2D} {
   const ids = new Int32Array(captions.length * maxWords);
   const mask = new Float32Array(captions.length * maxWords);
   captions.forEach((c, k) => {
@@ -72,13 +78,21 @@ export function tokenTensors(captions: readonly number[][], maxWords: number): {
       mask[k * maxWords + t] = 1;
     });
   });
-  return {tokens: tf.tensor2d(ids, [captions.length, maxWords], 'int32'), mask: tf.tensor2d(mask, [captions.length, maxWords])};
+  return {
+    tokens: tf.tensor2d(ids, [captions.length, maxWords], 'int32'),
+    mask: tf.tensor2d(mask, [captions.length, maxWords]),
+  };
 }
 
 /** Labels of the selected images in the form the contrastive modes take. */
 export function batchLabels(ds: Dataset, split: Split, indices: readonly number[]): BatchLabels {
   if (ds.labelKind === 'single') return {labels: indices.map((i) => split.labels![i]!)};
-  return {multiHot: multiHot(indices.map((i) => split.labelSets![i]!), ds.classNames.length)};
+  return {
+    multiHot: multiHot(
+      indices.map((i) => split.labelSets![i]!),
+      ds.classNames.length,
+    ),
+  };
 }
 
 /** Same-class pair mask (diagonal false). */
@@ -89,7 +103,12 @@ export function sameClassMask(labels: BatchLabels): boolean[][] {
 
 /** Builds the tensors of a selection. The caller disposes them (or builds inside tf.tidy). */
 export function makeBatch(ds: Dataset, split: Split, sel: BatchSelection): Batch {
-  const [t1, t2] = sel.captions.map((caps) => tokenTensors(sel.indices.map((i, k) => split.tokens[i]![caps[k]!]!), ds.maxWords));
+  const [t1, t2] = sel.captions.map((caps) =>
+    tokenTensors(
+      sel.indices.map((i, k) => split.tokens[i]![caps[k]!]!),
+      ds.maxWords,
+    ),
+  );
   const labels = batchLabels(ds, split, sel.indices);
   return {
     images: imagesTensor(split, sel.indices, ds.resolution),

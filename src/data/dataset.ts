@@ -1,6 +1,6 @@
 // The in-memory dataset every phase trains on: images, captions, token ids and labels, split into train/test.
-import {Vocabulary} from '../text/vocabulary';
-import {DataProblem} from './problems';
+import type {Vocabulary} from '../text/vocabulary';
+import type {DataProblem} from './problems';
 
 export type LabelKind = 'single' | 'multi';
 

@@ -12,7 +12,11 @@ export interface Box {
  * The square-ish region AttnGAN crops CUB birds to: centred on the box, half-side 0.75 × the box's longer side,
  * clipped to the image.
  */
-export function enlargedCrop(box: Box, imageWidth: number, imageHeight: number): {left: number; top: number; width: number; height: number} {
+export function enlargedCrop(
+  box: Box,
+  imageWidth: number,
+  imageHeight: number,
+): {left: number; top: number; width: number; height: number} {
   const r = Math.floor(Math.max(box.width, box.height) * 0.75);
   const cx = Math.floor((2 * box.x + box.width) / 2);
   const cy = Math.floor((2 * box.y + box.height) / 2);
@@ -30,7 +34,12 @@ export async function decodeImage(file: string, resolution: number, box?: Box): 
     const meta = await img.metadata();
     img = img.extract(enlargedCrop(box, meta.width ?? 0, meta.height ?? 0));
   }
-  const buf = await img.resize(resolution, resolution, {fit: 'fill'}).removeAlpha().toColourspace('srgb').raw().toBuffer({resolveWithObject: true});
+  const buf = await img
+    .resize(resolution, resolution, {fit: 'fill'})
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({resolveWithObject: true});
   if (buf.info.channels !== 3) throw new Error(`decoded to ${buf.info.channels} channels, expected 3`);
   return new Uint8Array(buf.data.buffer, buf.data.byteOffset, buf.data.byteLength);
 }

@@ -1,8 +1,8 @@
 // What `scg data inspect` reports about a dataset: counts per split and class, captions per image, vocabulary,
 // caption lengths, and the files that were left out.
 import {tokenize} from '../text/vocabulary';
-import {Dataset, Split} from './dataset';
-import {DataProblem} from './problems';
+import type {Dataset, Split} from './dataset';
+import type {DataProblem} from './problems';
 
 export interface SplitStats {
   images: number;
@@ -41,8 +41,13 @@ function splitStats(ds: Dataset, split: Split): SplitStats {
   }
   return {
     images: split.count,
-    captionsPerImage: {min: Math.min(...counts), max: Math.max(...counts), mean: counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length)},
-    perClass, ...(ds.labelKind === 'multi' ? {emptyLabelSets: empty} : {}),
+    captionsPerImage: {
+      min: Math.min(...counts),
+      max: Math.max(...counts),
+      mean: counts.reduce((a, b) => a + b, 0) / Math.max(1, counts.length),
+    },
+    perClass,
+    ...(ds.labelKind === 'multi' ? {emptyLabelSets: empty} : {}),
   };
 }
 
@@ -60,9 +65,19 @@ export function inspectDataset(ds: Dataset): InspectResult {
       }
     }
   }
-  const ordered = Object.fromEntries(Object.entries(lengths).sort((a, b) => Number(a[0].split('-')[0]) - Number(b[0].split('-')[0])));
+  const ordered = Object.fromEntries(
+    Object.entries(lengths).sort((a, b) => Number(a[0].split('-')[0]) - Number(b[0].split('-')[0])),
+  );
   return {
-    dataset: ds.name, labelKind: ds.labelKind, resolution: ds.resolution, classes: ds.classNames.length, vocabulary: ds.vocab.size, maxWords: ds.maxWords,
-    splits: {train: splitStats(ds, ds.train), test: splitStats(ds, ds.test)}, captionLengths: ordered, truncated, skipped: ds.skipped ?? [],
+    dataset: ds.name,
+    labelKind: ds.labelKind,
+    resolution: ds.resolution,
+    classes: ds.classNames.length,
+    vocabulary: ds.vocab.size,
+    maxWords: ds.maxWords,
+    splits: {train: splitStats(ds, ds.train), test: splitStats(ds, ds.test)},
+    captionLengths: ordered,
+    truncated,
+    skipped: ds.skipped ?? [],
   };
 }

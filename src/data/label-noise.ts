@@ -8,14 +8,18 @@ import {Rng} from '../core/rng';
 export function corruptedIndices(seed: number, n: number, fraction: number): number[] {
   const count = Math.round(fraction * n);
   const rng = Rng.for(seed, 'label-noise', n);
-  return rng.shuffle(Array.from({length: n}, (_, i) => i)).slice(0, count).sort((a, b) => a - b);
+  return rng
+    .shuffle(Array.from({length: n}, (_, i) => i))
+    .slice(0, count)
+    .sort((a, b) => a - b);
 }
 
 /** Single labels with noise: each chosen index gets a uniformly random different class. */
 export function noisyLabels(seed: number, labels: readonly number[], classes: number, fraction: number): number[] {
   const out = [...labels];
   const rng = Rng.for(seed, 'label-noise-values');
-  for (const i of corruptedIndices(seed, labels.length, fraction)) out[i] = (labels[i]! + 1 + rng.int(classes - 1)) % classes;
+  for (const i of corruptedIndices(seed, labels.length, fraction))
+    out[i] = (labels[i]! + 1 + rng.int(classes - 1)) % classes;
   return out;
 }
 

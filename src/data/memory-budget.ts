@@ -13,12 +13,25 @@ const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
  * Throws a BAD_INPUT error (naming `path`, the config keys that set the size) when `images` images of
  * `resolution`² RGB bytes exceed half this machine's memory or the largest array Node can allocate.
  */
-export function checkImageMemory(what: string, images: number, resolution: number, path: string, totalMemory = os.totalmem()): void {
+export function checkImageMemory(
+  what: string,
+  images: number,
+  resolution: number,
+  path: string,
+  totalMemory = os.totalmem(),
+): void {
   const bytes = images * resolution * resolution * 3;
   const budget = Math.min(totalMemory * DATASET_MEMORY_SHARE, constants.MAX_LENGTH);
   if (bytes <= budget) return;
-  const limit = budget === constants.MAX_LENGTH ? `the largest array Node can allocate (${gb(constants.MAX_LENGTH)})` : `half of this machine's ${gb(totalMemory)}`;
-  throw new ScgError('BAD_INPUT', `${path}: ${what}: ${images} images at ${resolution}×${resolution} need ${gb(bytes)} in memory once decoded, more than ${limit}`, {
-    hint: `lower ${path.split(', ').join(' or ')}`,
-  });
+  const limit =
+    budget === constants.MAX_LENGTH
+      ? `the largest array Node can allocate (${gb(constants.MAX_LENGTH)})`
+      : `half of this machine's ${gb(totalMemory)}`;
+  throw new ScgError(
+    'BAD_INPUT',
+    `${path}: ${what}: ${images} images at ${resolution}×${resolution} need ${gb(bytes)} in memory once decoded, more than ${limit}`,
+    {
+      hint: `lower ${path.split(', ').join(' or ')}`,
+    },
+  );
 }

@@ -11,11 +11,16 @@ export interface DataProblem {
 export class Problems {
   readonly skipped: DataProblem[] = [];
 
-  constructor(readonly root: string, readonly skipBad: boolean) {}
+  constructor(
+    readonly root: string,
+    readonly skipBad: boolean,
+  ) {}
 
   /** A problem that makes the whole dataset unusable (a missing index file, malformed JSON). */
   fatal(where: string, message: string, hint?: string): never {
-    throw new ScgError('BAD_INPUT', `dataset ${this.root}: ${where}: ${message}`, {hint: hint ?? 'see the README section on datasets for the layout scg expects'});
+    throw new ScgError('BAD_INPUT', `dataset ${this.root}: ${where}: ${message}`, {
+      hint: hint ?? 'see the README section on datasets for the layout scg expects',
+    });
   }
 
   /** A problem with one image: fatal unless skipBad, in which case the image is left out. */

@@ -9,10 +9,10 @@ import {ScgError} from '../errors';
 import {checkImageMemory} from './memory-budget';
 import {writeFileAtomic} from '../core/atomic-write';
 import {canonicalJson} from '../core/identity';
-import {assembleDataset, RawSplit} from './assemble';
-import {Dataset, LabelKind} from './dataset';
-import {Box, decodeImage} from './image-file';
-import {DataProblem, Problems} from './problems';
+import {assembleDataset, type RawSplit} from './assemble';
+import type {Dataset, LabelKind} from './dataset';
+import {type Box, decodeImage} from './image-file';
+import type {DataProblem, Problems} from './problems';
 
 export interface SourceItem {
   /** Where the item is declared, for messages: `images.txt:12` or `captions_train2014.json images[3]`. */
@@ -90,7 +90,11 @@ function present(items: SourceItem[], root: string, problems: Problems): {items:
   return {items: kept, stamp};
 }
 
-function readCache(file: string, key: string, resolution: number): {header: CacheHeader; train: Uint8Array; test: Uint8Array} | string {
+function readCache(
+  file: string,
+  key: string,
+  resolution: number,
+): {header: CacheHeader; train: Uint8Array; test: Uint8Array} | string {
   let data: Buffer;
   try {
     data = fs.readFileSync(file);
@@ -105,20 +109,31 @@ function readCache(file: string, key: string, resolution: number): {header: Cach
   } catch {
     return 'unreadable header';
   }
-  if (header.version !== CACHE_VERSION || header.key !== key || header.resolution !== resolution) return 'made from other sources or settings';
+  if (header.version !== CACHE_VERSION || header.key !== key || header.resolution !== resolution)
+    return 'made from other sources or settings';
   const px = resolution * resolution * 3;
   const trainBytes = header.train.count * px;
   const testBytes = header.test.count * px;
-  if (data.length !== 12 + len + trainBytes + testBytes) return `truncated (${data.length} bytes, expected ${12 + len + trainBytes + testBytes})`;
+  if (data.length !== 12 + len + trainBytes + testBytes)
+    return `truncated (${data.length} bytes, expected ${12 + len + trainBytes + testBytes})`;
   const start = 12 + len;
-  return {header, train: new Uint8Array(data.buffer, data.byteOffset + start, trainBytes), test: new Uint8Array(data.buffer, data.byteOffset + start + trainBytes, testBytes)};
+  return {
+    header,
+    train: new Uint8Array(data.buffer, data.byteOffset + start, trainBytes),
+    test: new Uint8Array(data.buffer, data.byteOffset + start + trainBytes, testBytes),
+  };
 }
 
 function progressBar(label: string, total: number, quiet: boolean) {
   const stream = process.stderr;
   if (quiet) return {tick() {}, stop() {}};
   if (stream.isTTY) {
-    const bar = new SingleBar({stream, format: `${label} [{bar}] {value}/{total} images | eta {eta_formatted}`, barsize: 24, hideCursor: true});
+    const bar = new SingleBar({
+      stream,
+      format: `${label} [{bar}] {value}/{total} images | eta {eta_formatted}`,
+      barsize: 24,
+      hideCursor: true,
+    });
     bar.start(total, 0);
     return {tick: () => bar.increment(), stop: () => bar.stop()};
   }
@@ -137,7 +152,11 @@ function progressBar(label: string, total: number, quiet: boolean) {
   };
 }
 
-async function decodeSplit(items: SourceItem[], opts: RealBuildOptions, label: string): Promise<{images: Uint8Array; kept: SourceItem[]}> {
+async function decodeSplit(
+  items: SourceItem[],
+  opts: RealBuildOptions,
+  label: string,
+): Promise<{images: Uint8Array; kept: SourceItem[]}> {
   const px = opts.resolution * opts.resolution * 3;
   const decoded: (Uint8Array | undefined)[] = new Array(items.length);
   const bar = progressBar(label, items.length, Boolean(opts.quiet));
@@ -161,7 +180,8 @@ async function decodeSplit(items: SourceItem[], opts: RealBuildOptions, label: s
   } finally {
     bar.stop();
   }
-  for (const e of errors.sort((a, b) => a.i - b.i)) opts.problems.image(`${items[e.i]!.file} (${items[e.i]!.where})`, `cannot decode the image: ${e.message}`);
+  for (const e of errors.sort((a, b) => a.i - b.i))
+    opts.problems.image(`${items[e.i]!.file} (${items[e.i]!.where})`, `cannot decode the image: ${e.message}`);
   const keep = items.map((_, i) => decoded[i] !== undefined);
   const kept = items.filter((_, i) => keep[i]);
   const images = new Uint8Array(kept.length * px);
@@ -177,14 +197,37 @@ export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const train = present(src.train, opts.root, opts.problems);
   const test = present(src.test, opts.root, opts.problems);
-  if (train.items.length < 2) opts.problems.fatal('train split', `has ${train.items.length} usable images; training needs at least 2`);
+  if (train.items.length < 2)
+    opts.problems.fatal('train split', `has ${train.items.length} usable images; training needs at least 2`);
   if (test.items.length < 1) opts.problems.fatal('test split', 'has no usable images; evaluation needs at least 1');
-  checkImageMemory(`dataset '${opts.name}' in ${opts.root}`, train.items.length + test.items.length, opts.resolution, 'dataset.resolution');
-  const itemKey = (it: SourceItem) => [it.file, it.box ? [it.box.x, it.box.y, it.box.width, it.box.height] : null, it.captions, it.label];
-  const key = crypto.createHash('sha256').update(canonicalJson({
-    version: CACHE_VERSION, name: opts.name, root: path.resolve(opts.root), resolution: opts.resolution, settings: opts.settings,
-    train: train.items.map(itemKey), test: test.items.map(itemKey), stamps: [train.stamp, test.stamp],
-  })).digest('hex').slice(0, 20);
+  checkImageMemory(
+    `dataset '${opts.name}' in ${opts.root}`,
+    train.items.length + test.items.length,
+    opts.resolution,
+    'dataset.resolution',
+  );
+  const itemKey = (it: SourceItem) => [
+    it.file,
+    it.box ? [it.box.x, it.box.y, it.box.width, it.box.height] : null,
+    it.captions,
+    it.label,
+  ];
+  const key = crypto
+    .createHash('sha256')
+    .update(
+      canonicalJson({
+        version: CACHE_VERSION,
+        name: opts.name,
+        root: path.resolve(opts.root),
+        resolution: opts.resolution,
+        settings: opts.settings,
+        train: train.items.map(itemKey),
+        test: test.items.map(itemKey),
+        stamps: [train.stamp, test.stamp],
+      }),
+    )
+    .digest('hex')
+    .slice(0, 20);
   const cacheFile = path.join(opts.cacheDir, `${opts.name}-${opts.resolution}px-${key}.bin`);
   const cached = readCache(cacheFile, key, opts.resolution);
   let header: CacheHeader;
@@ -201,27 +244,64 @@ export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions
     const before = opts.problems.skipped.length;
     const tr = await decodeSplit(train.items, opts, `dataset ${opts.name}: decoding train`);
     const te = await decodeSplit(test.items, opts, `dataset ${opts.name}: decoding test`);
-    const cachedSplit = (items: SourceItem[]): CachedSplit => ({count: items.length, files: items.map((i) => i.file), captions: items.map((i) => i.captions), labels: items.map((i) => i.label)});
-    header = {version: CACHE_VERSION, key, resolution: opts.resolution, train: cachedSplit(tr.kept), test: cachedSplit(te.kept), skipped: opts.problems.skipped.slice(before)};
+    const cachedSplit = (items: SourceItem[]): CachedSplit => ({
+      count: items.length,
+      files: items.map((i) => i.file),
+      captions: items.map((i) => i.captions),
+      labels: items.map((i) => i.label),
+    });
+    header = {
+      version: CACHE_VERSION,
+      key,
+      resolution: opts.resolution,
+      train: cachedSplit(tr.kept),
+      test: cachedSplit(te.kept),
+      skipped: opts.problems.skipped.slice(before),
+    };
     trainImages = tr.images;
     testImages = te.images;
-    if (header.train.count < 2 || header.test.count < 1) opts.problems.fatal('images', `too few images decode (train ${header.train.count}, test ${header.test.count})`);
+    if (header.train.count < 2 || header.test.count < 1)
+      opts.problems.fatal('images', `too few images decode (train ${header.train.count}, test ${header.test.count})`);
     const json = Buffer.from(JSON.stringify(header));
     const len = Buffer.alloc(4);
     len.writeUInt32LE(json.length);
     try {
-      writeFileAtomic(cacheFile, Buffer.concat([MAGIC, len, json, Buffer.from(trainImages.buffer, trainImages.byteOffset, trainImages.byteLength),
-        Buffer.from(testImages.buffer, testImages.byteOffset, testImages.byteLength)]));
+      writeFileAtomic(
+        cacheFile,
+        Buffer.concat([
+          MAGIC,
+          len,
+          json,
+          Buffer.from(trainImages.buffer, trainImages.byteOffset, trainImages.byteLength),
+          Buffer.from(testImages.buffer, testImages.byteOffset, testImages.byteLength),
+        ]),
+      );
       log(`dataset ${opts.name}: cached the decoded images in ${cacheFile}`);
     } catch (err) {
-      log(`dataset ${opts.name}: could not write the cache ${cacheFile} (${(err as Error).message}); the next run decodes again`);
+      log(
+        `dataset ${opts.name}: could not write the cache ${cacheFile} (${(err as Error).message}); the next run decodes again`,
+      );
     }
   }
-  if (opts.problems.skipped.length) log(`dataset ${opts.name}: skipped ${opts.problems.skipped.length} bad item(s) (skipBad); scg data inspect lists them`);
-  const raw = (images: Uint8Array, c: CachedSplit): RawSplit => ({images, count: c.count, captions: c.captions, raw: c.labels});
+  if (opts.problems.skipped.length)
+    log(
+      `dataset ${opts.name}: skipped ${opts.problems.skipped.length} bad item(s) (skipBad); scg data inspect lists them`,
+    );
+  const raw = (images: Uint8Array, c: CachedSplit): RawSplit => ({
+    images,
+    count: c.count,
+    captions: c.captions,
+    raw: c.labels,
+  });
   return {
     ...assembleDataset(raw(trainImages, header.train), raw(testImages, header.test), {
-      name: opts.name, resolution: opts.resolution, labelKind: src.labelKind, classNames: src.classNames, maxWords: opts.maxWords, seed: opts.seed, labelNoise: opts.labelNoise,
+      name: opts.name,
+      resolution: opts.resolution,
+      labelKind: src.labelKind,
+      classNames: src.classNames,
+      maxWords: opts.maxWords,
+      seed: opts.seed,
+      labelNoise: opts.labelNoise,
     }),
     skipped: opts.problems.skipped,
   };
@@ -229,9 +309,14 @@ export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions
 
 /** The root folder, or a BAD_INPUT error saying it is missing. */
 export function requireRoot(root: string, entry: string): string {
-  if (!root) throw new ScgError('BAD_INPUT', `dataset.root is empty: dataset '${entry}' reads its files from a folder`, {hint: 'set dataset.root to the folder you downloaded'});
+  if (!root)
+    throw new ScgError('BAD_INPUT', `dataset.root is empty: dataset '${entry}' reads its files from a folder`, {
+      hint: 'set dataset.root to the folder you downloaded',
+    });
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
-    throw new ScgError('BAD_INPUT', `dataset.root: ${root} does not exist or is not a folder (dataset '${entry}')`, {hint: 'paths are relative to the current directory; see the README section on datasets'});
+    throw new ScgError('BAD_INPUT', `dataset.root: ${root} does not exist or is not a folder (dataset '${entry}')`, {
+      hint: 'paths are relative to the current directory; see the README section on datasets',
+    });
   }
   return root;
 }

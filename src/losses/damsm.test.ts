@@ -25,7 +25,15 @@ const twoWayCe = (s: number[][], masked: boolean[][]) => {
 };
 
 /** AttnGAN's words_loss, caption by caption over its real words only, in float64. */
-function referenceWordLoss(regions: number[][][], words: number[][][], lengths: number[], masked: boolean[][], g1 = 4, g2 = 5, g3 = 10): number {
+function referenceWordLoss(
+  regions: number[][][],
+  words: number[][][],
+  lengths: number[],
+  masked: boolean[][],
+  g1 = 4,
+  g2 = 5,
+  g3 = 10,
+): number {
   const n = regions.length;
   const scores = regions.map(() => new Array<number>(n).fill(0)); // [image][text]
   for (let i = 0; i < n; i++) {
@@ -48,7 +56,9 @@ function referenceWordLoss(regions: number[][][], words: number[][][], lengths: 
 
 function nested(values: Float32Array, shape: [number, number, number]): number[][][] {
   const [a, b, c] = shape;
-  return Array.from({length: a}, (_, i) => Array.from({length: b}, (_, j) => Array.from(values.subarray((i * b + j) * c, (i * b + j + 1) * c))));
+  return Array.from({length: a}, (_, i) =>
+    Array.from({length: b}, (_, j) => Array.from(values.subarray((i * b + j) * c, (i * b + j + 1) * c))),
+  );
 }
 
 describe('DAMSM losses', () => {
@@ -60,9 +70,18 @@ describe('DAMSM losses', () => {
     const wrd = seededValues(n * t * d, 32);
     const lengths = [4, 2, 3];
     const maskValues = lengths.flatMap((len) => Array.from({length: t}, (_, k) => (k < len ? 1 : 0)));
-    const sameClass = [[false, false, true], [false, false, false], [true, false, false]];
+    const sameClass = [
+      [false, false, true],
+      [false, false, false],
+      [true, false, false],
+    ];
     const want = referenceWordLoss(nested(reg, [n, r, d]), nested(wrd, [n, t, d]), lengths, sameClass);
-    const got = tf.tidy(() => damsmWordLoss(tf.tensor3d(reg, [n, r, d]), tf.tensor3d(wrd, [n, t, d]), tf.tensor2d(maskValues, [n, t]), {sameClass}).dataSync()[0]!);
+    const got = tf.tidy(
+      () =>
+        damsmWordLoss(tf.tensor3d(reg, [n, r, d]), tf.tensor3d(wrd, [n, t, d]), tf.tensor2d(maskValues, [n, t]), {
+          sameClass,
+        }).dataSync()[0]!,
+    );
     assert.ok(relDiff(got, want) < 1e-4, `${got} vs reference ${want}`);
   });
 
@@ -72,11 +91,26 @@ describe('DAMSM losses', () => {
     const words = tf.tensor3d(seededValues(n * t * d, 42), [n, t, d]);
     const mask = tf.tensor2d([1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0], [n, t]);
     const whole = tf.tidy(() => damsmWordScores(regions, words, mask).arraySync());
-    const rows = tf.tidy(() => damsmWordScores(regions, tf.slice(words, [1, 0, 0], [2, -1, -1]) as tf.Tensor3D, tf.slice(mask, [1, 0], [2, -1]) as tf.Tensor2D).arraySync());
+    const rows = tf.tidy(() =>
+      damsmWordScores(
+        regions,
+        tf.slice(words, [1, 0, 0], [2, -1, -1]) as tf.Tensor3D,
+        tf.slice(mask, [1, 0], [2, -1]) as tf.Tensor2D,
+      ).arraySync(),
+    );
     assert.equal(whole.length, 4);
     assert.equal(rows.length, 2);
-    rows.forEach((row, k) => row.forEach((v, j) => assert.ok(Math.abs(v - whole[k + 1]![j]!) < 1e-5, `row ${k + 1}, image ${j}: ${v} vs ${whole[k + 1]![j]}`)));
-    const sameClass = [[false, true, false, false], [true, false, false, false], [false, false, false, false], [false, false, false, false]];
+    rows.forEach((row, k) =>
+      row.forEach((v, j) =>
+        assert.ok(Math.abs(v - whole[k + 1]![j]!) < 1e-5, `row ${k + 1}, image ${j}: ${v} vs ${whole[k + 1]![j]}`),
+      ),
+    );
+    const sameClass = [
+      [false, true, false, false],
+      [true, false, false, false],
+      [false, false, false, false],
+      [false, false, false, false],
+    ];
     const direct = tf.tidy(() => damsmWordLoss(regions, words, mask, {sameClass}).dataSync()[0]!);
     const fromRows = tf.tidy(() => damsmWordLossFromScores(tf.tensor2d(whole), {sameClass}).dataSync()[0]!);
     assert.ok(Math.abs(direct - fromRows) < 1e-5, `${direct} vs ${fromRows}`);
@@ -87,15 +121,37 @@ describe('DAMSM losses', () => {
   it('sentence loss by hand: two orthogonal pairs', () => {
     // cos matrix = identity; scores = 10·I; each direction: −log(e^10 / (e^10 + 1)).
     const expected = 2 * Math.log1p(Math.exp(-10));
-    const got = tf.tidy(() => damsmSentenceLoss(tf.tensor2d([[1, 0], [0, 2]]), tf.tensor2d([[3, 0], [0, 1]])).dataSync()[0]!);
+    const got = tf.tidy(
+      () =>
+        damsmSentenceLoss(
+          tf.tensor2d([
+            [1, 0],
+            [0, 2],
+          ]),
+          tf.tensor2d([
+            [3, 0],
+            [0, 1],
+          ]),
+        ).dataSync()[0]!,
+    );
     assert.ok(Math.abs(got - expected) < 1e-6, `${got} vs ${expected}`);
   });
 
   it('has finite gradients with zero padding words', () => {
     const grads = tf.tidy(() => {
-      const words = tf.concat([tf.tensor3d(seededValues(2 * 2 * 3, 5), [2, 2, 3]), tf.zeros([2, 2, 3])], 1) as tf.Tensor3D;
-      const mask = tf.tensor2d([[1, 1, 0, 0], [1, 1, 0, 0]]);
-      return tf.grad((w: tf.Tensor) => damsmWordLoss(tf.tensor3d(seededValues(2 * 4 * 3, 6), [2, 4, 3]), w as tf.Tensor3D, mask))(words).dataSync();
+      const words = tf.concat(
+        [tf.tensor3d(seededValues(2 * 2 * 3, 5), [2, 2, 3]), tf.zeros([2, 2, 3])],
+        1,
+      ) as tf.Tensor3D;
+      const mask = tf.tensor2d([
+        [1, 1, 0, 0],
+        [1, 1, 0, 0],
+      ]);
+      return tf
+        .grad((w: tf.Tensor) =>
+          damsmWordLoss(tf.tensor3d(seededValues(2 * 4 * 3, 6), [2, 4, 3]), w as tf.Tensor3D, mask),
+        )(words)
+        .dataSync();
     });
     assert.ok(Array.from(grads).every(Number.isFinite));
   });

@@ -17,14 +17,18 @@ import {readLabels, readMultiHot} from './label-input';
  * @example
  * const loss = labelCrossEntropyLoss(classifierLogits, [3, 0, 7, 7]);
  */
-export function labelCrossEntropyLoss(logits: tf.Tensor2D, targets: number[] | tf.Tensor1D | number[][] | tf.Tensor2D): tf.Scalar {
+export function labelCrossEntropyLoss(
+  logits: tf.Tensor2D,
+  targets: number[] | tf.Tensor1D | number[][] | tf.Tensor2D,
+): tf.Scalar {
   const FN = 'labelCrossEntropyLoss';
   if (!(logits instanceof tf.Tensor) || logits.rank !== 2) {
     const got = logits instanceof tf.Tensor ? `rank ${logits.rank}` : typeof logits;
     throw new InputError(FN, `logits must be a Tensor2D [batch, classes], but got ${got}`);
   }
   const [batch, classes] = logits.shape;
-  const isSets = targets instanceof tf.Tensor ? targets.rank === 2 : Array.isArray(targets) && Array.isArray(targets[0]);
+  const isSets =
+    targets instanceof tf.Tensor ? targets.rank === 2 : Array.isArray(targets) && Array.isArray(targets[0]);
   if (isSets) {
     const rows = readMultiHot(FN, targets as number[][] | tf.Tensor2D, batch);
     if (rows[0]!.length !== classes) {
@@ -38,7 +42,8 @@ export function labelCrossEntropyLoss(logits: tf.Tensor2D, targets: number[] | t
   }
   const labels = readLabels(FN, targets as number[] | tf.Tensor1D, batch);
   labels.forEach((v, i) => {
-    if (v < 0 || v >= classes) throw new InputError(FN, `labels[${i}] is ${v}, outside [0, ${classes - 1}] for ${classes} classes`);
+    if (v < 0 || v >= classes)
+      throw new InputError(FN, `labels[${i}] is ${v}, outside [0, ${classes - 1}] for ${classes} classes`);
   });
   return tf.tidy(() => {
     const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);

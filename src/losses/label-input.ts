@@ -42,7 +42,8 @@ export function readMultiHot(fn: string, multiHot: number[][] | tf.Tensor2D, bat
       throw new InputError(fn, `multiHot row ${i} has ${len} entries but row 0 has ${width}`);
     }
     row.forEach((v, j) => {
-      if (v !== 0 && v !== 1) throw new InputError(fn, `multiHot entries must be 0 or 1, but multiHot[${i}][${j}] is ${v}`);
+      if (v !== 0 && v !== 1)
+        throw new InputError(fn, `multiHot entries must be 0 or 1, but multiHot[${i}][${j}] is ${v}`);
     });
   });
   return rows;

@@ -18,7 +18,10 @@ import {supConLoss} from './supcon';
  */
 export function ntXentLoss(a: tf.Tensor2D, b: tf.Tensor2D, options: {temperature?: number} = {}): tf.Scalar {
   const FN = 'ntXentLoss';
-  for (const [name, t] of [['a', a], ['b', b]] as const) {
+  for (const [name, t] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
     if (!(t instanceof tf.Tensor) || t.rank !== 2) {
       const got = t instanceof tf.Tensor ? `rank ${t.rank}` : typeof t;
       throw new InputError(FN, `${name} must be a Tensor2D [batch, dim], but got ${got}`);

@@ -51,14 +51,20 @@ const FN = 'supConLoss';
  * const loss = supConLoss(z, {labels: [0, 0, 1, 1, 2, 2, 3, 3], temperature: 0.1});
  */
 export function supConLoss(features: tf.Tensor3D, options: SupConOptions = {}): tf.Scalar {
-  if (!(features instanceof tf.Tensor)) throw new InputError(FN, `features must be a Tensor3D, but got ${typeof features}`);
+  if (!(features instanceof tf.Tensor))
+    throw new InputError(FN, `features must be a Tensor3D, but got ${typeof features}`);
   if (features.rank !== 3) {
-    throw new InputError(FN, `features must be rank 3 [batch, views, dim], but got rank ${features.rank} (shape [${features.shape}])`);
+    throw new InputError(
+      FN,
+      `features must be rank 3 [batch, views, dim], but got rank ${features.rank} (shape [${features.shape}])`,
+    );
   }
   const [batch, views, dim] = features.shape;
-  if (batch < 1 || views < 1 || dim < 1) throw new InputError(FN, `features has an empty dimension: shape [${features.shape}]`);
+  if (batch < 1 || views < 1 || dim < 1)
+    throw new InputError(FN, `features has an empty dimension: shape [${features.shape}]`);
   const given = (['labels', 'multiHot', 'mask'] as const).filter((k) => options[k] !== undefined);
-  if (given.length > 1) throw new InputError(FN, `give at most one of labels, multiHot and mask, but got ${given.join(' and ')}`);
+  if (given.length > 1)
+    throw new InputError(FN, `give at most one of labels, multiHot and mask, but got ${given.join(' and ')}`);
   const temperature = options.temperature ?? 0.07;
   const baseTemperature = options.baseTemperature ?? temperature;
   checkTemperature(FN, 'temperature', temperature);
@@ -95,7 +101,12 @@ export function supConLoss(features: tf.Tensor3D, options: SupConOptions = {}): 
 }
 
 /** The `[batch, batch]` positive weights between samples (self included; removed later per anchor). */
-function samplePositiveWeights(options: SupConOptions, batch: number, positives: 'any' | 'jaccard', threshold: number): tf.Tensor2D {
+function samplePositiveWeights(
+  options: SupConOptions,
+  batch: number,
+  positives: 'any' | 'jaccard',
+  threshold: number,
+): tf.Tensor2D {
   if (options.mask !== undefined) {
     const mask = options.mask;
     if (!(mask instanceof tf.Tensor) || mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== batch) {

@@ -8,12 +8,19 @@ import {readRows, unitRow} from './matrix-input';
  * without any train code count as misses. Shapes: codes `[n, d]`, labels one integer per row.
  * @example nearestCentroidAccuracy(trainCodes, trainLabels, testCodes, testLabels)  // 0.94
  */
-export function nearestCentroidAccuracy(train: number[][], trainLabels: readonly number[], test: number[][], testLabels: readonly number[]): number {
+export function nearestCentroidAccuracy(
+  train: number[][],
+  trainLabels: readonly number[],
+  test: number[][],
+  testLabels: readonly number[],
+): number {
   const FN = 'nearestCentroidAccuracy';
   const tr = readRows(FN, 'train', train);
   const te = readRows(FN, 'test', test);
-  if (tr.length !== trainLabels.length) throw new InputError(FN, `train has ${tr.length} rows but trainLabels has ${trainLabels.length} entries`);
-  if (te.length !== testLabels.length) throw new InputError(FN, `test has ${te.length} rows but testLabels has ${testLabels.length} entries`);
+  if (tr.length !== trainLabels.length)
+    throw new InputError(FN, `train has ${tr.length} rows but trainLabels has ${trainLabels.length} entries`);
+  if (te.length !== testLabels.length)
+    throw new InputError(FN, `test has ${te.length} rows but testLabels has ${testLabels.length} entries`);
   const d = tr[0]!.length;
   if (te[0]!.length !== d) throw new InputError(FN, `train has ${d} features per row but test has ${te[0]!.length}`);
   const sums = new Map<number, Float64Array>();

@@ -1,5 +1,5 @@
 // Fréchet distance between two Gaussians fitted to feature sets (FID when the features are Inception pools).
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import {EigenvalueDecomposition, Matrix} from 'ml-matrix';
 import {InputError} from '../errors';
 import {readRows} from './matrix-input';
@@ -20,7 +20,10 @@ export function gaussianStats(rows: Float64Array[]): {mu: Float64Array; sigma: M
   const mu = new Float64Array(d);
   for (const r of rows) for (let j = 0; j < d; j++) mu[j] = mu[j]! + r[j]! / n;
   const centered = new Matrix(rows.map((r) => Array.from(r, (v, j) => v - mu[j]!)));
-  const sigma = centered.transpose().mmul(centered).div(n - 1);
+  const sigma = centered
+    .transpose()
+    .mmul(centered)
+    .div(n - 1);
   return {mu, sigma};
 }
 
@@ -49,15 +52,28 @@ function traceSqrtProduct(s1: Matrix, s2: Matrix): number {
  * ‖μ1 − μ2‖² + Tr(Σ1 + Σ2 − 2(Σ1Σ2)^½) in float64, from precomputed statistics.
  * @example frechetDistanceFromStats([0, 0], [[1, 0], [0, 1]], [1, 0], [[1, 0], [0, 1]]).distance  // 1
  */
-export function frechetDistanceFromStats(mu1: ArrayLike<number>, sigma1: number[][] | Matrix, mu2: ArrayLike<number>, sigma2: number[][] | Matrix): FrechetResult {
+export function frechetDistanceFromStats(
+  mu1: ArrayLike<number>,
+  sigma1: number[][] | Matrix,
+  mu2: ArrayLike<number>,
+  sigma2: number[][] | Matrix,
+): FrechetResult {
   const FN = 'frechetDistanceFromStats';
   const s1 = sigma1 instanceof Matrix ? sigma1 : new Matrix(sigma1);
   const s2 = sigma2 instanceof Matrix ? sigma2 : new Matrix(sigma2);
   const d = mu1.length;
   if (mu2.length !== d || s1.rows !== d || s1.columns !== d || s2.rows !== d || s2.columns !== d) {
-    throw new InputError(FN, `dimensions disagree: mu1 ${d}, mu2 ${mu2.length}, sigma1 ${s1.rows}x${s1.columns}, sigma2 ${s2.rows}x${s2.columns}`);
+    throw new InputError(
+      FN,
+      `dimensions disagree: mu1 ${d}, mu2 ${mu2.length}, sigma1 ${s1.rows}x${s1.columns}, sigma2 ${s2.rows}x${s2.columns}`,
+    );
   }
-  for (const [name, v] of [['mu1', Array.from(mu1)], ['mu2', Array.from(mu2)], ['sigma1', s1.to1DArray()], ['sigma2', s2.to1DArray()]] as const) {
+  for (const [name, v] of [
+    ['mu1', Array.from(mu1)],
+    ['mu2', Array.from(mu2)],
+    ['sigma1', s1.to1DArray()],
+    ['sigma2', s2.to1DArray()],
+  ] as const) {
     if (v.some((x) => !Number.isFinite(x))) throw new InputError(FN, `${name} contains NaN or Inf`);
   }
   let diff = 0;
@@ -81,7 +97,8 @@ export function frechetDistance(a: number[][] | tf.Tensor2D, b: number[][] | tf.
   const FN = 'frechetDistance';
   const ra = readRows(FN, 'a', a);
   const rb = readRows(FN, 'b', b);
-  if (ra[0]!.length !== rb[0]!.length) throw new InputError(FN, `a has ${ra[0]!.length} features per row but b has ${rb[0]!.length}`);
+  if (ra[0]!.length !== rb[0]!.length)
+    throw new InputError(FN, `a has ${ra[0]!.length} features per row but b has ${rb[0]!.length}`);
   const sa = gaussianStats(ra);
   const sb = gaussianStats(rb);
   return frechetDistanceFromStats(sa.mu, sa.sigma, sb.mu, sb.sigma);

@@ -1,5 +1,5 @@
 // Inception Score over class probabilities, with the original improved-GAN code's sequential splits.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import {InputError} from '../errors';
 import {readRows} from './matrix-input';
 
@@ -9,15 +9,20 @@ import {readRows} from './matrix-input';
  * standard deviation (ddof 0) over the splits.
  * @example inceptionScore(probs, {splits: 10})  // {mean, std}
  */
-export function inceptionScore(probs: number[][] | tf.Tensor2D, options: {splits?: number} = {}): {mean: number; std: number} {
+export function inceptionScore(
+  probs: number[][] | tf.Tensor2D,
+  options: {splits?: number} = {},
+): {mean: number; std: number} {
   const FN = 'inceptionScore';
   const splits = options.splits ?? 10;
-  if (!Number.isInteger(splits) || splits < 1) throw new InputError(FN, `splits must be a positive integer, but got ${String(splits)}`);
+  if (!Number.isInteger(splits) || splits < 1)
+    throw new InputError(FN, `splits must be a positive integer, but got ${String(splits)}`);
   const rows = readRows(FN, 'probs', probs);
   if (rows.length < splits) throw new InputError(FN, `probs has ${rows.length} rows, fewer than splits (${splits})`);
   rows.forEach((r, i) => {
     const sum = r.reduce((a, b) => a + b, 0);
-    if (r.some((v) => v < 0) || Math.abs(sum - 1) > 1e-3) throw new InputError(FN, `probs row ${i} must be non-negative and sum to 1 (within 1e-3), but sums to ${sum}`);
+    if (r.some((v) => v < 0) || Math.abs(sum - 1) > 1e-3)
+      throw new InputError(FN, `probs row ${i} must be non-negative and sum to 1 (within 1e-3), but sums to ${sum}`);
   });
   const size = Math.floor(rows.length / splits);
   const classes = rows[0]!.length;
@@ -27,7 +32,8 @@ export function inceptionScore(probs: number[][] | tf.Tensor2D, options: {splits
     const py = new Float64Array(classes);
     for (const r of part) for (let c = 0; c < classes; c++) py[c] = py[c]! + r[c]! / part.length;
     let kl = 0;
-    for (const r of part) for (let c = 0; c < classes; c++) if (r[c]! > 0) kl += r[c]! * (Math.log(r[c]!) - Math.log(py[c]!));
+    for (const r of part)
+      for (let c = 0; c < classes; c++) if (r[c]! > 0) kl += r[c]! * (Math.log(r[c]!) - Math.log(py[c]!));
     scores.push(Math.exp(kl / part.length));
   }
   const mean = scores.reduce((a, b) => a + b, 0) / splits;

@@ -13,7 +13,8 @@ export function readRows(fn: string, name: string, input: number[][] | tf.Tensor
   if (rows.length < minRows) throw new InputError(fn, `${name} needs at least ${minRows} rows, but has ${rows.length}`);
   const d = Array.isArray(rows[0]) ? rows[0].length : -1;
   return rows.map((r, i) => {
-    if (!Array.isArray(r) || r.length !== d) throw new InputError(fn, `${name} row ${i} has ${Array.isArray(r) ? r.length : 'no'} entries but row 0 has ${d}`);
+    if (!Array.isArray(r) || r.length !== d)
+      throw new InputError(fn, `${name} row ${i} has ${Array.isArray(r) ? r.length : 'no'} entries but row 0 has ${d}`);
     const out = Float64Array.from(r);
     out.forEach((v, j) => {
       if (!Number.isFinite(v)) throw new InputError(fn, `${name}[${i}][${j}] is ${v}; features must be finite`);

@@ -8,7 +8,8 @@ import {inceptionScore} from './inception-score';
 import {rPrecision} from './r-precision';
 import {nearestCentroidAccuracy} from './centroid-probe';
 
-const rowsOf = (values: Float32Array, n: number, d: number) => Array.from({length: n}, (_, i) => Array.from(values.subarray(i * d, (i + 1) * d)));
+const rowsOf = (values: Float32Array, n: number, d: number) =>
+  Array.from({length: n}, (_, i) => Array.from(values.subarray(i * d, (i + 1) * d)));
 
 /** Reference Tr(sqrtm(A)) by the Denman–Beavers iteration (independent of the eigen route). */
 function traceSqrtm(a: Matrix): number {
@@ -51,7 +52,22 @@ describe('frechetDistance', () => {
 
   it('diagonal covariances by hand: Σ (σ1 − σ2)² per dimension', () => {
     // N(0, diag(1, 4)) vs N(1, diag(9, 1)): 1 + (1 − 3)² + (2 − 1)² = 6
-    assert.ok(Math.abs(frechetDistanceFromStats([0, 0], [[1, 0], [0, 4]], [1, 0], [[9, 0], [0, 1]]).distance - 6) < 1e-9);
+    assert.ok(
+      Math.abs(
+        frechetDistanceFromStats(
+          [0, 0],
+          [
+            [1, 0],
+            [0, 4],
+          ],
+          [1, 0],
+          [
+            [9, 0],
+            [0, 1],
+          ],
+        ).distance - 6,
+      ) < 1e-9,
+    );
   });
 
   it('adds and reports a diagonal offset for a singular product', () => {
@@ -64,12 +80,41 @@ describe('frechetDistance', () => {
   });
 
   it('rejects different feature dims, n < 2 and NaN with a typed error naming the function', () => {
-    const ok = [[0, 1], [1, 0]];
+    const ok = [
+      [0, 1],
+      [1, 0],
+    ];
     const cases: [() => unknown, RegExp][] = [
-      [() => frechetDistance(ok, [[0, 1, 2], [1, 2, 3]]), /^frechetDistance: a has 2 features per row but b has 3/],
+      [
+        () =>
+          frechetDistance(ok, [
+            [0, 1, 2],
+            [1, 2, 3],
+          ]),
+        /^frechetDistance: a has 2 features per row but b has 3/,
+      ],
       [() => frechetDistance([[0, 1]], ok), /^frechetDistance: a needs at least 2 rows, but has 1/],
-      [() => frechetDistance(ok, [[0, Number.NaN], [1, 1]]), /^frechetDistance: b\[0\]\[1\] is NaN/],
-      [() => frechetDistanceFromStats([0], [[1]], [0, 0], [[1, 0], [0, 1]]), /^frechetDistanceFromStats: dimensions disagree/],
+      [
+        () =>
+          frechetDistance(ok, [
+            [0, Number.NaN],
+            [1, 1],
+          ]),
+        /^frechetDistance: b\[0\]\[1\] is NaN/,
+      ],
+      [
+        () =>
+          frechetDistanceFromStats(
+            [0],
+            [[1]],
+            [0, 0],
+            [
+              [1, 0],
+              [0, 1],
+            ],
+          ),
+        /^frechetDistanceFromStats: dimensions disagree/,
+      ],
     ];
     for (const [f, re] of cases) assert.throws(f, (e: unknown) => e instanceof InputError && re.test(e.message));
   });
@@ -87,7 +132,13 @@ describe('inceptionScore', () => {
 
   it('splits are sequential, the remainder is dropped, std is the population std', () => {
     // 5 rows, 2 splits of ⌊5/2⌋ = 2 rows: split 0 = two opposite one-hots (IS 2), split 1 = two equal rows (IS 1); row 4 unused.
-    const probs = [[1, 0], [0, 1], [0.5, 0.5], [0.5, 0.5], [1, 0]];
+    const probs = [
+      [1, 0],
+      [0, 1],
+      [0.5, 0.5],
+      [0.5, 0.5],
+      [1, 0],
+    ];
     const r = inceptionScore(probs, {splits: 2});
     assert.ok(Math.abs(r.mean - 1.5) < 1e-12, `mean ${r.mean}`);
     assert.ok(Math.abs(r.std - 0.5) < 1e-12, `std ${r.std}`);
@@ -98,7 +149,9 @@ describe('inceptionScore', () => {
     const probs = raw.map((r) => r.map((v) => v / r.reduce((a, b) => a + b, 0)));
     const split = (rows: number[][]) => {
       const py = rows[0]!.map((_, c) => rows.reduce((s, r) => s + r[c]!, 0) / rows.length);
-      return Math.exp(rows.reduce((s, r) => s + r.reduce((t, p, c) => t + p * Math.log(p / py[c]!), 0), 0) / rows.length);
+      return Math.exp(
+        rows.reduce((s, r) => s + r.reduce((t, p, c) => t + p * Math.log(p / py[c]!), 0), 0) / rows.length,
+      );
     };
     const scores = [0, 1, 2, 3].map((k) => split(probs.slice(k * 10, k * 10 + 10)));
     const mean = scores.reduce((a, b) => a + b) / 4;
@@ -106,8 +159,28 @@ describe('inceptionScore', () => {
   });
 
   it('rejects rows that do not sum to 1 and too few rows', () => {
-    assert.throws(() => inceptionScore([[0.5, 0.6], [0.5, 0.5]], {splits: 1}), (e: unknown) => e instanceof InputError && /^inceptionScore: probs row 0 .* sums to 1\.1/.test(e.message));
-    assert.throws(() => inceptionScore([[1, 0], [0, 1]], {splits: 10}), /fewer than splits/);
+    assert.throws(
+      () =>
+        inceptionScore(
+          [
+            [0.5, 0.6],
+            [0.5, 0.5],
+          ],
+          {splits: 1},
+        ),
+      (e: unknown) => e instanceof InputError && /^inceptionScore: probs row 0 .* sums to 1\.1/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        inceptionScore(
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          {splits: 10},
+        ),
+      /fewer than splits/,
+    );
   });
 });
 
@@ -122,15 +195,46 @@ describe('rPrecision', () => {
   });
 
   it('counts ties as misses and uses at most candidates − 1 mismatches', () => {
-    const img = [[1, 0], [1, 0], [0, 1]];
-    const txt = [[1, 0], [1, 0], [0, 1]];
+    const img = [
+      [1, 0],
+      [1, 0],
+      [0, 1],
+    ];
+    const txt = [
+      [1, 0],
+      [1, 0],
+      [0, 1],
+    ];
     // Images 0 and 1 tie with each other's caption: misses unless the tie partner is not drawn (candidates 2 draws one of two).
     assert.equal(rPrecision(img, txt, {candidates: 3}), 1 / 3);
   });
 
   it('rejects mismatched shapes', () => {
-    assert.throws(() => rPrecision([[1, 0], [0, 1]], [[1, 0]]), (e: unknown) => e instanceof InputError && /^rPrecision: textCodes needs at least 2 rows/.test(e.message));
-    assert.throws(() => rPrecision([[1, 0], [0, 1]], [[1, 0, 0], [0, 1, 0]]), /imageCodes has 2 features per row but textCodes has 3/);
+    assert.throws(
+      () =>
+        rPrecision(
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [[1, 0]],
+        ),
+      (e: unknown) => e instanceof InputError && /^rPrecision: textCodes needs at least 2 rows/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        rPrecision(
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [
+            [1, 0, 0],
+            [0, 1, 0],
+          ],
+        ),
+      /imageCodes has 2 features per row but textCodes has 3/,
+    );
   });
 });
 
@@ -140,15 +244,60 @@ describe('nearestCentroidAccuracy', () => {
     const codes = labels.map((l, k) => [0, 1, 2].map((j) => (j === l ? 1 : 0) + 0.05 * Math.sin(k + j)));
     assert.equal(nearestCentroidAccuracy(codes, labels, codes.slice(0, 12), labels.slice(0, 12)), 1);
     const noise = seededValues(60 * 4, 7);
-    const rows = (n: number, off: number) => Array.from({length: n}, (_, i) => Array.from(noise.slice((off + i) * 4, (off + i + 1) * 4)));
+    const rows = (n: number, off: number) =>
+      Array.from({length: n}, (_, i) => Array.from(noise.slice((off + i) * 4, (off + i + 1) * 4)));
     const random = Array.from({length: 30}, (_, i) => i % 3);
     const acc = nearestCentroidAccuracy(rows(30, 0), random, rows(30, 30), random);
     assert.ok(acc > 0.05 && acc < 0.7, `label-free codes: ${acc}`);
   });
 
   it('a test label with no train code counts as a miss; mismatched sizes are InputErrors', () => {
-    assert.equal(nearestCentroidAccuracy([[1, 0], [0, 1]], [0, 1], [[1, 0], [0, 1]], [0, 2]), 0.5);
-    assert.throws(() => nearestCentroidAccuracy([[1, 0], [0, 1]], [0], [[1, 0], [0, 1]], [0, 1]), (e: unknown) => e instanceof InputError && /trainLabels has 1/.test(e.message));
-    assert.throws(() => nearestCentroidAccuracy([[1, 0], [0, 1]], [0, 1], [[1, 0, 0], [0, 1, 0]], [0, 1]), /2 features per row but test has 3/);
+    assert.equal(
+      nearestCentroidAccuracy(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [0, 1],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [0, 2],
+      ),
+      0.5,
+    );
+    assert.throws(
+      () =>
+        nearestCentroidAccuracy(
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [0],
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [0, 1],
+        ),
+      (e: unknown) => e instanceof InputError && /trainLabels has 1/.test(e.message),
+    );
+    assert.throws(
+      () =>
+        nearestCentroidAccuracy(
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [0, 1],
+          [
+            [1, 0, 0],
+            [0, 1, 0],
+          ],
+          [0, 1],
+        ),
+      /2 features per row but test has 3/,
+    );
   });
 });

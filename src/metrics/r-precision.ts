@@ -1,5 +1,5 @@
 // R-precision (AttnGAN / DM-GAN evaluation): does an image's own caption beat mismatched ones by cosine similarity?
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import {InputError} from '../errors';
 import {Rng} from '../core/rng';
 import {readRows, unitRow} from './matrix-input';
@@ -11,14 +11,21 @@ import {readRows, unitRow} from './matrix-input';
  * Shapes: `imageCodes` and `textCodes` are `[n, d]`, row i of each belonging together.
  * @example rPrecision(imageCodes, sentenceCodes, {candidates: 100})  // 0.63
  */
-export function rPrecision(imageCodes: number[][] | tf.Tensor2D, textCodes: number[][] | tf.Tensor2D, options: {candidates?: number; seed?: number} = {}): number {
+export function rPrecision(
+  imageCodes: number[][] | tf.Tensor2D,
+  textCodes: number[][] | tf.Tensor2D,
+  options: {candidates?: number; seed?: number} = {},
+): number {
   const FN = 'rPrecision';
   const candidates = options.candidates ?? 100;
-  if (!Number.isInteger(candidates) || candidates < 2) throw new InputError(FN, `candidates must be an integer ≥ 2, but got ${String(candidates)}`);
+  if (!Number.isInteger(candidates) || candidates < 2)
+    throw new InputError(FN, `candidates must be an integer ≥ 2, but got ${String(candidates)}`);
   const img = readRows(FN, 'imageCodes', imageCodes);
   const txt = readRows(FN, 'textCodes', textCodes);
-  if (img.length !== txt.length) throw new InputError(FN, `imageCodes has ${img.length} rows but textCodes has ${txt.length}`);
-  if (img[0]!.length !== txt[0]!.length) throw new InputError(FN, `imageCodes has ${img[0]!.length} features per row but textCodes has ${txt[0]!.length}`);
+  if (img.length !== txt.length)
+    throw new InputError(FN, `imageCodes has ${img.length} rows but textCodes has ${txt.length}`);
+  if (img[0]!.length !== txt[0]!.length)
+    throw new InputError(FN, `imageCodes has ${img[0]!.length} features per row but textCodes has ${txt[0]!.length}`);
   const I = img.map(unitRow);
   const T = txt.map(unitRow);
   const cos = (a: Float64Array, b: Float64Array) => a.reduce((s, v, k) => s + v * b[k]!, 0);

@@ -18,10 +18,19 @@ export class Adam {
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
 
-  constructor(private readonly vars: ReadonlyMap<string, tf.Variable>, private readonly opts: AdamOptions) {
+  constructor(
+    private readonly vars: ReadonlyMap<string, tf.Variable>,
+    private readonly opts: AdamOptions,
+  ) {
     for (const [name, variable] of vars) {
-      this.m.set(name, tf.tidy(() => tf.variable(tf.zerosLike(variable), false)));
-      this.v.set(name, tf.tidy(() => tf.variable(tf.zerosLike(variable), false)));
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+      );
     }
   }
 
@@ -59,7 +68,11 @@ export class Adam {
 }
 
 /** Scales gradients so that their global L2 norm is at most `maxNorm` (like torch's clip_grad_norm_). */
-export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, names: readonly string[], maxNorm: number): Record<string, tf.Tensor> {
+export function clipByGlobalNorm(
+  grads: Record<string, tf.Tensor>,
+  names: readonly string[],
+  maxNorm: number,
+): Record<string, tf.Tensor> {
   return tf.tidy(() => {
     const picked = names.filter((n) => grads[n]);
     if (picked.length === 0) return grads;

@@ -11,8 +11,15 @@ export class Ema {
   /** Updates applied so far (saved in checkpoints by the caller). */
   updates = 0;
 
-  constructor(private readonly vars: ReadonlyMap<string, tf.Variable>, readonly decay: number) {
-    for (const [name, v] of vars) this.shadow.set(name, tf.tidy(() => tf.variable(v.clone(), false)));
+  constructor(
+    private readonly vars: ReadonlyMap<string, tf.Variable>,
+    readonly decay: number,
+  ) {
+    for (const [name, v] of vars)
+      this.shadow.set(
+        name,
+        tf.tidy(() => tf.variable(v.clone(), false)),
+      );
   }
 
   update(): void {

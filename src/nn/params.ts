@@ -1,6 +1,6 @@
 // Named, seeded trainable variables: every model owns a ParamSet, and checkpoints save them by name.
 import * as tf from '@tensorflow/tfjs';
-import {Rng} from '../core/rng';
+import type {Rng} from '../core/rng';
 
 /**
  * Creates variables under a name prefix with PyTorch's default initialisations (uniform ±1/√fan_in), drawn
@@ -12,7 +12,11 @@ export class ParamSet {
   /** Non-trainable state saved in checkpoints (batch-norm running statistics). */
   readonly buffers = new Map<string, tf.Variable>();
 
-  constructor(readonly prefix: string, private readonly rng: Rng, private readonly trainable = true) {}
+  constructor(
+    readonly prefix: string,
+    private readonly rng: Rng,
+    private readonly trainable = true,
+  ) {}
 
   /** A child set whose names are `prefix/name/...`, sharing this set's variable table and stream. */
   scope(name: string): ParamSet {
@@ -75,13 +79,19 @@ export class ParamSet {
   /** Dense layer weights `[in, out]` and bias `[out]`. */
   dense(name: string, inDim: number, outDim: number, bias = true): Dense {
     const bound = 1 / Math.sqrt(inDim);
-    return {w: this.uniform(`${name}/w`, [inDim, outDim], bound), b: bias ? this.uniform(`${name}/b`, [outDim], bound) : undefined};
+    return {
+      w: this.uniform(`${name}/w`, [inDim, outDim], bound),
+      b: bias ? this.uniform(`${name}/b`, [outDim], bound) : undefined,
+    };
   }
 
   /** Conv weights `[k, k, in, out]` and bias `[out]`. */
   conv(name: string, k: number, inCh: number, outCh: number, bias = true): Conv {
     const bound = 1 / Math.sqrt(k * k * inCh);
-    return {w: this.uniform(`${name}/w`, [k, k, inCh, outCh], bound), b: bias ? this.uniform(`${name}/b`, [outCh], bound) : undefined};
+    return {
+      w: this.uniform(`${name}/w`, [k, k, inCh, outCh], bound),
+      b: bias ? this.uniform(`${name}/b`, [outCh], bound) : undefined,
+    };
   }
 
   list(): tf.Variable[] {

@@ -59,7 +59,12 @@ export class SharedCollective implements Collective {
    *   middle of a step cannot say so: this rank is blocked and sees no events). Far above any gap between two
    *   collectives of one step.
    */
-  constructor(mem: CollectiveMemory, readonly rank: number, private readonly stallMs = 30 * 60_000, private readonly waitMs = 250) {
+  constructor(
+    mem: CollectiveMemory,
+    readonly rank: number,
+    private readonly stallMs = 30 * 60_000,
+    private readonly waitMs = 250,
+  ) {
     this.size = mem.size;
     this.ctl = new Int32Array(mem.buffer, 0, LENGTHS + mem.size);
     this.reason = new Uint8Array(mem.buffer, 4 * (LENGTHS + mem.size), REASON_BYTES);
@@ -74,7 +79,9 @@ export class SharedCollective implements Collective {
   private checkAbort(): void {
     if (Atomics.load(this.ctl, ABORT) !== 2) return;
     const n = Atomics.load(this.ctl, REASON_LEN);
-    throw new CollectiveAbort(Buffer.from(this.reason.slice(0, n)).toString('utf8') || 'another thread of the step failed');
+    throw new CollectiveAbort(
+      Buffer.from(this.reason.slice(0, n)).toString('utf8') || 'another thread of the step failed',
+    );
   }
 
   /** Waits until every rank has arrived (a generation-counting barrier). */
@@ -92,7 +99,9 @@ export class SharedCollective implements Collective {
       Atomics.wait(this.ctl, GEN, gen, this.waitMs);
       this.checkAbort();
       if (performance.now() - t0 > this.stallMs) {
-        this.abort(`thread ${this.rank} waited ${Math.round(this.stallMs / 1000)} s for the other threads at a collective; one of them stopped`);
+        this.abort(
+          `thread ${this.rank} waited ${Math.round(this.stallMs / 1000)} s for the other threads at a collective; one of them stopped`,
+        );
         this.checkAbort();
       }
     }
@@ -106,7 +115,10 @@ export class SharedCollective implements Collective {
    * `start` of every payload (rank r's chunk at `slots[r·cap …]`); the barrier after it keeps the slots from being
    * overwritten before every rank has read them.
    */
-  private exchange(data: Float32Array, read: (lengths: number[], start: number, slots: Float32Array, cap: number) => void): number[] {
+  private exchange(
+    data: Float32Array,
+    read: (lengths: number[], start: number, slots: Float32Array, cap: number) => void,
+  ): number[] {
     const cap = this.slotFloats;
     Atomics.store(this.ctl, LENGTHS + this.rank, data.length);
     this.slots.set(data.subarray(0, Math.min(cap, data.length)), this.rank * cap);
@@ -116,7 +128,10 @@ export class SharedCollective implements Collective {
     for (let round = 0; round < rounds; round++) {
       const start = round * cap;
       if (round > 0) {
-        this.slots.set(data.subarray(Math.min(start, data.length), Math.min(start + cap, data.length)), this.rank * cap);
+        this.slots.set(
+          data.subarray(Math.min(start, data.length), Math.min(start + cap, data.length)),
+          this.rank * cap,
+        );
         this.barrier();
       }
       read(lengths, start, this.slots, cap);

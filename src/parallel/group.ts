@@ -2,8 +2,8 @@
 // same shard program on their part of every batch and meeting in collectives.
 import * as path from 'node:path';
 import {Worker} from 'node:worker_threads';
-import {BackendChoice} from '../core/backend';
-import {allocateCollective, CollectiveAbort, CollectiveMemory, SharedCollective} from './collective';
+import type {BackendChoice} from '../core/backend';
+import {allocateCollective, CollectiveAbort, type CollectiveMemory, SharedCollective} from './collective';
 import {withCollective} from './sharded-ops';
 
 /** What one rank runs: the same messages arrive at every rank, in the same order. */
@@ -27,7 +27,10 @@ export interface ShardPlace {
   size: number;
 }
 
-export type ShardFactory<A, M> = (args: A, place: ShardPlace) => ShardProgram<M, unknown> | Promise<ShardProgram<M, unknown>>;
+export type ShardFactory<A, M> = (
+  args: A,
+  place: ShardPlace,
+) => ShardProgram<M, unknown> | Promise<ShardProgram<M, unknown>>;
 
 /** The rows `[start, end)` of a `total`-row batch that rank `rank` of `size` owns (contiguous, equal when size divides total). */
 export function shardRows(total: number, place: ShardPlace): [number, number] {
@@ -44,7 +47,12 @@ export function shardRows(total: number, place: ShardPlace): [number, number] {
 export function usableThreads(wanted: number, batch: number): {threads: number; note?: string} {
   let t = Math.max(1, Math.min(wanted, Math.floor(batch / 2))); // two rows per thread at least (mismatched pairs)
   while (batch % t !== 0) t--;
-  return t === wanted ? {threads: t} : {threads: t, note: `${wanted} threads asked, ${t} used: the batch of ${batch} must split into equal shards of two rows or more`};
+  return t === wanted
+    ? {threads: t}
+    : {
+        threads: t,
+        note: `${wanted} threads asked, ${t} used: the batch of ${batch} must split into equal shards of two rows or more`,
+      };
 }
 
 interface WorkerMessage {
@@ -69,7 +77,13 @@ export class DataParallelGroup<M, R = void> {
    * Starts `size - 1` worker threads; each initialises `backend` and builds its program from `spec`. `local` is
    * rank 0's program, built by the caller on this thread (it owns it: `close` disposes it).
    */
-  static async start<A, M, R>(size: number, spec: ShardSpec<A>, backend: BackendChoice, local: ShardProgram<M, R>, opts: {slotFloats?: number} = {}): Promise<DataParallelGroup<M, R>> {
+  static async start<A, M, R>(
+    size: number,
+    spec: ShardSpec<A>,
+    backend: BackendChoice,
+    local: ShardProgram<M, R>,
+    opts: {slotFloats?: number} = {},
+  ): Promise<DataParallelGroup<M, R>> {
     const mem: CollectiveMemory = allocateCollective(size, opts.slotFloats);
     const workers: Worker[] = [];
     try {
@@ -77,11 +91,15 @@ export class DataParallelGroup<M, R = void> {
       for (let rank = 1; rank < size; rank++) {
         const w = new Worker(path.join(__dirname, 'worker.js'), {workerData: {mem, rank, spec, backend}});
         workers.push(w);
-        ready.push(new Promise<void>((resolve, reject) => {
-          w.once('message', (m: WorkerMessage) => (m.ready ? resolve() : reject(new Error(`thread ${rank} could not start: ${m.error}`))));
-          w.once('error', (err) => reject(new Error(`thread ${rank} could not start: ${err.message}`)));
-          w.once('exit', (code) => reject(new Error(`thread ${rank} exited with code ${code} while starting`)));
-        }));
+        ready.push(
+          new Promise<void>((resolve, reject) => {
+            w.once('message', (m: WorkerMessage) =>
+              m.ready ? resolve() : reject(new Error(`thread ${rank} could not start: ${m.error}`)),
+            );
+            w.once('error', (err) => reject(new Error(`thread ${rank} could not start: ${err.message}`)));
+            w.once('exit', (code) => reject(new Error(`thread ${rank} exited with code ${code} while starting`)));
+          }),
+        );
       }
       await Promise.all(ready);
       const collective = new SharedCollective(mem, 0);

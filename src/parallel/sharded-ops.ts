@@ -5,7 +5,7 @@
 // ranks then gives the gradient of the one-thread loss. So a collective's backward first sums the upstream
 // gradient over the ranks, then applies the local Jacobian.
 import * as tf from '@tensorflow/tfjs';
-import {Collective} from './collective';
+import type {Collective} from './collective';
 
 type CustomGradFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -121,7 +121,10 @@ export function syncedMoments(x: tf.Tensor, c: Collective): {mean: tf.Tensor1D; 
 }
 
 /** Every rank's gradients averaged (same names on every rank, reduced in name order); disposes the inputs. */
-export function averageGradients(grads: Record<string, tf.Tensor>, c: Collective | undefined): Record<string, tf.Tensor> {
+export function averageGradients(
+  grads: Record<string, tf.Tensor>,
+  c: Collective | undefined,
+): Record<string, tf.Tensor> {
   if (!c || c.size === 1) return grads;
   const names = Object.keys(grads).sort();
   const sizes = names.map((k) => grads[k]!.size);

@@ -1,8 +1,8 @@
 // Entry point of a data-parallel worker thread: its own backend, its shard program, then the messages of rank 0.
 import {parentPort, workerData} from 'node:worker_threads';
-import {BackendChoice, initBackend} from '../core/backend';
-import {CollectiveAbort, CollectiveMemory, SharedCollective} from './collective';
-import {ShardFactory, ShardProgram, ShardSpec} from './group';
+import {type BackendChoice, initBackend} from '../core/backend';
+import {CollectiveAbort, type CollectiveMemory, SharedCollective} from './collective';
+import type {ShardFactory, ShardProgram, ShardSpec} from './group';
 import {withCollective} from './sharded-ops';
 
 interface Start {

@@ -4,7 +4,7 @@ import {contrastiveModes} from './contrastive';
 import {datasets} from './datasets';
 import {encoders} from './encoders';
 import {evaluators} from './evaluators';
-import {Descriptor, Registry} from './registry';
+import type {Descriptor, Registry} from './registry';
 
 export const registries: Record<string, Registry<Descriptor>> = {
   datasets,

@@ -16,7 +16,10 @@ export interface Descriptor {
 export class Registry<T extends Descriptor> {
   private readonly entries = new Map<string, T>();
 
-  constructor(readonly kind: string, entries: readonly T[] = []) {
+  constructor(
+    readonly kind: string,
+    entries: readonly T[] = [],
+  ) {
     for (const e of entries) this.register(e);
   }
 
@@ -36,9 +39,13 @@ export class Registry<T extends Descriptor> {
   get(name: string): T {
     const e = this.entries.get(name);
     if (!e) {
-      throw new ScgError('BAD_INPUT', `'${name}' is not in the ${this.kind} registry; registered: ${this.names().join(', ')}`, {
-        hint: `${didYouMean(name, this.names())}see \`scg list ${this.kind}\``,
-      });
+      throw new ScgError(
+        'BAD_INPUT',
+        `'${name}' is not in the ${this.kind} registry; registered: ${this.names().join(', ')}`,
+        {
+          hint: `${didYouMean(name, this.names())}see \`scg list ${this.kind}\``,
+        },
+      );
     }
     return e;
   }

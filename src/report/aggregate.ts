@@ -2,9 +2,9 @@
 // matching baseline cell, the best cell per metric; one table per evaluation protocol, never mixed.
 import {ScgError} from '../errors';
 import {canonicalJson} from '../core/identity';
-import {MetricRow, Store} from '../store/store';
+import type {MetricRow, Store} from '../store/store';
 import {axisLabels} from '../sweep/labels';
-import {ReportCell, ReportSource} from './collect';
+import type {ReportCell, ReportSource} from './collect';
 
 export type Reduce = {kind: 'last'} | {kind: 'best'} | {kind: 'at'; step: number};
 
@@ -66,7 +66,9 @@ export function parseReduce(text: string): Reduce {
   if (text === 'last' || text === 'best') return {kind: text};
   const m = /^at:(\d+)$/.exec(text);
   if (m) return {kind: 'at', step: Number(m[1])};
-  throw new ScgError('BAD_INPUT', `--reduce ${text}: expected last, best or at:STEP`, {hint: 'for example --reduce at:600'});
+  throw new ScgError('BAD_INPUT', `--reduce ${text}: expected last, best or at:STEP`, {
+    hint: 'for example --reduce at:600',
+  });
 }
 
 interface ProtocolRow {
@@ -86,10 +88,18 @@ function protocolInfo(p: ProtocolRow): ProtocolInfo {
   };
 }
 
-const TRAINING: ProtocolInfo = {key: 'training', label: 'training metrics (logged during training; no evaluation protocol)'};
+const TRAINING: ProtocolInfo = {
+  key: 'training',
+  label: 'training metrics (logged during training; no evaluation protocol)',
+};
 
 /** One value of `metric` for a run under each protocol, reduced over its steps. */
-function runValues(rows: MetricRow[], metric: string, reduce: Reduce, protocols: Map<number, ProtocolInfo>): Map<string, number> {
+function runValues(
+  rows: MetricRow[],
+  metric: string,
+  reduce: Reduce,
+  protocols: Map<number, ProtocolInfo>,
+): Map<string, number> {
   const byProtocol = new Map<string, MetricRow[]>();
   const mine = rows.filter((r) => r.key === metric);
   // A training metric logged in both phases (contrastive, img_per_sec) is read from the GAN phase.
@@ -106,7 +116,12 @@ function runValues(rows: MetricRow[], metric: string, reduce: Reduce, protocols:
     if (reduce.kind === 'last') value = list.reduce((a, b) => (b.step >= a.step ? b : a)).value;
     else if (reduce.kind === 'at') value = list.find((r) => r.step === reduce.step)?.value;
     else {
-      if (!dir) throw new ScgError('BAD_INPUT', `--reduce best: scg does not know whether higher or lower ${metric} is better`, {hint: 'use --reduce last or at:STEP for this metric'});
+      if (!dir)
+        throw new ScgError(
+          'BAD_INPUT',
+          `--reduce best: scg does not know whether higher or lower ${metric} is better`,
+          {hint: 'use --reduce last or at:STEP for this metric'},
+        );
       value = list.map((r) => r.value).reduce((a, b) => (dir === 'min' ? Math.min(a, b) : Math.max(a, b)));
     }
     if (value !== undefined) out.set(key, value);
@@ -122,25 +137,54 @@ function stat(values: number[]): Omit<Stat, 'best'> {
 }
 
 /** The baseline cell that differs from `cell` only on the baseline's own keys. */
-function matchingBaseline(cell: ReportCell, cells: ReportCell[], baselineKeys: string[], axes: string[]): ReportCell | undefined {
+function matchingBaseline(
+  cell: ReportCell,
+  cells: ReportCell[],
+  baselineKeys: string[],
+  axes: string[],
+): ReportCell | undefined {
   const others = axes.filter((a) => !baselineKeys.includes(a));
   // An axis the baseline cell does not set (a hand-picked `cells:` row) matches any value.
-  return cells.find((b) => b.isBaseline && others.every((a) => !(a in b.values) || canonicalJson(b.values[a]) === canonicalJson(cell.values[a] ?? null)));
+  return cells.find(
+    (b) =>
+      b.isBaseline &&
+      others.every((a) => !(a in b.values) || canonicalJson(b.values[a]) === canonicalJson(cell.values[a] ?? null)),
+  );
 }
 
-export function buildReport(store: Store, source: ReportSource, opts: {metrics: string[]; reduce: string; sort?: string | undefined}): Report {
+export function buildReport(
+  store: Store,
+  source: ReportSource,
+  opts: {metrics: string[]; reduce: string; sort?: string | undefined},
+): Report {
   const reduce = parseReduce(opts.reduce);
-  const protocols = new Map((store.db.prepare('SELECT * FROM protocols').all() as ProtocolRow[]).map((p) => [p.id, protocolInfo(p)]));
+  const protocols = new Map(
+    (store.db.prepare('SELECT * FROM protocols').all() as ProtocolRow[]).map((p) => [p.id, protocolInfo(p)]),
+  );
   const byKey = new Map([...protocols.values()].map((p) => [p.key, p]));
   const notes: string[] = [];
   if (opts.sort && !opts.metrics.includes(opts.sort)) {
-    throw new ScgError('BAD_INPUT', `--sort ${opts.sort}: not one of the report's metrics (${opts.metrics.join(', ')})`, {hint: `add --metric ${opts.sort}`});
+    throw new ScgError(
+      'BAD_INPUT',
+      `--sort ${opts.sort}: not one of the report's metrics (${opts.metrics.join(', ')})`,
+      {hint: `add --metric ${opts.sort}`},
+    );
   }
   const hidden = new Set(source.zipped?.follow ?? []);
-  const axes = source.axes.filter((a) => !hidden.has(a) && new Set(source.cells.map((c) => canonicalJson(c.values[a] ?? null))).size > 1);
-  if (source.zipped) notes.push(`${source.zipped.follow.join(', ')} advance with ${source.zipped.lead} (zip), so only ${source.zipped.lead} has a column`);
-  const labels = new Map(axes.map((a) => [a, axisLabels(source.cells.filter((c) => a in c.values).map((c) => c.values[a]))]));
-  const labelOf = (cell: ReportCell) => Object.fromEntries(axes.map((a) => [a, a in cell.values ? labels.get(a)!.get(canonicalJson(cell.values[a]))! : '–']));
+  const axes = source.axes.filter(
+    (a) => !hidden.has(a) && new Set(source.cells.map((c) => canonicalJson(c.values[a] ?? null))).size > 1,
+  );
+  if (source.zipped)
+    notes.push(
+      `${source.zipped.follow.join(', ')} advance with ${source.zipped.lead} (zip), so only ${source.zipped.lead} has a column`,
+    );
+  const labels = new Map(
+    axes.map((a) => [a, axisLabels(source.cells.filter((c) => a in c.values).map((c) => c.values[a]))]),
+  );
+  const labelOf = (cell: ReportCell) =>
+    Object.fromEntries(
+      axes.map((a) => [a, a in cell.values ? labels.get(a)!.get(canonicalJson(cell.values[a]))! : '–']),
+    );
   // values[cellKey][metric][protocolKey] = one value per completed run
   const values = new Map<string, Map<string, Map<string, number[]>>>();
   const protocolOrder = new Map<string, ProtocolInfo>();
@@ -160,24 +204,37 @@ export function buildReport(store: Store, source: ReportSource, opts: {metrics: 
     values.set(cell.key, perMetric);
   }
   const baselineKeys = Object.keys(source.baseline ?? {});
-  if (source.baseline && !source.cells.some((c) => c.isBaseline)) notes.push(`no cell matches the baseline ${canonicalJson(source.baseline)}: no deltas`);
+  if (source.baseline && !source.cells.some((c) => c.isBaseline))
+    notes.push(`no cell matches the baseline ${canonicalJson(source.baseline)}: no deltas`);
   const evalProtocols = [...protocolOrder.values()].filter((p) => p.key !== TRAINING.key);
   if (evalProtocols.length > 1) {
-    notes.push(`metrics come from ${evalProtocols.length} evaluation protocols; they are never averaged together, so each has its own table`);
+    notes.push(
+      `metrics come from ${evalProtocols.length} evaluation protocols; they are never averaged together, so each has its own table`,
+    );
   }
   const tables: ReportTable[] = [...protocolOrder.values()].map((protocol) => {
-    const rows: ReportRow[] = source.cells.map((cell) => {
-      const stats: Record<string, Stat | null> = {};
-      for (const metric of opts.metrics) {
-        const v = values.get(cell.key)!.get(metric)?.get(protocol.key);
-        stats[metric] = v && v.length ? {...stat(v), best: false} : null;
-      }
-      const base = cell.isBaseline || !source.baseline ? undefined : matchingBaseline(cell, source.cells, baselineKeys, source.axes);
-      return {
-        cellKey: cell.key, labels: labelOf(cell), isBaseline: cell.isBaseline, ...(base ? {baselineKey: base.key} : {}),
-        runIds: cell.runs.map((r) => r.run.id), seeds: cell.runs.map((r) => r.config.seed), stats,
-      };
-    }).filter((row) => Object.values(row.stats).some((s) => s !== null));
+    const rows: ReportRow[] = source.cells
+      .map((cell) => {
+        const stats: Record<string, Stat | null> = {};
+        for (const metric of opts.metrics) {
+          const v = values.get(cell.key)!.get(metric)?.get(protocol.key);
+          stats[metric] = v?.length ? {...stat(v), best: false} : null;
+        }
+        const base =
+          cell.isBaseline || !source.baseline
+            ? undefined
+            : matchingBaseline(cell, source.cells, baselineKeys, source.axes);
+        return {
+          cellKey: cell.key,
+          labels: labelOf(cell),
+          isBaseline: cell.isBaseline,
+          ...(base ? {baselineKey: base.key} : {}),
+          runIds: cell.runs.map((r) => r.run.id),
+          seeds: cell.runs.map((r) => r.config.seed),
+          stats,
+        };
+      })
+      .filter((row) => Object.values(row.stats).some((s) => s !== null));
     for (const row of rows) {
       const base = rows.find((b) => b.cellKey === row.baselineKey);
       if (!base) continue;
@@ -204,7 +261,19 @@ export function buildReport(store: Store, source: ReportSource, opts: {metrics: 
     return {protocol, rows};
   });
   const unfinished = source.cells.reduce((a, c) => a + c.unfinished, 0);
-  if (unfinished) notes.push(`${unfinished} run${unfinished === 1 ? '' : 's'} not completed (pending, running or failed) ${unfinished === 1 ? 'is' : 'are'} left out`);
+  if (unfinished)
+    notes.push(
+      `${unfinished} run${unfinished === 1 ? '' : 's'} not completed (pending, running or failed) ${unfinished === 1 ? 'is' : 'are'} left out`,
+    );
   if (tables.length === 0) notes.push(`no completed run has any of the metrics ${opts.metrics.join(', ')}`);
-  return {title: source.title, ...(source.sweep ? {sweep: source.sweep} : {}), axes, metrics: opts.metrics, reduce: opts.reduce, ...(source.baseline ? {baseline: source.baseline} : {}), tables, notes};
+  return {
+    title: source.title,
+    ...(source.sweep ? {sweep: source.sweep} : {}),
+    axes,
+    metrics: opts.metrics,
+    reduce: opts.reduce,
+    ...(source.baseline ? {baseline: source.baseline} : {}),
+    tables,
+    notes,
+  };
 }

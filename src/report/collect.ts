@@ -1,11 +1,11 @@
 // Gathers what a report is about: cells (runs that differ only by seed), the axes that vary, the baseline rule.
 import {storedConfig} from '../config/load';
-import {ExperimentConfig} from '../config/types';
+import type {ExperimentConfig} from '../config/types';
 import {ScgError} from '../errors';
 import {canonicalJson, flattenConfig} from '../core/identity';
-import {RunRow, Store} from '../store/store';
+import type {RunRow, Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
-import {Assignment, configMatches} from '../sweep/spec';
+import {type Assignment, configMatches} from '../sweep/spec';
 
 export interface ReportRun {
   run: RunRow;
@@ -40,16 +40,30 @@ function ignoredKey(key: string): boolean {
   return key === 'seed' || key === 'name' || key.startsWith('runtime.');
 }
 
-function cellsOfRuns(runs: RunRow[], baseline: Assignment | undefined, axes?: string[]): {cells: ReportCell[]; axes: string[]} {
+function cellsOfRuns(
+  runs: RunRow[],
+  baseline: Assignment | undefined,
+  axes?: string[],
+): {cells: ReportCell[]; axes: string[]} {
   const withConfig = runs.map((run) => ({run, config: storedConfig(run.config_json)}));
   const flat = withConfig.map((r) => flattenConfig(r.config));
-  const keys = axes ?? [...new Set(flat.flatMap((f) => Object.keys(f)))].filter((k) => !ignoredKey(k))
-    .filter((k) => new Set(flat.map((f) => canonicalJson(f[k] ?? null))).size > 1).sort();
+  const keys =
+    axes ??
+    [...new Set(flat.flatMap((f) => Object.keys(f)))]
+      .filter((k) => !ignoredKey(k))
+      .filter((k) => new Set(flat.map((f) => canonicalJson(f[k] ?? null))).size > 1)
+      .sort();
   const cells = new Map<string, ReportCell>();
   withConfig.forEach((r, i) => {
     const values = Object.fromEntries(keys.map((k) => [k, flat[i]![k] ?? null]));
     const key = canonicalJson(values);
-    const cell = cells.get(key) ?? {key, values, runs: [], unfinished: 0, isBaseline: baseline ? configMatches(r.config, baseline) : false};
+    const cell = cells.get(key) ?? {
+      key,
+      values,
+      runs: [],
+      unfinished: 0,
+      isBaseline: baseline ? configMatches(r.config, baseline) : false,
+    };
     if (r.run.status === 'completed') cell.runs.push(r);
     else cell.unfinished++;
     cells.set(key, cell);
@@ -72,9 +86,13 @@ export function sweepSource(store: Store, name: string): ReportSource {
   const row = sweeps.get(name);
   if (!row) {
     const known = sweeps.list().map((s) => s.name);
-    throw new ScgError('NOT_FOUND', `no sweep '${name}' in ${store.file}${known.length ? `; sweeps: ${known.join(', ')}` : ''}`, {
-      hint: 'sweeps are registered by `scg ablate <sweep.yaml>`; use --runs or --experiment for runs made with `scg run`',
-    });
+    throw new ScgError(
+      'NOT_FOUND',
+      `no sweep '${name}' in ${store.file}${known.length ? `; sweeps: ${known.join(', ')}` : ''}`,
+      {
+        hint: 'sweeps are registered by `scg ablate <sweep.yaml>`; use --runs or --experiment for runs made with `scg run`',
+      },
+    );
   }
   const spec = JSON.parse(row.spec_json) as {baseline?: Assignment; zip?: Record<string, unknown[]>};
   const zipKeys = Object.keys(spec.zip ?? {});
@@ -93,7 +111,11 @@ export function sweepSource(store: Store, name: string): ReportSource {
     cells.set(key, cell);
   }
   return {
-    title: `sweep ${name}`, sweep: name, axes, cells: [...cells.values()], ...(spec.baseline ? {baseline: spec.baseline} : {}),
+    title: `sweep ${name}`,
+    sweep: name,
+    axes,
+    cells: [...cells.values()],
+    ...(spec.baseline ? {baseline: spec.baseline} : {}),
     ...(zipKeys.length > 1 ? {zipped: {lead: zipKeys[0]!, follow: zipKeys.slice(1)}} : {}),
   };
 }
@@ -107,6 +129,9 @@ export function runsSource(store: Store, ids: string[], baseline?: Assignment): 
 /** Every run of an experiment name. */
 export function experimentSource(store: Store, experiment: string, baseline?: Assignment): ReportSource {
   const runs = store.listRuns({experiment});
-  if (runs.length === 0) throw new ScgError('NOT_FOUND', `no runs of experiment '${experiment}' in ${store.file}`, {hint: 'see `scg runs list`'});
+  if (runs.length === 0)
+    throw new ScgError('NOT_FOUND', `no runs of experiment '${experiment}' in ${store.file}`, {
+      hint: 'see `scg runs list`',
+    });
   return {title: `experiment ${experiment}`, ...cellsOfRuns(runs, baseline), ...(baseline ? {baseline} : {})};
 }

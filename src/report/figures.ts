@@ -1,11 +1,11 @@
 // The report's figures as SVG: training curves per cell, a bar chart per metric, and metric against each numeric axis.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {Store} from '../store/store';
-import {Report} from './aggregate';
-import {ReportSource} from './collect';
+import type {Store} from '../store/store';
+import type {Report} from './aggregate';
+import type {ReportSource} from './collect';
 import {metricName} from './format';
-import {barChart, lineChart, Series} from './svg-chart';
+import {barChart, lineChart, type Series} from './svg-chart';
 
 export interface Figure {
   /** File name (no folder): curves-cell-0.svg, bars-fid.svg, axis-contrastive.temperature-fid.svg. */
@@ -27,27 +27,43 @@ function shortAxis(key: string): string {
 }
 
 function rowTitle(labels: Record<string, string>): string {
-  return Object.entries(labels).map(([k, v]) => `${shortAxis(k)}=${v}`).join(', ') || 'all runs';
+  return (
+    Object.entries(labels)
+      .map(([k, v]) => `${shortAxis(k)}=${v}`)
+      .join(', ') || 'all runs'
+  );
 }
 
 /** Training curves of one cell: a chart per key, one line per seed, side by side in one SVG. */
 function cellCurves(store: Store, runIds: string[], seeds: number[], title: string): string | undefined {
   const charts: string[] = [];
   for (const key of CURVE_KEYS) {
-    const series: Series[] = runIds.map((id, i) => {
-      const rows = store.metrics(id, key).filter((r) => (key === 'fid' ? r.phase === 'eval' : r.phase === 'train'));
-      return {name: `seed ${seeds[i]}`, points: rows.map((r) => ({x: r.step, y: r.value}))};
-    }).filter((s) => s.points.length > 0);
+    const series: Series[] = runIds
+      .map((id, i) => {
+        const rows = store.metrics(id, key).filter((r) => (key === 'fid' ? r.phase === 'eval' : r.phase === 'train'));
+        return {name: `seed ${seeds[i]}`, points: rows.map((r) => ({x: r.step, y: r.value}))};
+      })
+      .filter((s) => s.points.length > 0);
     if (series.length === 0) continue;
-    charts.push(lineChart({title: metricName(key), xLabel: 'GAN step', yLabel: metricName(key), series, markers: key === 'fid'}));
+    charts.push(
+      lineChart({title: metricName(key), xLabel: 'GAN step', yLabel: metricName(key), series, markers: key === 'fid'}),
+    );
   }
   if (charts.length === 0) return undefined;
   const [w, h] = [420, 280];
   const cols = Math.min(2, charts.length);
-  const inner = charts.map((svg, i) => svg.replace('<svg xmlns="http://www.w3.org/2000/svg"', `<svg x="${(i % cols) * w}" y="${24 + Math.floor(i / cols) * h}"`));
-  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${w * cols}" height="${24 + Math.ceil(charts.length / cols) * h}" font-family="sans-serif">`,
+  const inner = charts.map((svg, i) =>
+    svg.replace(
+      '<svg xmlns="http://www.w3.org/2000/svg"',
+      `<svg x="${(i % cols) * w}" y="${24 + Math.floor(i / cols) * h}"`,
+    ),
+  );
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w * cols}" height="${24 + Math.ceil(charts.length / cols) * h}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/><text x="8" y="17" font-size="14" font-weight="bold">${title.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>`,
-    ...inner, '</svg>'].join('\n');
+    ...inner,
+    '</svg>',
+  ].join('\n');
 }
 
 export function reportFigures(store: Store, report: Report, source: ReportSource): Figure[] {
@@ -61,28 +77,53 @@ export function reportFigures(store: Store, report: Report, source: ReportSource
   report.tables.forEach((t, ti) => {
     const suffix = report.tables.length > 1 ? `-p${ti}` : '';
     for (const metric of report.metrics) {
-      const bars = t.rows.filter((r) => r.stats[metric]).map((r) => ({label: Object.values(r.labels).join(' / ') || 'all runs', value: r.stats[metric]!.mean, err: r.stats[metric]!.std, best: r.stats[metric]!.best}));
+      const bars = t.rows
+        .filter((r) => r.stats[metric])
+        .map((r) => ({
+          label: Object.values(r.labels).join(' / ') || 'all runs',
+          value: r.stats[metric]!.mean,
+          err: r.stats[metric]!.std,
+          best: r.stats[metric]!.best,
+        }));
       if (bars.length === 0) continue;
-      figures.push({file: `bars-${safe(metric)}${suffix}.svg`, title: `${metricName(metric)} per cell (${t.protocol.label})`,
-        svg: barChart({title: `${metricName(metric)} (mean ± std over seeds)`, yLabel: metricName(metric), bars})});
+      figures.push({
+        file: `bars-${safe(metric)}${suffix}.svg`,
+        title: `${metricName(metric)} per cell (${t.protocol.label})`,
+        svg: barChart({title: `${metricName(metric)} (mean ± std over seeds)`, yLabel: metricName(metric), bars}),
+      });
     }
     for (const axis of report.axes) {
-      const valueOf = new Map(source.cells.filter((c) => typeof c.values[axis] === 'number').map((c) => [c.key, c.values[axis] as number]));
-      if (new Set(valueOf.values()).size < 2 || source.cells.some((c) => axis in c.values && typeof c.values[axis] !== 'number')) continue;
+      const axisValue = new Map(
+        source.cells.filter((c) => typeof c.values[axis] === 'number').map((c) => [c.key, c.values[axis] as number]),
+      );
+      if (
+        new Set(axisValue.values()).size < 2 ||
+        source.cells.some((c) => axis in c.values && typeof c.values[axis] !== 'number')
+      )
+        continue;
       for (const metric of report.metrics) {
         const groups = new Map<string, Series>();
         for (const r of t.rows) {
           const s = r.stats[metric];
-          if (!s || !valueOf.has(r.cellKey)) continue; // a row without this axis (a hand-picked baseline) has no x
+          if (!s || !axisValue.has(r.cellKey)) continue; // a row without this axis (a hand-picked baseline) has no x
           const rest = Object.fromEntries(Object.entries(r.labels).filter(([k]) => k !== axis));
           const name = rowTitle(rest);
           const g = groups.get(name) ?? {name, points: []};
-          g.points.push({x: valueOf.get(r.cellKey)!, y: s.mean, err: s.std});
+          g.points.push({x: axisValue.get(r.cellKey)!, y: s.mean, err: s.std});
           groups.set(name, g);
         }
         if (groups.size === 0) continue;
-        figures.push({file: `axis-${safe(axis)}-${safe(metric)}${suffix}.svg`, title: `${metricName(metric)} against ${axis}`,
-          svg: lineChart({title: `${metricName(metric)} vs ${axis}`, xLabel: axis, yLabel: metricName(metric), series: [...groups.values()], markers: true})});
+        figures.push({
+          file: `axis-${safe(axis)}-${safe(metric)}${suffix}.svg`,
+          title: `${metricName(metric)} against ${axis}`,
+          svg: lineChart({
+            title: `${metricName(metric)} vs ${axis}`,
+            xLabel: axis,
+            yLabel: metricName(metric),
+            series: [...groups.values()],
+            markers: true,
+          }),
+        });
       }
     }
   });

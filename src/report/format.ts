@@ -1,10 +1,16 @@
 // Renders a report as Markdown, CSV, LaTeX or JSON (HTML lives in html.ts): same numbers, same best marks, same deltas.
 import {canonicalJson} from '../core/identity';
-import {direction, Report, ReportRow, ReportTable, Stat} from './aggregate';
+import {direction, type Report, type ReportRow, type ReportTable, type Stat} from './aggregate';
 
 export type TextFormat = 'md' | 'csv' | 'latex' | 'json';
 
-const NAMES: Record<string, string> = {fid: 'FID', is_mean: 'IS', is_std: 'IS std', r_precision: 'R-precision', img_per_sec: 'img/s'};
+const NAMES: Record<string, string> = {
+  fid: 'FID',
+  is_mean: 'IS',
+  is_std: 'IS std',
+  r_precision: 'R-precision',
+  img_per_sec: 'img/s',
+};
 
 /** How a metric is titled in tables. */
 export function metricName(metric: string): string {
@@ -13,7 +19,10 @@ export function metricName(metric: string): string {
 
 /** A number with precision that suits its size (FID 123.4, IS 2.35, R-precision 0.062). */
 export function fmtNumber(v: number, digits = decimals(v)): string {
-  return v.toFixed(digits).replace(/^-(?=.*[1-9])/, '−').replace(/^-/, '');
+  return v
+    .toFixed(digits)
+    .replace(/^-(?=.*[1-9])/, '−')
+    .replace(/^-/, '');
 }
 
 /** Decimals for a value of this size: 1 from 100 up, 2 from 1, 3 below. */
@@ -50,24 +59,46 @@ function arrow(metric: string): string {
 
 /** The lines above the tables: what was reduced, how seeds were combined, what the baseline is. */
 export function preamble(report: Report): string[] {
-  const reduce = report.reduce === 'last' ? 'the last value of each run' : report.reduce === 'best' ? 'the best value of each run' : `the value at step ${report.reduce.slice(3)}`;
+  const reduce =
+    report.reduce === 'last'
+      ? 'the last value of each run'
+      : report.reduce === 'best'
+        ? 'the best value of each run'
+        : `the value at step ${report.reduce.slice(3)}`;
   return [
-    `Values: ${reduce}; mean ± sample std over seeds, n runs per row.${report.baseline ? ` Δ against the baseline (${Object.entries(report.baseline).map(([k, v]) => `${k} = ${canonicalJson(v)}`).join(', ')}) with the same values on the other axes.` : ''} Best mean per metric in bold; ↓ lower is better, ↑ higher is better.`,
+    `Values: ${reduce}; mean ± sample std over seeds, n runs per row.${
+      report.baseline
+        ? ` Δ against the baseline (${Object.entries(report.baseline)
+            .map(([k, v]) => `${k} = ${canonicalJson(v)}`)
+            .join(', ')}) with the same values on the other axes.`
+        : ''
+    } Best mean per metric in bold; ↓ lower is better, ↑ higher is better.`,
     ...report.notes.map((n) => `Note: ${n}.`),
   ];
 }
 
 function markdownTable(report: Report, t: ReportTable): string[] {
   const withDelta = Boolean(report.baseline);
-  const header = [...report.axes, 'n', ...report.metrics.flatMap((m) => [`${metricName(m)}${arrow(m)}`, ...(withDelta ? [`Δ ${metricName(m)}`] : [])])];
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < report.axes.length ? '---' : '---:')).join('|')}|`];
+  const header = [
+    ...report.axes,
+    'n',
+    ...report.metrics.flatMap((m) => [`${metricName(m)}${arrow(m)}`, ...(withDelta ? [`Δ ${metricName(m)}`] : [])]),
+  ];
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i < report.axes.length ? '---' : '---:')).join('|')}|`,
+  ];
   for (const row of t.rows) {
     const n = rowN(row);
-    const cells = [...report.axes.map((a) => row.labels[a]!), String(n), ...report.metrics.flatMap((m) => {
-      const s = row.stats[m] ?? null;
-      const v = s ? (s.best ? `**${fmtStat(s, n)}**` : fmtStat(s, n)) : '–';
-      return [v, ...(withDelta ? [fmtDelta(s, row)] : [])];
-    })];
+    const cells = [
+      ...report.axes.map((a) => row.labels[a]!),
+      String(n),
+      ...report.metrics.flatMap((m) => {
+        const s = row.stats[m] ?? null;
+        const v = s ? (s.best ? `**${fmtStat(s, n)}**` : fmtStat(s, n)) : '–';
+        return [v, ...(withDelta ? [fmtDelta(s, row)] : [])];
+      }),
+    ];
     lines.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
   return lines;
@@ -86,22 +117,50 @@ function csvField(v: string | number | boolean | null | undefined): string {
 }
 
 function csv(report: Report): string {
-  const header = ['protocol', ...report.axes, 'baseline', 'n', 'runs', ...report.metrics.flatMap((m) => ['mean', 'std', 'n', 'delta', 'delta_pct', 'best'].map((k) => `${m}_${k}`))];
+  const header = [
+    'protocol',
+    ...report.axes,
+    'baseline',
+    'n',
+    'runs',
+    ...report.metrics.flatMap((m) => ['mean', 'std', 'n', 'delta', 'delta_pct', 'best'].map((k) => `${m}_${k}`)),
+  ];
   const lines = [header.map(csvField).join(',')];
   for (const t of report.tables) {
     for (const row of t.rows) {
-      lines.push([t.protocol.label, ...report.axes.map((a) => row.labels[a]!), row.isBaseline, rowN(row), row.runIds.join(' '), ...report.metrics.flatMap((m) => {
-        const s = row.stats[m];
-        return s ? [s.mean, s.std, s.n, s.delta ?? null, s.deltaPct ?? null, s.best] : [null, null, 0, null, null, false];
-      })].map(csvField).join(','));
+      lines.push(
+        [
+          t.protocol.label,
+          ...report.axes.map((a) => row.labels[a]!),
+          row.isBaseline,
+          rowN(row),
+          row.runIds.join(' '),
+          ...report.metrics.flatMap((m) => {
+            const s = row.stats[m];
+            return s
+              ? [s.mean, s.std, s.n, s.delta ?? null, s.deltaPct ?? null, s.best]
+              : [null, null, 0, null, null, false];
+          }),
+        ]
+          .map(csvField)
+          .join(','),
+      );
     }
   }
   return `${lines.join('\n')}\n`;
 }
 
 function tex(s: string): string {
-  return s.replace(/\\/g, '\\textbackslash{}').replace(/([&%$#_{}])/g, '\\$1').replace(/~/g, '\\textasciitilde{}').replace(/\^/g, '\\textasciicircum{}')
-    .replace(/−/g, '$-$').replace(/–/g, '--').replace(/Δ/g, '$\\Delta$').replace(/↓/g, '$\\downarrow$').replace(/↑/g, '$\\uparrow$');
+  return s
+    .replace(/\\/g, '\\textbackslash{}')
+    .replace(/([&%$#_{}])/g, '\\$1')
+    .replace(/~/g, '\\textasciitilde{}')
+    .replace(/\^/g, '\\textasciicircum{}')
+    .replace(/−/g, '$-$')
+    .replace(/–/g, '--')
+    .replace(/Δ/g, '$\\Delta$')
+    .replace(/↓/g, '$\\downarrow$')
+    .replace(/↑/g, '$\\uparrow$');
 }
 
 function latex(report: Report): string {
@@ -109,17 +168,31 @@ function latex(report: Report): string {
   const out = [`% scg report: ${report.title}. Needs \\usepackage{booktabs}.`];
   for (const t of report.tables) {
     const cols = report.axes.length + 1 + report.metrics.length * (withDelta ? 2 : 1);
-    const header = [...report.axes, '$n$', ...report.metrics.flatMap((m) => [`${metricName(m)}${arrow(m)}`, ...(withDelta ? [`Δ ${metricName(m)}`] : [])])];
-    out.push('\\begin{table}[t]', '\\centering', `\\caption{${tex(`${report.title}: ${t.protocol.label}`)}}`,
-      `\\begin{tabular}{${'l'.repeat(report.axes.length)}${'r'.repeat(cols - report.axes.length)}}`, '\\toprule',
-      `${header.map((h) => (h === '$n$' ? h : tex(h))).join(' & ')} \\\\`, '\\midrule');
+    const header = [
+      ...report.axes,
+      '$n$',
+      ...report.metrics.flatMap((m) => [`${metricName(m)}${arrow(m)}`, ...(withDelta ? [`Δ ${metricName(m)}`] : [])]),
+    ];
+    out.push(
+      '\\begin{table}[t]',
+      '\\centering',
+      `\\caption{${tex(`${report.title}: ${t.protocol.label}`)}}`,
+      `\\begin{tabular}{${'l'.repeat(report.axes.length)}${'r'.repeat(cols - report.axes.length)}}`,
+      '\\toprule',
+      `${header.map((h) => (h === '$n$' ? h : tex(h))).join(' & ')} \\\\`,
+      '\\midrule',
+    );
     for (const row of t.rows) {
       const n = rowN(row);
-      const cells = [...report.axes.map((a) => tex(row.labels[a]!)), String(n), ...report.metrics.flatMap((m) => {
-        const s = row.stats[m] ?? null;
-        const v = s ? tex(fmtStat(s, n)).replace(' ± ', ' $\\pm$ ') : '--';
-        return [s?.best ? `\\textbf{${v}}` : v, ...(withDelta ? [tex(fmtDelta(s, row))] : [])];
-      })];
+      const cells = [
+        ...report.axes.map((a) => tex(row.labels[a]!)),
+        String(n),
+        ...report.metrics.flatMap((m) => {
+          const s = row.stats[m] ?? null;
+          const v = s ? tex(fmtStat(s, n)).replace(' ± ', ' $\\pm$ ') : '--';
+          return [s?.best ? `\\textbf{${v}}` : v, ...(withDelta ? [tex(fmtDelta(s, row))] : [])];
+        }),
+      ];
       out.push(`${cells.join(' & ')} \\\\`);
     }
     out.push('\\bottomrule', '\\end{tabular}', '\\end{table}', '');
@@ -129,9 +202,13 @@ function latex(report: Report): string {
 
 export function formatReport(report: Report, format: TextFormat): string {
   switch (format) {
-    case 'md': return markdown(report);
-    case 'csv': return csv(report);
-    case 'latex': return latex(report);
-    case 'json': return `${JSON.stringify(report, null, 2)}\n`;
+    case 'md':
+      return markdown(report);
+    case 'csv':
+      return csv(report);
+    case 'latex':
+      return latex(report);
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
   }
 }

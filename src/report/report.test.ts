@@ -11,14 +11,19 @@ import {SweepStore} from '../store/sweeps';
 import {buildReport} from './aggregate';
 import {experimentSource, sweepSource} from './collect';
 import {reportFigures} from './figures';
-import {formatReport, TextFormat} from './format';
+import {formatReport, type TextFormat} from './format';
 import {reportHtml} from './html';
 
 const TINY = path.resolve(__dirname, '../../../test/fixtures/tiny.yaml');
 const SNAPSHOTS = path.resolve(__dirname, '../../../test/fixtures/report');
 
 /** FID of (backbone, mode, seed): baselines around 100 and 80, supcon 10% lower; IS and R-precision likewise made up. */
-const FID: Record<string, number[]> = {'attngan/none': [100, 104, 96], 'attngan/supcon': [90, 92, 88], 'dmgan/none': [80, 82, 78], 'dmgan/supcon': [70, 75]};
+const FID: Record<string, number[]> = {
+  'attngan/none': [100, 104, 96],
+  'attngan/supcon': [90, 92, 88],
+  'dmgan/none': [80, 82, 78],
+  'dmgan/supcon': [70, 75],
+};
 
 /**
  * A store with a registered 2 × 2 sweep over 3 seeds. One dmgan/supcon seed never completed; attngan/none seed 0 was
@@ -26,49 +31,109 @@ const FID: Record<string, number[]> = {'attngan/none': [100, 104, 96], 'attngan/
  */
 function fixtureStore(): Store {
   const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-report-')), 'experiments.db'));
-  const main = store.protocolId({evaluator: 'builtin', weightsSha256: 'a'.repeat(64), nGenerated: 32, nReal: 8, resolution: 16, split: 'test', seed: 0, details: {}});
-  const big = store.protocolId({evaluator: 'builtin', weightsSha256: 'a'.repeat(64), nGenerated: 512, nReal: 8, resolution: 16, split: 'test', seed: 0, details: {}});
+  const main = store.protocolId({
+    evaluator: 'builtin',
+    weightsSha256: 'a'.repeat(64),
+    nGenerated: 32,
+    nReal: 8,
+    resolution: 16,
+    split: 'test',
+    seed: 0,
+    details: {},
+  });
+  const big = store.protocolId({
+    evaluator: 'builtin',
+    weightsSha256: 'a'.repeat(64),
+    nGenerated: 512,
+    nReal: 8,
+    resolution: 16,
+    split: 'test',
+    seed: 0,
+    details: {},
+  });
   const cells: {index: number; key: string; assignment: Record<string, unknown>; configHash: string}[] = [];
   let index = 0;
   for (const seed of [0, 1, 2]) {
     for (const backbone of ['attngan', 'dmgan']) {
       for (const mode of ['none', 'supcon']) {
-        const {config} = loadConfig(TINY, [`backbone.name=${backbone}`, `contrastive.mode=${mode}`, `seed=${seed}`, 'name=fixture', 'phases=[pretrain, train, eval]']);
+        const {config} = loadConfig(TINY, [
+          `backbone.name=${backbone}`,
+          `contrastive.mode=${mode}`,
+          `seed=${seed}`,
+          'name=fixture',
+          'phases=[pretrain, train, eval]',
+        ]);
         const hash = configHash(config);
         const assignment = {'backbone.name': backbone, 'contrastive.mode': mode, seed};
         cells.push({index: index++, key: JSON.stringify(assignment), assignment, configHash: hash});
         const fid = FID[`${backbone}/${mode}`]![seed];
         const run = store.createRun({
-          id: `run-${backbone}-${mode}-${seed}`, experiment: 'fixture', configHash: hash, attempt: 1, configJson: JSON.stringify(config), seed, runDir: '/nowhere',
-          gitCommit: null, gitDirty: null, versions: {}, backend: 'wasm', host: 'h', params: flattenConfig(config),
+          id: `run-${backbone}-${mode}-${seed}`,
+          experiment: 'fixture',
+          configHash: hash,
+          attempt: 1,
+          configJson: JSON.stringify(config),
+          seed,
+          runDir: '/nowhere',
+          gitCommit: null,
+          gitDirty: null,
+          versions: {},
+          backend: 'wasm',
+          host: 'h',
+          params: flattenConfig(config),
         });
         if (fid === undefined) {
           store.setStatus(run.id, 'failed', 'NaN in g_loss at step 3');
           continue;
         }
-        const at = (step: number, key: string, value: number, protocol: number | null, phase = 'eval') => ({phase, key, step, value, wall_time: 0, protocol_id: protocol});
+        const at = (step: number, key: string, value: number, protocol: number | null, phase = 'eval') => ({
+          phase,
+          key,
+          step,
+          value,
+          wall_time: 0,
+          protocol_id: protocol,
+        });
         store.addMetrics(run.id, [
-          at(5, 'fid', fid + 50, main), at(10, 'fid', fid, main), at(10, 'is_mean', 2 + fid / 1000, main), at(10, 'r_precision', mode === 'none' ? 0.25 : 0.5, main),
-          at(5, 'g_loss', 3, null, 'train'), at(10, 'g_loss', 2, null, 'train'),
+          at(5, 'fid', fid + 50, main),
+          at(10, 'fid', fid, main),
+          at(10, 'is_mean', 2 + fid / 1000, main),
+          at(10, 'r_precision', mode === 'none' ? 0.25 : 0.5, main),
+          at(5, 'g_loss', 3, null, 'train'),
+          at(10, 'g_loss', 2, null, 'train'),
         ]);
         if (backbone === 'attngan' && mode === 'none' && seed === 0) store.addMetrics(run.id, [at(10, 'fid', 60, big)]);
         store.setStatus(run.id, 'completed');
       }
     }
   }
-  new SweepStore(store).register({name: 'fixture', file: '/nowhere/s.yaml', specHash: 'h', specJson: JSON.stringify({baseline: {'contrastive.mode': 'none'}}), axes: ['backbone.name', 'contrastive.mode'], cells}, {extend: false});
+  new SweepStore(store).register(
+    {
+      name: 'fixture',
+      file: '/nowhere/s.yaml',
+      specHash: 'h',
+      specJson: JSON.stringify({baseline: {'contrastive.mode': 'none'}}),
+      axes: ['backbone.name', 'contrastive.mode'],
+      cells,
+    },
+    {extend: false},
+  );
   return store;
 }
 
 describe('scg report', () => {
   it('aggregates seeds (mean, sample std, n), measures Δ against the matching baseline, marks the best', () => {
     const store = fixtureStore();
-    const report = buildReport(store, sweepSource(store, 'fixture'), {metrics: ['fid', 'is_mean', 'r_precision'], reduce: 'last'});
+    const report = buildReport(store, sweepSource(store, 'fixture'), {
+      metrics: ['fid', 'is_mean', 'r_precision'],
+      reduce: 'last',
+    });
     assert.deepEqual(report.axes, ['backbone.name', 'contrastive.mode']);
     assert.equal(report.tables.length, 2, 'the second protocol gets its own table');
     const [main, big] = report.tables;
     assert.match(main!.protocol.label, /32 generated vs 8 real test images, 16 px/);
-    const row = (b: string, m: string) => main!.rows.find((r) => r.labels['backbone.name'] === b && r.labels['contrastive.mode'] === m)!;
+    const row = (b: string, m: string) =>
+      main!.rows.find((r) => r.labels['backbone.name'] === b && r.labels['contrastive.mode'] === m)!;
     const base = row('attngan', 'none').stats['fid']!;
     assert.equal(base.mean, 100);
     assert.equal(base.std, 4); // sample std of 100, 104, 96
@@ -82,7 +147,10 @@ describe('scg report', () => {
     assert.equal(dm.mean, 72.5);
     assert.equal(dm.delta, -7.5, 'against dmgan/none, not attngan/none');
     assert.ok(dm.best && !sup.best, 'lowest FID is best');
-    assert.ok(row('attngan', 'supcon').stats['r_precision']!.best && row('dmgan', 'supcon').stats['r_precision']!.best, 'ties at the top are all marked');
+    assert.ok(
+      row('attngan', 'supcon').stats['r_precision']!.best && row('dmgan', 'supcon').stats['r_precision']!.best,
+      'ties at the top are all marked',
+    );
     assert.ok(!Object.values(row('dmgan', 'none').stats).some((s) => s?.best));
     assert.equal(big!.rows.length, 1);
     assert.equal(big!.rows[0]!.stats['fid']!.mean, 60);
@@ -99,12 +167,18 @@ describe('scg report', () => {
     const best = buildReport(store, source, {metrics: ['fid'], reduce: 'best'});
     assert.equal(best.tables[0]!.rows[0]!.stats['fid']!.mean, 100);
     const sorted = buildReport(store, source, {metrics: ['fid'], reduce: 'last', sort: 'fid'});
-    assert.deepEqual(sorted.tables[0]!.rows.map((r) => r.stats['fid']!.mean), [72.5, 80, 90, 100]);
+    assert.deepEqual(
+      sorted.tables[0]!.rows.map((r) => r.stats['fid']!.mean),
+      [72.5, 80, 90, 100],
+    );
     const loss = buildReport(store, source, {metrics: ['g_loss'], reduce: 'last'});
     assert.equal(loss.tables.length, 1);
     assert.equal(loss.tables[0]!.protocol.key, 'training');
     assert.equal(loss.tables[0]!.rows[0]!.stats['g_loss']!.mean, 2);
-    assert.throws(() => buildReport(store, source, {metrics: ['fid'], reduce: 'median'}), /expected last, best or at:STEP/);
+    assert.throws(
+      () => buildReport(store, source, {metrics: ['fid'], reduce: 'median'}),
+      /expected last, best or at:STEP/,
+    );
     store.close();
   });
 
@@ -112,34 +186,85 @@ describe('scg report', () => {
     const store = fixtureStore();
     // a second attempt (`scg run --force`) of attngan/none seed 0 replaces the first in the report
     const first = store.getRun('run-attngan-none-0')!;
-    store.createRun({id: `${first.config_hash}-2`, experiment: 'fixture', configHash: first.config_hash, attempt: 2, configJson: first.config_json, seed: 0, runDir: '/nowhere',
-      gitCommit: null, gitDirty: null, versions: {}, backend: 'wasm', host: 'h', params: {}});
+    store.createRun({
+      id: `${first.config_hash}-2`,
+      experiment: 'fixture',
+      configHash: first.config_hash,
+      attempt: 2,
+      configJson: first.config_json,
+      seed: 0,
+      runDir: '/nowhere',
+      gitCommit: null,
+      gitDirty: null,
+      versions: {},
+      backend: 'wasm',
+      host: 'h',
+      params: {},
+    });
     const protocol = store.metrics('run-attngan-none-0', 'fid').find((m) => m.step === 10)!.protocol_id!;
-    store.addMetrics(`${first.config_hash}-2`, [{phase: 'eval', key: 'fid', step: 10, value: 50, wall_time: 0, protocol_id: protocol}]);
+    store.addMetrics(`${first.config_hash}-2`, [
+      {phase: 'eval', key: 'fid', step: 10, value: 50, wall_time: 0, protocol_id: protocol},
+    ]);
     store.setStatus(`${first.config_hash}-2`, 'completed');
-    const report = buildReport(store, experimentSource(store, 'fixture', {'contrastive.mode': 'none'}), {metrics: ['fid'], reduce: 'last'});
+    const report = buildReport(store, experimentSource(store, 'fixture', {'contrastive.mode': 'none'}), {
+      metrics: ['fid'],
+      reduce: 'last',
+    });
     assert.deepEqual(report.axes, ['backbone.name', 'contrastive.mode']);
-    const again = report.tables[0]!.rows.find((r) => r.labels['backbone.name'] === 'attngan' && r.labels['contrastive.mode'] === 'none')!.stats['fid']!;
+    const again = report.tables[0]!.rows.find(
+      (r) => r.labels['backbone.name'] === 'attngan' && r.labels['contrastive.mode'] === 'none',
+    )!.stats['fid']!;
     assert.equal(again.n, 3);
     assert.equal(again.mean, (50 + 104 + 96) / 3);
-    assert.equal(report.tables[0]!.rows.find((r) => r.labels['backbone.name'] === 'dmgan' && r.labels['contrastive.mode'] === 'supcon')!.stats['fid']!.delta, -7.5);
+    assert.equal(
+      report.tables[0]!.rows.find(
+        (r) => r.labels['backbone.name'] === 'dmgan' && r.labels['contrastive.mode'] === 'supcon',
+      )!.stats['fid']!.delta,
+      -7.5,
+    );
     store.close();
   });
 
   it('zip axes after the first get no column of their own, and the report says so', () => {
     const store = fixtureStore();
     const sweeps = new SweepStore(store);
-    const cells = sweeps.cells(sweeps.get('fixture')!.id).map((c) => ({index: c.idx, key: c.key, assignment: JSON.parse(c.assignment_json) as Record<string, unknown>, configHash: c.config_hash}));
-    sweeps.register({name: 'zipped', file: '/s.yaml', specHash: 'z', specJson: JSON.stringify({zip: {'backbone.name': [], 'contrastive.mode': []}}), axes: ['backbone.name', 'contrastive.mode'], cells}, {extend: false});
+    const cells = sweeps.cells(sweeps.get('fixture')!.id).map((c) => ({
+      index: c.idx,
+      key: c.key,
+      assignment: JSON.parse(c.assignment_json) as Record<string, unknown>,
+      configHash: c.config_hash,
+    }));
+    sweeps.register(
+      {
+        name: 'zipped',
+        file: '/s.yaml',
+        specHash: 'z',
+        specJson: JSON.stringify({zip: {'backbone.name': [], 'contrastive.mode': []}}),
+        axes: ['backbone.name', 'contrastive.mode'],
+        cells,
+      },
+      {extend: false},
+    );
     const report = buildReport(store, sweepSource(store, 'zipped'), {metrics: ['fid'], reduce: 'last'});
     assert.deepEqual(report.axes, ['backbone.name']);
-    assert.ok(report.notes.includes('contrastive.mode advance with backbone.name (zip), so only backbone.name has a column'));
+    assert.ok(
+      report.notes.includes('contrastive.mode advance with backbone.name (zip), so only backbone.name has a column'),
+    );
     store.close();
   });
 
   it('a hand-picked baseline cell that does not set an axis is the baseline of every value of it (a τ sweep)', () => {
     const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-report-')), 'experiments.db'));
-    const protocol = store.protocolId({evaluator: 'builtin', weightsSha256: 'b', nGenerated: 32, nReal: 8, resolution: 16, split: 'test', seed: 0, details: {}});
+    const protocol = store.protocolId({
+      evaluator: 'builtin',
+      weightsSha256: 'b',
+      nGenerated: 32,
+      nReal: 8,
+      resolution: 16,
+      split: 'test',
+      seed: 0,
+      details: {},
+    });
     const cells = [
       {assignment: {'contrastive.temperature': 0.1, seed: 0}, sets: ['contrastive.temperature=0.1'], fid: 80},
       {assignment: {'contrastive.temperature': 0.5, seed: 0}, sets: ['contrastive.temperature=0.5'], fid: 70},
@@ -147,27 +272,74 @@ describe('scg report', () => {
     ].map((c, index) => {
       const {config} = loadConfig(TINY, [...c.sets, 'name=tau']);
       const hash = configHash(config);
-      store.createRun({id: `r${index}`, experiment: 'tau', configHash: hash, attempt: 1, configJson: JSON.stringify(config), seed: 0, runDir: '/nowhere', gitCommit: null, gitDirty: null, versions: {}, backend: 'wasm', host: 'h', params: {}});
-      store.addMetrics(`r${index}`, [{phase: 'eval', key: 'fid', step: 2, value: c.fid, wall_time: 0, protocol_id: protocol}]);
+      store.createRun({
+        id: `r${index}`,
+        experiment: 'tau',
+        configHash: hash,
+        attempt: 1,
+        configJson: JSON.stringify(config),
+        seed: 0,
+        runDir: '/nowhere',
+        gitCommit: null,
+        gitDirty: null,
+        versions: {},
+        backend: 'wasm',
+        host: 'h',
+        params: {},
+      });
+      store.addMetrics(`r${index}`, [
+        {phase: 'eval', key: 'fid', step: 2, value: c.fid, wall_time: 0, protocol_id: protocol},
+      ]);
       store.setStatus(`r${index}`, 'completed');
       return {index, key: JSON.stringify(c.assignment), assignment: c.assignment, configHash: hash};
     });
-    new SweepStore(store).register({name: 'tau', file: '/s.yaml', specHash: 'h', specJson: JSON.stringify({baseline: {'contrastive.mode': 'none'}}), axes: ['contrastive.temperature', 'contrastive.mode'], cells}, {extend: false});
+    new SweepStore(store).register(
+      {
+        name: 'tau',
+        file: '/s.yaml',
+        specHash: 'h',
+        specJson: JSON.stringify({baseline: {'contrastive.mode': 'none'}}),
+        axes: ['contrastive.temperature', 'contrastive.mode'],
+        cells,
+      },
+      {extend: false},
+    );
     const source = sweepSource(store, 'tau');
     const report = buildReport(store, source, {metrics: ['fid'], reduce: 'last'});
-    assert.deepEqual(report.tables[0]!.rows.map((r) => [r.labels['contrastive.temperature'], r.labels['contrastive.mode'], r.stats['fid']!.delta]), [['0.1', '–', -20], ['0.5', '–', -30], ['–', 'none', undefined]]);
+    assert.deepEqual(
+      report.tables[0]!.rows.map((r) => [
+        r.labels['contrastive.temperature'],
+        r.labels['contrastive.mode'],
+        r.stats['fid']!.delta,
+      ]),
+      [
+        ['0.1', '–', -20],
+        ['0.5', '–', -30],
+        ['–', 'none', undefined],
+      ],
+    );
     const figures = reportFigures(store, report, source);
-    assert.ok(figures.some((f) => f.file === 'axis-contrastive.temperature-fid.svg'), figures.map((f) => f.file).join(', '));
+    assert.ok(
+      figures.some((f) => f.file === 'axis-contrastive.temperature-fid.svg'),
+      figures.map((f) => f.file).join(', '),
+    );
     store.close();
   });
 
   for (const format of ['md', 'csv', 'latex', 'json'] as TextFormat[]) {
     it(`${format} output matches its snapshot`, () => {
       const store = fixtureStore();
-      const text = formatReport(buildReport(store, sweepSource(store, 'fixture'), {metrics: ['fid', 'is_mean', 'r_precision'], reduce: 'last'}), format);
+      const text = formatReport(
+        buildReport(store, sweepSource(store, 'fixture'), {metrics: ['fid', 'is_mean', 'r_precision'], reduce: 'last'}),
+        format,
+      );
       const file = path.join(SNAPSHOTS, `fixture.${format === 'latex' ? 'tex' : format}`);
       if (process.env['UPDATE_SNAPSHOTS']) fs.writeFileSync(file, text);
-      assert.equal(text, fs.readFileSync(file, 'utf8'), `${file} differs; rerun with UPDATE_SNAPSHOTS=1 if the change is intended`);
+      assert.equal(
+        text,
+        fs.readFileSync(file, 'utf8'),
+        `${file} differs; rerun with UPDATE_SNAPSHOTS=1 if the change is intended`,
+      );
       store.close();
     });
   }

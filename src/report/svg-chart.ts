@@ -23,7 +23,18 @@ export interface BarChart {
 const W = 420;
 const H = 280;
 const M = {left: 64, right: 12, top: 28, bottom: 72};
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const COLORS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -48,14 +59,28 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
 /** A tick label with as many decimals as the tick spacing needs. */
 function tickText(v: number, ticks: readonly number[]): string {
   const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : Math.abs(v) || 1;
-  const digits = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + (step / 10 ** Math.floor(Math.log10(step)) === 2.5 ? 1 : 0));
+  const digits = Math.max(
+    0,
+    Math.ceil(-Math.log10(step) - 1e-9) + (step / 10 ** Math.floor(Math.log10(step)) === 2.5 ? 1 : 0),
+  );
   if (digits > 8 || Math.abs(v) >= 1e9) return v.toExponential(2);
   return v.toFixed(digits);
 }
 
-function frame(title: string, xLabel: string, yLabel: string, yTicks: number[], y: (v: number) => number, body: string[], xAxis: string[]): string {
-  const grid = yTicks.map((t) => `<line x1="${M.left}" x2="${W - M.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e5e5e5"/>` +
-    `<text x="${M.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${tickText(t, yTicks)}</text>`);
+function frame(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  yTicks: number[],
+  y: (v: number) => number,
+  body: string[],
+  xAxis: string[],
+): string {
+  const grid = yTicks.map(
+    (t) =>
+      `<line x1="${M.left}" x2="${W - M.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e5e5e5"/>` +
+      `<text x="${M.left - 6}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end">${tickText(t, yTicks)}</text>`,
+  );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
@@ -81,20 +106,29 @@ export function lineChart(c: LineChart): string {
   const [y0, y1] = [yTicks[0]!, yTicks[yTicks.length - 1]!];
   const x = (v: number) => M.left + ((v - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
   const y = (v: number) => H - M.bottom - ((v - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
-  const xAxis = xTicks.map((t) => `<text x="${x(t).toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${tickText(t, xTicks)}</text>`);
+  const xAxis = xTicks.map(
+    (t) => `<text x="${x(t).toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${tickText(t, xTicks)}</text>`,
+  );
   const body: string[] = [];
   c.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
-    body.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${sorted.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ')}"/>`);
+    body.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${sorted.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ')}"/>`,
+    );
     if (c.markers) {
       for (const p of sorted) {
-        if (p.err) body.push(`<line x1="${x(p.x).toFixed(1)}" x2="${x(p.x).toFixed(1)}" y1="${y(p.y - p.err).toFixed(1)}" y2="${y(p.y + p.err).toFixed(1)}" stroke="${color}"/>`);
+        if (p.err)
+          body.push(
+            `<line x1="${x(p.x).toFixed(1)}" x2="${x(p.x).toFixed(1)}" y1="${y(p.y - p.err).toFixed(1)}" y2="${y(p.y + p.err).toFixed(1)}" stroke="${color}"/>`,
+          );
         body.push(`<circle cx="${x(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="3" fill="${color}"/>`);
       }
     }
     const ly = M.top + 4 + 13 * i;
-    body.push(`<rect x="${W - M.right - 120}" y="${ly}" width="10" height="3" fill="${color}"/><text x="${W - M.right - 106}" y="${ly + 5}">${esc(s.name.slice(0, 22))}</text>`);
+    body.push(
+      `<rect x="${W - M.right - 120}" y="${ly}" width="10" height="3" fill="${color}"/><text x="${W - M.right - 106}" y="${ly + 5}">${esc(s.name.slice(0, 22))}</text>`,
+    );
   });
   return frame(c.title, c.xLabel, c.yLabel, yTicks, y, body, xAxis);
 }
@@ -112,13 +146,19 @@ export function barChart(c: BarChart): string {
     const w = Math.min(40, slot * 0.7);
     const top = y(Math.max(b.value, 0));
     const bottom = y(Math.min(b.value, 0));
-    body.push(`<rect x="${(cx - w / 2).toFixed(1)}" y="${top.toFixed(1)}" width="${w.toFixed(1)}" height="${Math.max(0.5, bottom - top).toFixed(1)}" fill="${b.best ? '#d62728' : '#1f77b4'}"/>`);
+    body.push(
+      `<rect x="${(cx - w / 2).toFixed(1)}" y="${top.toFixed(1)}" width="${w.toFixed(1)}" height="${Math.max(0.5, bottom - top).toFixed(1)}" fill="${b.best ? '#d62728' : '#1f77b4'}"/>`,
+    );
     if (b.err > 0) {
-      body.push(`<line x1="${cx.toFixed(1)}" x2="${cx.toFixed(1)}" y1="${y(b.value - b.err).toFixed(1)}" y2="${y(b.value + b.err).toFixed(1)}" stroke="#111"/>`,
+      body.push(
+        `<line x1="${cx.toFixed(1)}" x2="${cx.toFixed(1)}" y1="${y(b.value - b.err).toFixed(1)}" y2="${y(b.value + b.err).toFixed(1)}" stroke="#111"/>`,
         `<line x1="${(cx - 5).toFixed(1)}" x2="${(cx + 5).toFixed(1)}" y1="${y(b.value + b.err).toFixed(1)}" y2="${y(b.value + b.err).toFixed(1)}" stroke="#111"/>`,
-        `<line x1="${(cx - 5).toFixed(1)}" x2="${(cx + 5).toFixed(1)}" y1="${y(b.value - b.err).toFixed(1)}" y2="${y(b.value - b.err).toFixed(1)}" stroke="#111"/>`);
+        `<line x1="${(cx - 5).toFixed(1)}" x2="${(cx + 5).toFixed(1)}" y1="${y(b.value - b.err).toFixed(1)}" y2="${y(b.value - b.err).toFixed(1)}" stroke="#111"/>`,
+      );
     }
-    xAxis.push(`<text transform="translate(${cx.toFixed(1)} ${H - M.bottom + 10}) rotate(30)" text-anchor="start" font-size="9">${esc(b.label.slice(0, 28))}</text>`);
+    xAxis.push(
+      `<text transform="translate(${cx.toFixed(1)} ${H - M.bottom + 10}) rotate(30)" text-anchor="start" font-size="9">${esc(b.label.slice(0, 28))}</text>`,
+    );
   });
   return frame(c.title, '', c.yLabel, yTicks, y, body, xAxis);
 }

@@ -1,15 +1,16 @@
 // How well the encoders' codes separate a single-label dataset's classes: nearest-centroid accuracy on the test split.
 import * as tf from '@tensorflow/tfjs';
 import {imagesTensor, tokenTensors} from '../data/batch';
-import {Dataset, Split} from '../data/dataset';
+import type {Dataset, Split} from '../data/dataset';
 import {nearestCentroidAccuracy} from '../metrics/centroid-probe';
-import {EncoderPair} from '../registry/encoders/descriptor';
+import type {EncoderPair} from '../registry/encoders/descriptor';
 
 const CHUNK = 256;
 
 function inChunks(n: number, encode: (from: number, to: number) => tf.Tensor2D): number[][] {
   const rows: number[][] = [];
-  for (let from = 0; from < n; from += CHUNK) rows.push(...tf.tidy(() => encode(from, Math.min(n, from + CHUNK))).arraySync());
+  for (let from = 0; from < n; from += CHUNK)
+    rows.push(...tf.tidy(() => encode(from, Math.min(n, from + CHUNK))).arraySync());
   return rows;
 }
 
@@ -22,7 +23,17 @@ function textCodes(enc: EncoderPair, ds: Dataset, captions: number[][]): number[
 }
 
 function imageCodes(enc: EncoderPair, ds: Dataset, split: Split): number[][] {
-  return inChunks(split.count, (a, b) => enc.encodeImage(imagesTensor(split, Array.from({length: b - a}, (_, k) => a + k), ds.resolution)).global);
+  return inChunks(
+    split.count,
+    (a, b) =>
+      enc.encodeImage(
+        imagesTensor(
+          split,
+          Array.from({length: b - a}, (_, k) => a + k),
+          ds.resolution,
+        ),
+      ).global,
+  );
 }
 
 export interface ProbeResult {
@@ -42,15 +53,28 @@ export function probeEncoders(enc: EncoderPair, ds: Dataset): ProbeResult | 'non
   if (ds.labelKind !== 'single' || !train.labels || !test.labels) return undefined;
   const testCaptions = test.tokens.flatMap((caps, i) => caps.map((c) => ({c, label: test.labels![i]!})));
   const codes = {
-    trainText: textCodes(enc, ds, train.tokens.map((caps) => caps[0]!)),
-    testText: textCodes(enc, ds, testCaptions.map((t) => t.c)),
+    trainText: textCodes(
+      enc,
+      ds,
+      train.tokens.map((caps) => caps[0]!),
+    ),
+    testText: textCodes(
+      enc,
+      ds,
+      testCaptions.map((t) => t.c),
+    ),
     trainImage: imageCodes(enc, ds, train),
     testImage: imageCodes(enc, ds, test),
   };
   // Diverged weights: nothing to measure; the next step's loss check stops the run.
   if (Object.values(codes).some((rows) => rows.some((r) => r.some((v) => !Number.isFinite(v))))) return 'non-finite';
   return {
-    text: nearestCentroidAccuracy(codes.trainText, train.labels, codes.testText, testCaptions.map((t) => t.label)),
+    text: nearestCentroidAccuracy(
+      codes.trainText,
+      train.labels,
+      codes.testText,
+      testCaptions.map((t) => t.label),
+    ),
     image: nearestCentroidAccuracy(codes.trainImage, train.labels, codes.testImage, test.labels),
   };
 }

@@ -1,8 +1,8 @@
 // Evaluates a stored GAN checkpoint of a run (the eval phase, and `scg eval` under any protocol).
 import * as path from 'node:path';
 import {datasets} from '../registry';
-import {RunRow, Store} from '../store/store';
-import {evaluateGenerator, EvaluationResult} from './evaluate';
+import type {RunRow, Store} from '../store/store';
+import {evaluateGenerator, type EvaluationResult} from './evaluate';
 import {loadTrainedGenerator} from './trained-generator';
 
 /** Where evaluator weights and real-image statistics are cached: `cache/` next to the store. */
@@ -10,14 +10,36 @@ export function cacheDirOf(store: Store): string {
   return path.join(path.dirname(store.file), 'cache');
 }
 
-export async function evaluateRunCheckpoint(store: Store, run: RunRow, opts: {step?: number | undefined; samples?: number | undefined; evaluator?: string | undefined; inceptionPath?: string | undefined; log(line: string): void}): Promise<EvaluationResult & {step: number}> {
+export async function evaluateRunCheckpoint(
+  store: Store,
+  run: RunRow,
+  opts: {
+    step?: number | undefined;
+    samples?: number | undefined;
+    evaluator?: string | undefined;
+    inceptionPath?: string | undefined;
+    log(line: string): void;
+  },
+): Promise<EvaluationResult & {step: number}> {
   const gen = await loadTrainedGenerator(store, run, opts.step);
   try {
     const dataset = await datasets.get(gen.config.dataset.name).build(gen.config.dataset);
-    const config = opts.inceptionPath ? {...gen.config, eval: {...gen.config.eval, inceptionPath: opts.inceptionPath}} : gen.config;
+    const config = opts.inceptionPath
+      ? {...gen.config, eval: {...gen.config.eval, inceptionPath: opts.inceptionPath}}
+      : gen.config;
     const result = await evaluateGenerator({
-      store, runId: run.id, step: gen.checkpoint.step, config, dataset, model: gen.model, ema: gen.ema, encoders: gen.pre.encoders,
-      samples: opts.samples, evaluator: opts.evaluator, cacheDir: cacheDirOf(store), log: opts.log,
+      store,
+      runId: run.id,
+      step: gen.checkpoint.step,
+      config,
+      dataset,
+      model: gen.model,
+      ema: gen.ema,
+      encoders: gen.pre.encoders,
+      samples: opts.samples,
+      evaluator: opts.evaluator,
+      cacheDir: cacheDirOf(store),
+      log: opts.log,
     });
     return {...result, step: gen.checkpoint.step};
   } finally {

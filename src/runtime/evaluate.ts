@@ -5,18 +5,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {Matrix} from 'ml-matrix';
-import {ExperimentConfig} from '../config/types';
+import type {ExperimentConfig} from '../config/types';
 import {imagesTensor, tokenTensors} from '../data/batch';
-import {Dataset} from '../data/dataset';
+import type {Dataset} from '../data/dataset';
 import {frechetDistanceFromStats, gaussianStats} from '../metrics/frechet';
 import {inceptionScore} from '../metrics/inception-score';
 import {rPrecision} from '../metrics/r-precision';
-import {Ema} from '../nn/ema';
+import type {Ema} from '../nn/ema';
 import {evaluators} from '../registry';
-import {GanModel} from '../registry/backbones/descriptor';
-import {EncoderPair} from '../registry/encoders/descriptor';
-import {FeatureExtractor} from '../registry/evaluators/descriptor';
-import {MetricRow, Protocol, Store} from '../store/store';
+import type {GanModel} from '../registry/backbones/descriptor';
+import type {EncoderPair} from '../registry/encoders/descriptor';
+import type {FeatureExtractor} from '../registry/evaluators/descriptor';
+import type {MetricRow, Protocol, Store} from '../store/store';
 import {writeFileAtomic} from '../core/atomic-write';
 import {canonicalJson} from '../core/identity';
 import {Rng} from '../core/rng';
@@ -53,14 +53,20 @@ function extractorFor(name: string, opts: EvaluateOptions): Promise<FeatureExtra
   const key = `${name}|${canonicalJson(opts.config.dataset)}|${canonicalJson(opts.config.eval)}|${opts.cacheDir}`;
   let e = extractorCache.get(key);
   if (!e) {
-    e = evaluators.get(name).build({config: opts.config, dataset: opts.dataset, cacheDir: opts.cacheDir, log: opts.log});
+    e = evaluators
+      .get(name)
+      .build({config: opts.config, dataset: opts.dataset, cacheDir: opts.cacheDir, log: opts.log});
     extractorCache.set(key, e);
   }
   return e;
 }
 
 /** Features and probabilities of many images, in chunks. */
-function extractAll(ex: FeatureExtractor, count: number, images: (from: number, to: number) => tf.Tensor4D): {features: Float64Array[]; probs: number[][]} {
+function extractAll(
+  ex: FeatureExtractor,
+  count: number,
+  images: (from: number, to: number) => tf.Tensor4D,
+): {features: Float64Array[]; probs: number[][]} {
   const features: Float64Array[] = [];
   const probs: number[][] = [];
   for (let from = 0; from < count; from += CHUNK) {
@@ -78,18 +84,29 @@ function extractAll(ex: FeatureExtractor, count: number, images: (from: number, 
 
 /** Mean and covariance of the real test images' features, cached on disk per evaluator weights and dataset. */
 function realStats(ex: FeatureExtractor, opts: EvaluateOptions): {mu: Float64Array; sigma: Matrix} {
-  const key = crypto.createHash('sha256').update(canonicalJson({w: ex.weightsSha256, dataset: opts.config.dataset, split: 'test'})).digest('hex').slice(0, 16);
+  const key = crypto
+    .createHash('sha256')
+    .update(canonicalJson({w: ex.weightsSha256, dataset: opts.config.dataset, split: 'test'}))
+    .digest('hex')
+    .slice(0, 16);
   const file = path.join(opts.cacheDir, 'real-stats', `${ex.name}-${key}.json`);
   if (fs.existsSync(file)) {
     try {
       const s = JSON.parse(fs.readFileSync(file, 'utf8')) as {mu: number[]; sigma: number[][]};
-      if (s.mu.length === ex.featureDim && s.sigma.length === ex.featureDim) return {mu: Float64Array.from(s.mu), sigma: new Matrix(s.sigma)};
+      if (s.mu.length === ex.featureDim && s.sigma.length === ex.featureDim)
+        return {mu: Float64Array.from(s.mu), sigma: new Matrix(s.sigma)};
     } catch {
       // a damaged cache entry is computed again below (and replaced)
     }
   }
   const test = opts.dataset.test;
-  const {features} = extractAll(ex, test.count, (a, b) => imagesTensor(test, Array.from({length: b - a}, (_, i) => a + i), opts.dataset.resolution));
+  const {features} = extractAll(ex, test.count, (a, b) =>
+    imagesTensor(
+      test,
+      Array.from({length: b - a}, (_, i) => a + i),
+      opts.dataset.resolution,
+    ),
+  );
   const stats = gaussianStats(features);
   writeFileAtomic(file, JSON.stringify({mu: Array.from(stats.mu), sigma: stats.sigma.to2DArray()}));
   return stats;
@@ -103,7 +120,10 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
   const ex = await extractorFor(name, opts);
   const real = realStats(ex, opts);
   const test = dataset.test;
-  const captions = Array.from({length: n}, (_, i) => test.tokens[i % test.count]![Math.floor(i / test.count) % test.tokens[i % test.count]!.length]!);
+  const captions = Array.from(
+    {length: n},
+    (_, i) => test.tokens[i % test.count]![Math.floor(i / test.count) % test.tokens[i % test.count]!.length]!,
+  );
   const rng = Rng.for(config.seed, 'eval');
   const noise = rng.normals(n * model.zDim);
   const caNoise = rng.normals(n * model.condDim);
@@ -116,11 +136,19 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
       const [img, s, code] = tf.tidy(() => {
         const {tokens, mask} = tokenTensors(captions.slice(from, to), dataset.maxWords);
         const text = enc.encodeText(tokens, mask);
-        const out = model.generate({
-          noise: tf.tensor2d(noise.subarray(from * model.zDim, to * model.zDim), [to - from, model.zDim]),
-          caNoise: tf.tensor2d(caNoise.subarray(from * model.condDim, to * model.condDim), [to - from, model.condDim]),
-          sentence: text.sentence, words: text.words, wordMask: mask,
-        }, {training: false});
+        const out = model.generate(
+          {
+            noise: tf.tensor2d(noise.subarray(from * model.zDim, to * model.zDim), [to - from, model.zDim]),
+            caNoise: tf.tensor2d(caNoise.subarray(from * model.condDim, to * model.condDim), [
+              to - from,
+              model.condDim,
+            ]),
+            sentence: text.sentence,
+            words: text.words,
+            wordMask: mask,
+          },
+          {training: false},
+        );
         const last = out.images[out.images.length - 1]!;
         return [last, text.sentence, enc.encodeImage(last).global];
       });
@@ -140,13 +168,26 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
   const is = inceptionScore(probs, {splits: Math.min(10, n)});
   const rp = rPrecision(fakeImageCodes, textCodes, {candidates: Math.min(100, n), seed: config.seed});
   const protocol: Protocol = {
-    evaluator: name, weightsSha256: ex.weightsSha256, nGenerated: n, nReal: test.count, resolution: dataset.resolution, split: 'test', seed: config.seed,
+    evaluator: name,
+    weightsSha256: ex.weightsSha256,
+    nGenerated: n,
+    nReal: test.count,
+    resolution: dataset.resolution,
+    split: 'test',
+    seed: config.seed,
     details: {...ex.details, isSplits: Math.min(10, n), rPrecisionCandidates: Math.min(100, n), fidOffset: fid.offset},
   };
   const protocolId = opts.store.protocolId(protocol);
   const metrics: Record<string, number> = {fid: fid.distance, is_mean: is.mean, is_std: is.std, r_precision: rp};
   const wall = Date.now() / 1000;
-  const rows: MetricRow[] = Object.entries(metrics).map(([key, value]) => ({phase: 'eval', key, step: opts.step, value, wall_time: wall, protocol_id: protocolId}));
+  const rows: MetricRow[] = Object.entries(metrics).map(([key, value]) => ({
+    phase: 'eval',
+    key,
+    step: opts.step,
+    value,
+    wall_time: wall,
+    protocol_id: protocolId,
+  }));
   opts.store.replaceEvalMetrics(opts.runId, opts.step, protocolId, rows);
   if (fid.offset > 0) opts.log(`eval: covariance product near-singular; FID used a diagonal offset of ${fid.offset}`);
   return {protocolId, protocol, metrics};

@@ -1,13 +1,13 @@
 // A training phase over a data-parallel group: worker threads rebuild the same phase model on their rows of
 // each batch, and the phase loop drives rank 0 as it drives a one-thread model.
 import * as os from 'node:os';
-import {ExperimentConfig} from '../config/types';
-import {Dataset} from '../data/dataset';
+import type {ExperimentConfig} from '../config/types';
+import type {Dataset} from '../data/dataset';
 import {Vocabulary} from '../text/vocabulary';
-import {DataParallelGroup, ShardProgram, ShardSpec, usableThreads} from '../parallel/group';
+import {DataParallelGroup, type ShardProgram, type ShardSpec, usableThreads} from '../parallel/group';
 import {activeCollective} from '../parallel/sharded-ops';
 import {currentBackend} from '../core/backend';
-import {PhaseModel} from './phase-loop';
+import type {PhaseModel} from './phase-loop';
 
 /** A phase model that can run as one rank of a group. */
 export interface ShardableModel extends PhaseModel {
@@ -15,7 +15,10 @@ export interface ShardableModel extends PhaseModel {
   syncFromRoot(extra: Record<string, unknown>): void;
 }
 
-export type PhaseMessage = {kind: 'step'; index: number} | {kind: 'sync'; extra: Record<string, unknown>} | {kind: 'divergence'};
+export type PhaseMessage =
+  | {kind: 'step'; index: number}
+  | {kind: 'sync'; extra: Record<string, unknown>}
+  | {kind: 'divergence'};
 
 export interface Divergence {
   max: number;
@@ -39,7 +42,8 @@ export function wantedGanThreads(config: ExperimentConfig): number {
 export function phaseThreads(config: ExperimentConfig, phase: 'pretrain' | 'train'): {threads: number; note?: string} {
   const backend = currentBackend()?.name ?? 'cpu';
   if (backend === 'tensorflow' || backend === 'torch') return {threads: 1};
-  if (phase === 'pretrain') return usableThreads(config.runtime.pretrainThreads ?? wantedGanThreads(config), config.pretrain.batchSize);
+  if (phase === 'pretrain')
+    return usableThreads(config.runtime.pretrainThreads ?? wantedGanThreads(config), config.pretrain.batchSize);
   return usableThreads(wantedGanThreads(config), config.train.batchSize);
 }
 
@@ -52,7 +56,10 @@ export interface WorkerDataset {
 /** What a worker needs of `dataset` (it only draws training batches), in a form that survives postMessage. */
 export function trainingOnly(dataset: Dataset): WorkerDataset {
   const {vocab, ...rest} = dataset;
-  return {dataset: {...rest, test: {...dataset.train, count: 0, images: new Uint8Array(0), captions: [], tokens: []}}, vocabWords: vocab.words};
+  return {
+    dataset: {...rest, test: {...dataset.train, count: 0, images: new Uint8Array(0), captions: [], tokens: []}},
+    vocabWords: vocab.words,
+  };
 }
 
 /** The dataset again, in the worker thread. */
@@ -61,7 +68,10 @@ export function fromTrainingOnly(d: WorkerDataset): Dataset {
 }
 
 /** The program every rank runs for a phase: steps, state sync after a restore, and the divergence check. */
-export function phaseProgram(model: ShardableModel, dispose: () => void): ShardProgram<PhaseMessage, Record<string, number> | Divergence | undefined> {
+export function phaseProgram(
+  model: ShardableModel,
+  dispose: () => void,
+): ShardProgram<PhaseMessage, Record<string, number> | Divergence | undefined> {
   return {
     handle(m) {
       if (m.kind === 'step') return model.step(m.index);
@@ -97,10 +107,19 @@ export interface ParallelPhase extends PhaseModel {
 }
 
 /** Starts `threads − 1` worker threads (built from `spec`) around rank 0's `model`; the result steps all ranks together. */
-export async function startParallelPhase<A>(model: ShardableModel, spec: ShardSpec<A>, threads: number): Promise<ParallelPhase> {
+export async function startParallelPhase<A>(
+  model: ShardableModel,
+  spec: ShardSpec<A>,
+  threads: number,
+): Promise<ParallelPhase> {
   const backend = currentBackend()?.name ?? 'cpu';
   // Rank 0's model belongs to the caller: the group must not dispose it.
-  const group = await DataParallelGroup.start(threads, spec, backend, phaseProgram(model, () => undefined));
+  const group = await DataParallelGroup.start(
+    threads,
+    spec,
+    backend,
+    phaseProgram(model, () => undefined),
+  );
   return {
     imagesPerStep: model.imagesPerStep,
     stateTensors: () => model.stateTensors(),

@@ -2,12 +2,12 @@
 // checkpoint, stop cleanly on a signal, and fail on a non-finite loss.
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import {ExperimentConfig} from '../config/types';
-import {Dataset} from '../data/dataset';
+import type {ExperimentConfig} from '../config/types';
+import type {Dataset} from '../data/dataset';
 import {ScgError} from '../errors';
-import {MetricRow, RunRow, Store} from '../store/store';
-import {Checkpoint, CheckpointDamagedError, readCheckpoint, writeCheckpoint} from '../core/checkpoint';
-import {Progress} from './progress';
+import type {MetricRow, RunRow, Store} from '../store/store';
+import {type Checkpoint, CheckpointDamagedError, readCheckpoint, writeCheckpoint} from '../core/checkpoint';
+import type {Progress} from './progress';
 
 /** Everything a phase needs from the run around it. */
 export interface RunContext {
@@ -56,8 +56,13 @@ export function readLosses(scalars: Record<string, tf.Scalar>): Record<string, n
 
 /** Raised when a signal stopped the run after its checkpoint was written. */
 export class InterruptedError extends Error {
-  constructor(readonly phase: string, readonly step: number) {
-    super(`interrupted during ${phase} at step ${step}; the checkpoint is saved and \`scg run\` with the same config resumes there`);
+  constructor(
+    readonly phase: string,
+    readonly step: number,
+  ) {
+    super(
+      `interrupted during ${phase} at step ${step}; the checkpoint is saved and \`scg run\` with the same config resumes there`,
+    );
   }
 }
 
@@ -67,7 +72,10 @@ export class InterruptedError extends Error {
  * are trained again (and their checkpoints written again).
  */
 export function resumePhase(ctx: RunContext, phase: string, model: PhaseModel): number {
-  for (const row of ctx.store.checkpoints(ctx.run.id).filter((c) => c.phase === phase).reverse()) {
+  for (const row of ctx.store
+    .checkpoints(ctx.run.id)
+    .filter((c) => c.phase === phase)
+    .reverse()) {
     let ckpt: Checkpoint;
     try {
       ckpt = readCheckpoint(row.path, row.sha256);
@@ -77,13 +85,19 @@ export function resumePhase(ctx: RunContext, phase: string, model: PhaseModel): 
       continue;
     }
     if (ckpt.header.configHash !== ctx.configHash) {
-      throw new ScgError('BAD_INPUT', `checkpoint ${row.path} belongs to config ${ckpt.header.configHash}, not ${ctx.configHash}`, {hint: 're-run with --force'});
+      throw new ScgError(
+        'BAD_INPUT',
+        `checkpoint ${row.path} belongs to config ${ckpt.header.configHash}, not ${ctx.configHash}`,
+        {hint: 're-run with --force'},
+      );
     }
     model.restore(ckpt, row.path);
-    if (ctx.store.dropCheckpointsAfter(ctx.run.id, phase, row.step) > 0) ctx.log(`${phase}: resuming from the intact checkpoint at step ${row.step}`);
+    if (ctx.store.dropCheckpointsAfter(ctx.run.id, phase, row.step) > 0)
+      ctx.log(`${phase}: resuming from the intact checkpoint at step ${row.step}`);
     return ckpt.header.step;
   }
-  if (ctx.store.dropCheckpointsAfter(ctx.run.id, phase, 0) > 0) ctx.log(`${phase}: no intact checkpoint is left; the phase starts again from step 0`);
+  if (ctx.store.dropCheckpointsAfter(ctx.run.id, phase, 0) > 0)
+    ctx.log(`${phase}: no intact checkpoint is left; the phase starts again from step 0`);
   return 0;
 }
 
@@ -91,11 +105,26 @@ export function resumePhase(ctx: RunContext, phase: string, model: PhaseModel): 
  * Writes the checkpoint file, then records it in one transaction with the metrics still buffered: a checkpoint
  * is never ahead of the metrics it covers, so a crash after it loses nothing before it.
  */
-function saveCheckpoint(ctx: RunContext, phase: string, step: number, model: PhaseModel, pending: readonly MetricRow[]): void {
+function saveCheckpoint(
+  ctx: RunContext,
+  phase: string,
+  step: number,
+  model: PhaseModel,
+  pending: readonly MetricRow[],
+): void {
   const file = path.join(ctx.runDir, 'checkpoints', `${phase}-${String(step).padStart(7, '0')}.ckpt`);
-  const {sha256, bytes} = writeCheckpoint(file, {
-    runId: ctx.run.id, configHash: ctx.configHash, phase, step, rng: {seed: ctx.config.seed, scheme: 'keyed-sfc32'}, extra: model.stateExtra(),
-  }, model.stateTensors());
+  const {sha256, bytes} = writeCheckpoint(
+    file,
+    {
+      runId: ctx.run.id,
+      configHash: ctx.configHash,
+      phase,
+      step,
+      rng: {seed: ctx.config.seed, scheme: 'keyed-sfc32'},
+      extra: model.stateExtra(),
+    },
+    model.stateTensors(),
+  );
   ctx.store.commitCheckpoint(ctx.run.id, {phase, step, path: file, sha256, bytes}, pending);
 }
 
@@ -122,13 +151,17 @@ export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: Pha
       const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
       if (bad) {
         ctx.store.addMetrics(ctx.run.id, pending);
-        const kept = lastCheckpoint > 0 ? `the last good checkpoint (step ${lastCheckpoint}) is kept` : 'no checkpoint of this phase was written yet';
+        const kept =
+          lastCheckpoint > 0
+            ? `the last good checkpoint (step ${lastCheckpoint}) is kept`
+            : 'no checkpoint of this phase was written yet';
         throw new ScgError('RUN_FAILED', `loss ${bad[0]} is ${bad[1]} at ${phase} step ${completed}; ${kept}`, {
           hint: 'lower the learning rate or the loss weights, or check the data',
         });
       }
       const wall = Date.now() / 1000;
-      for (const [key, value] of Object.entries(losses)) pending.push({phase, key, step: completed, value, wall_time: wall});
+      for (const [key, value] of Object.entries(losses))
+        pending.push({phase, key, step: completed, value, wall_time: wall});
       pending.push({phase, key: 'img_per_sec', step: completed, value: rate, wall_time: wall});
       ctx.progress.update({step: completed, losses, imagesPerSecond: rate});
       // Steps are synchronous; yielding lets a pending SIGINT/SIGTERM handler run before we look at the flag.
@@ -136,7 +169,13 @@ export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: Pha
       const stopping = ctx.stopRequested();
       if (completed % opts.logEvery === 0 || completed === steps || stopping) {
         // The process's peak resident memory so far (worker threads included: they share the process).
-        pending.push({phase, key: 'peak_rss_mb', step: completed, value: process.resourceUsage().maxRSS / 1024, wall_time: wall});
+        pending.push({
+          phase,
+          key: 'peak_rss_mb',
+          step: completed,
+          value: process.resourceUsage().maxRSS / 1024,
+          wall_time: wall,
+        });
         ctx.store.addMetrics(ctx.run.id, pending);
         pending = [];
         ctx.store.heartbeat(ctx.run.id, phase, completed);

@@ -3,13 +3,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {storedConfig} from '../config/load';
-import {ExperimentConfig} from '../config/types';
+import type {ExperimentConfig} from '../config/types';
 import {ScgError} from '../errors';
 import {ParamSet} from '../nn/params';
 import {encoders} from '../registry';
 import {trainedEncoders} from '../registry/encoders';
-import {EncoderConfig, EncoderPair, LoadedEncoders} from '../registry/encoders/descriptor';
-import {RunRow, Store} from '../store/store';
+import type {EncoderConfig, EncoderPair, LoadedEncoders} from '../registry/encoders/descriptor';
+import type {RunRow, Store} from '../store/store';
 import {Vocabulary} from '../text/vocabulary';
 import {writeFileAtomic} from '../core/atomic-write';
 import {readCheckpoint, restoreVariables} from '../core/checkpoint';
@@ -58,12 +58,21 @@ export async function encodersFromSource(src: EncoderSource): Promise<LoadedEnco
  * its final pretraining checkpoint and vocabulary. `run` undefined: the check before a new run exists (then
  * only `train.encodersFrom` is looked at). Unknown run, unfinished pretraining or another vocabulary: BAD_INPUT.
  */
-export function pretrainingSource(store: Store | undefined, run: RunRow | undefined, config: ExperimentConfig, vocab?: Vocabulary) {
+export function pretrainingSource(
+  store: Store | undefined,
+  run: RunRow | undefined,
+  config: ExperimentConfig,
+  vocab?: Vocabulary,
+) {
   let source = run;
   if (config.train.encodersFrom) {
     const found = store?.findRun(config.train.encodersFrom);
     if (!found) {
-      throw new ScgError('BAD_INPUT', `train.encodersFrom: no run '${config.train.encodersFrom}' in ${store?.file ?? 'the store (it does not exist yet)'}`, {hint: 'see `scg runs list` for run ids'});
+      throw new ScgError(
+        'BAD_INPUT',
+        `train.encodersFrom: no run '${config.train.encodersFrom}' in ${store?.file ?? 'the store (it does not exist yet)'}`,
+        {hint: 'see `scg runs list` for run ids'},
+      );
     }
     source = found;
   }
@@ -71,15 +80,23 @@ export function pretrainingSource(store: Store | undefined, run: RunRow | undefi
   const sourceConfig = storedConfig(source.config_json);
   const ckpt = store.latestCheckpoint(source.id, 'pretrain');
   if (!ckpt || ckpt.step < sourceConfig.pretrain.steps) {
-    throw new ScgError('BAD_INPUT', `run ${source.id} has no completed pretraining (${ckpt ? `its last checkpoint is at step ${ckpt.step} of ${sourceConfig.pretrain.steps}` : 'no pretrain checkpoint'})`, {
-      hint: source === run ? 'run the pretrain phase first' : `finish that run first: scg run <its config>`,
-    });
+    throw new ScgError(
+      'BAD_INPUT',
+      `run ${source.id} has no completed pretraining (${ckpt ? `its last checkpoint is at step ${ckpt.step} of ${sourceConfig.pretrain.steps}` : 'no pretrain checkpoint'})`,
+      {
+        hint: source === run ? 'run the pretrain phase first' : `finish that run first: scg run <its config>`,
+      },
+    );
   }
   const sourceVocab = runVocabulary(source);
   if (vocab && sourceVocab.words.join('\n') !== vocab.words.join('\n')) {
-    throw new ScgError('BAD_INPUT', `train.encodersFrom: run ${source.id} was pretrained with a different vocabulary (${sourceVocab.size} words against ${vocab.size})`, {
-      hint: 'the dataset section must match the run the encoders come from',
-    });
+    throw new ScgError(
+      'BAD_INPUT',
+      `train.encodersFrom: run ${source.id} was pretrained with a different vocabulary (${sourceVocab.size} words against ${vocab.size})`,
+      {
+        hint: 'the dataset section must match the run the encoders come from',
+      },
+    );
   }
   return {source, sourceConfig, ckpt, sourceVocab};
 }
@@ -93,9 +110,13 @@ function runJson<T>(run: RunRow, file: string, valid: (v: Record<string, unknown
     value = err;
   }
   if (!value || typeof value !== 'object' || value instanceof Error || !valid(value as Record<string, unknown>)) {
-    throw new ScgError('BAD_INPUT', `${file} of run ${run.id} is damaged${value instanceof Error ? ` (${value.message})` : ''}`, {
-      hint: 'scg wrote it when the run started; restore the run folder from a copy, or re-run its config with --force',
-    });
+    throw new ScgError(
+      'BAD_INPUT',
+      `${file} of run ${run.id} is damaged${value instanceof Error ? ` (${value.message})` : ''}`,
+      {
+        hint: 'scg wrote it when the run started; restore the run folder from a copy, or re-run its config with --force',
+      },
+    );
   }
   return value as T;
 }
@@ -103,7 +124,8 @@ function runJson<T>(run: RunRow, file: string, valid: (v: Record<string, unknown
 /** The vocabulary saved with a run. */
 export function runVocabulary(run: RunRow): Vocabulary {
   const file = path.join(run.run_dir, 'vocab.json');
-  if (!fs.existsSync(file)) throw new ScgError('NOT_FOUND', `run ${run.id} has no ${file}`, {hint: 'the run folder was moved or deleted'});
+  if (!fs.existsSync(file))
+    throw new ScgError('NOT_FOUND', `run ${run.id} has no ${file}`, {hint: 'the run folder was moved or deleted'});
   return new Vocabulary(runJson<{words: string[]}>(run, file, (v) => Array.isArray(v.words)).words);
 }
 
@@ -113,24 +135,57 @@ export function runVocabulary(run: RunRow): Vocabulary {
  * sha256-verified, built with that run's encoder config. The source must have finished pretraining, and its
  * vocabulary must equal `vocab` when one is given (token ids have to mean the same words).
  */
-export async function loadPretrainedEncoders(store: Store, run: RunRow, config: ExperimentConfig, vocab?: Vocabulary): Promise<PretrainedEncoders> {
+export async function loadPretrainedEncoders(
+  store: Store,
+  run: RunRow,
+  config: ExperimentConfig,
+  vocab?: Vocabulary,
+): Promise<PretrainedEncoders> {
   if (encoders.get(config.encoders.name).kind === 'files') {
     const words = vocab ?? runVocabulary(run);
-    const src: EncoderSource = {kind: 'files', config: config.encoders, vocabWords: words.words, maxWords: config.dataset.maxWords};
+    const src: EncoderSource = {
+      kind: 'files',
+      config: config.encoders,
+      vocabWords: words.words,
+      maxWords: config.dataset.maxWords,
+    };
     const loaded = await encodersFromSource(src);
     // The run remembers which files it trained with; sampling or evaluating it later must see the same ones.
     const record = path.join(run.run_dir, 'encoders.json');
-    const recorded = fs.existsSync(record) ? runJson<{sha256: string}>(run, record, (v) => typeof v.sha256 === 'string').sha256 : undefined;
+    const recorded = fs.existsSync(record)
+      ? runJson<{sha256: string}>(run, record, (v) => typeof v.sha256 === 'string').sha256
+      : undefined;
     if (recorded !== undefined && recorded !== loaded.sha256) {
       loaded.dispose();
-      throw new ScgError('BAD_INPUT', `encoders.path: the files in ${String(config.encoders['path'])} changed since run ${run.id} used them (sha256 ${recorded.slice(0, 12)} then, ${loaded.sha256.slice(0, 12)} now)`, {
-        hint: 'put back the encoder the run trained with',
-      });
+      throw new ScgError(
+        'BAD_INPUT',
+        `encoders.path: the files in ${String(config.encoders['path'])} changed since run ${run.id} used them (sha256 ${recorded.slice(0, 12)} then, ${loaded.sha256.slice(0, 12)} now)`,
+        {
+          hint: 'put back the encoder the run trained with',
+        },
+      );
     }
-    if (recorded === undefined) writeFileAtomic(record, `${JSON.stringify({path: config.encoders['path'], sha256: loaded.sha256}, null, 2)}\n`);
-    return {...loaded, vocab: words, origin: `${String(config.encoders['path'])} (sha256 ${loaded.sha256.slice(0, 12)})`, source: src};
+    if (recorded === undefined)
+      writeFileAtomic(record, `${JSON.stringify({path: config.encoders['path'], sha256: loaded.sha256}, null, 2)}\n`);
+    return {
+      ...loaded,
+      vocab: words,
+      origin: `${String(config.encoders['path'])} (sha256 ${loaded.sha256.slice(0, 12)})`,
+      source: src,
+    };
   }
   const {source, sourceConfig, ckpt, sourceVocab} = pretrainingSource(store, run, config, vocab);
-  const src: EncoderSource = {kind: 'checkpoint', config: sourceConfig.encoders, vocabSize: sourceVocab.size, checkpoint: ckpt.path, sha256: ckpt.sha256};
-  return {...encodersFromCheckpoint(src), vocab: sourceVocab, origin: `run ${source.id}, pretraining step ${ckpt.step}`, source: src};
+  const src: EncoderSource = {
+    kind: 'checkpoint',
+    config: sourceConfig.encoders,
+    vocabSize: sourceVocab.size,
+    checkpoint: ckpt.path,
+    sha256: ckpt.sha256,
+  };
+  return {
+    ...encodersFromCheckpoint(src),
+    vocab: sourceVocab,
+    origin: `run ${source.id}, pretraining step ${ckpt.step}`,
+    source: src,
+  };
 }

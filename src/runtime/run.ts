@@ -1,14 +1,14 @@
 // Runs one experiment end to end: backend, identity, resume-or-create the run, phases, final status.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {LoadedConfig} from '../config/load';
-import {Phase} from '../config/types';
+import type {LoadedConfig} from '../config/load';
+import type {Phase} from '../config/types';
 import {ScgError} from '../errors';
 import {datasets, encoders} from '../registry';
-import {RunRow, runBusy, Store} from '../store/store';
-import {BackendInfo, describeBackend, initBackend} from '../core/backend';
+import {type RunRow, runBusy, Store} from '../store/store';
+import {type BackendInfo, describeBackend, initBackend} from '../core/backend';
 import {configHash, flattenConfig} from '../core/identity';
-import {InterruptedError, RunContext} from './phase-loop';
+import {InterruptedError, type RunContext} from './phase-loop';
 import {runPretrain} from './phases/pretrain';
 import {runTrain} from './phases/train';
 import {runEval} from './phases/eval';
@@ -50,13 +50,29 @@ const PHASE_RUNNERS: Record<Phase, (ctx: RunContext) => Promise<unknown>> = {
   eval: runEval,
 };
 
-function summarize(store: Store, run: RunRow, action: RunResult['action'], backend: string, started: number, phases: Phase[]): RunResult {
+function summarize(
+  store: Store,
+  run: RunRow,
+  action: RunResult['action'],
+  backend: string,
+  started: number,
+  phases: Phase[],
+): RunResult {
   const final: Record<string, Record<string, number>> = {};
   for (const m of store.metrics(run.id)) (final[m.phase] ??= {})[m.key] = m.value;
   const now = store.getRun(run.id)!;
   return {
-    runId: run.id, experiment: run.experiment, status: now.status, action, backend, runDir: run.run_dir, phases, final,
-    checkpoints: store.checkpoints(run.id).length, seconds: (Date.now() - started) / 1000, ...(now.error ? {error: now.error} : {}),
+    runId: run.id,
+    experiment: run.experiment,
+    status: now.status,
+    action,
+    backend,
+    runDir: run.run_dir,
+    phases,
+    final,
+    checkpoints: store.checkpoints(run.id).length,
+    seconds: (Date.now() - started) / 1000,
+    ...(now.error ? {error: now.error} : {}),
   };
 }
 
@@ -68,7 +84,10 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
   const started = Date.now();
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const {config} = loaded;
-  const backend: BackendInfo = await initBackend(config.runtime.backend, {threads: wantedGanThreads(config), device: config.runtime.device});
+  const backend: BackendInfo = await initBackend(config.runtime.backend, {
+    threads: wantedGanThreads(config),
+    device: config.runtime.device,
+  });
   log(describeBackend(backend));
   if (backend.warning) log(backend.warning);
   const hash = configHash(config);
@@ -78,7 +97,9 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
   try {
     const existing = store?.latestByHash(hash);
     if (store && existing?.status === 'completed' && !opts.force) {
-      log(`run ${existing.id} (${existing.experiment}) already completed with this config; nothing to do (use --force to start a new attempt)`);
+      log(
+        `run ${existing.id} (${existing.experiment}) already completed with this config; nothing to do (use --force to start a new attempt)`,
+      );
       return summarize(store, existing, 'reused', existing.backend ?? backend.name, started, config.phases);
     }
     const busy = existing && runBusy(existing, prov.host); // checked again when the run is claimed; this spares the data loading
@@ -86,22 +107,37 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
     const dataset = await datasets.get(config.dataset.name).build(config.dataset, {log, quiet: opts.quiet});
     const encoderEntry = encoders.get(config.encoders.name);
     if (encoderEntry.kind === 'files') encoderEntry.check(config.encoders);
-    else if (config.train.encodersFrom && config.phases.includes('train')) pretrainingSource(store, undefined, config, dataset.vocab);
+    else if (config.train.encodersFrom && config.phases.includes('train'))
+      pretrainingSource(store, undefined, config, dataset.vocab);
     store ??= Store.open(opts.dbPath);
     const claim = store.claimRun(hash, {
-      force: Boolean(opts.force), backend: backend.name, host: prov.host,
+      force: Boolean(opts.force),
+      backend: backend.name,
+      host: prov.host,
       make: (attempt) => {
         const id = attempt === 1 ? hash : `${hash}-${attempt}`;
         return {
-          id, experiment: config.name, configHash: hash, attempt, configJson: JSON.stringify(config), seed: config.seed, runDir: path.join(store!.runsRoot(), id),
-          gitCommit: prov.gitCommit, gitDirty: prov.gitDirty, versions: {...prov.versions, backend: describeBackend(backend)}, backend: backend.name,
-          host: prov.host, params: flattenConfig(config),
+          id,
+          experiment: config.name,
+          configHash: hash,
+          attempt,
+          configJson: JSON.stringify(config),
+          seed: config.seed,
+          runDir: path.join(store!.runsRoot(), id),
+          gitCommit: prov.gitCommit,
+          gitDirty: prov.gitDirty,
+          versions: {...prov.versions, backend: describeBackend(backend)},
+          backend: backend.name,
+          host: prov.host,
+          params: flattenConfig(config),
         };
       },
     });
     const {run, action} = claim;
     if (action === 'reused') {
-      log(`run ${run.id} (${run.experiment}) already completed with this config; nothing to do (use --force to start a new attempt)`);
+      log(
+        `run ${run.id} (${run.experiment}) already completed with this config; nothing to do (use --force to start a new attempt)`,
+      );
       return summarize(store, run, 'reused', run.backend ?? backend.name, started, config.phases);
     }
     if (action === 'resumed') {
@@ -129,8 +165,16 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const ctx: RunContext = {
-      store, run, config, configHash: hash, runDir: run.run_dir, dataset,
-      progress: createProgress({quiet: Boolean(opts.quiet), mainLosses: ['loss', 'damsm_word', 'damsm_sentence', 'contrastive', 'g_loss', 'd_loss']}),
+      store,
+      run,
+      config,
+      configHash: hash,
+      runDir: run.run_dir,
+      dataset,
+      progress: createProgress({
+        quiet: Boolean(opts.quiet),
+        mainLosses: ['loss', 'damsm_word', 'damsm_sentence', 'contrastive', 'g_loss', 'd_loss'],
+      }),
       log,
       stopRequested: () => stop,
     };

@@ -27,7 +27,8 @@ export interface SampleResult {
 }
 
 export async function sampleFromRun(opts: SampleOptions): Promise<SampleResult> {
-  if (opts.text.trim() === '') throw new ScgError('BAD_INPUT', '--text is empty', {hint: 'describe the image, e.g. --text "a large red circle"'});
+  if (opts.text.trim() === '')
+    throw new ScgError('BAD_INPUT', '--text is empty', {hint: 'describe the image, e.g. --text "a large red circle"'});
   const store = Store.openExisting(opts.dbPath);
   try {
     const run = store.requireRun(opts.run);
@@ -36,10 +37,23 @@ export async function sampleFromRun(opts: SampleOptions): Promise<SampleResult> 
     try {
       const encoded = gen.pre.vocab.encode(opts.text, gen.config.dataset.maxWords);
       const captions = Array.from({length: opts.n}, () => encoded.ids);
-      const drawn = drawImages(gen.model, gen.pre.encoders, gen.ema, captions, gen.config.dataset.maxWords, Rng.for(opts.seed, 'sample'));
-      const size = await writeImageGrid(opts.out, drawn.images.map((rgb) => ({rgb, caption: opts.text})), {
-        res: drawn.resolution, cellSize: Math.max(96, drawn.resolution), title: `run ${run.id} · step ${gen.checkpoint.step} · seed ${opts.seed}`,
-      });
+      const drawn = drawImages(
+        gen.model,
+        gen.pre.encoders,
+        gen.ema,
+        captions,
+        gen.config.dataset.maxWords,
+        Rng.for(opts.seed, 'sample'),
+      );
+      const size = await writeImageGrid(
+        opts.out,
+        drawn.images.map((rgb) => ({rgb, caption: opts.text})),
+        {
+          res: drawn.resolution,
+          cellSize: Math.max(96, drawn.resolution),
+          title: `run ${run.id} · step ${gen.checkpoint.step} · seed ${opts.seed}`,
+        },
+      );
       return {runId: run.id, step: gen.checkpoint.step, out: opts.out, unknownWords: encoded.unknown, ...size};
     } finally {
       gen.dispose();

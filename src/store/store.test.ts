@@ -15,8 +15,21 @@ describe('store', () => {
     const store = Store.open(file);
     assert.equal(store.version, MIGRATIONS.length);
     assert.equal(store.db.pragma('journal_mode', {simple: true}), 'wal');
-    const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {name: string}[]).map((r) => r.name);
-    assert.deepEqual(tables, ['artifacts', 'checkpoints', 'experiments', 'metrics', 'params', 'protocols', 'runs', 'sweep_cells', 'sweep_failures', 'sweeps']);
+    const tables = (
+      store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {name: string}[]
+    ).map((r) => r.name);
+    assert.deepEqual(tables, [
+      'artifacts',
+      'checkpoints',
+      'experiments',
+      'metrics',
+      'params',
+      'protocols',
+      'runs',
+      'sweep_cells',
+      'sweep_failures',
+      'sweeps',
+    ]);
     store.close();
     // Reopening runs nothing again and keeps data.
     const again = Store.open(file);
@@ -35,13 +48,30 @@ describe('store', () => {
   it('records runs, params, metrics and checkpoints, and finds runs by hash and prefix', () => {
     const store = Store.open(tmpDb());
     const run = store.createRun({
-      id: 'abc123', experiment: 'e', configHash: 'abc123', attempt: 1, configJson: '{}', seed: 0, runDir: '/tmp/x', gitCommit: null, gitDirty: null,
-      versions: {scg: '0'}, backend: 'wasm', host: 'h', params: {'a.b': 1, 'c': [1, 2]},
+      id: 'abc123',
+      experiment: 'e',
+      configHash: 'abc123',
+      attempt: 1,
+      configJson: '{}',
+      seed: 0,
+      runDir: '/tmp/x',
+      gitCommit: null,
+      gitDirty: null,
+      versions: {scg: '0'},
+      backend: 'wasm',
+      host: 'h',
+      params: {'a.b': 1, c: [1, 2]},
     });
     assert.equal(run.status, 'running');
-    store.addMetrics(run.id, [{phase: 'pretrain', key: 'loss', step: 1, value: 2, wall_time: 0}, {phase: 'pretrain', key: 'loss', step: 2, value: 1, wall_time: 0}]);
+    store.addMetrics(run.id, [
+      {phase: 'pretrain', key: 'loss', step: 1, value: 2, wall_time: 0},
+      {phase: 'pretrain', key: 'loss', step: 2, value: 1, wall_time: 0},
+    ]);
     store.truncateMetrics(run.id, 'pretrain', 1);
-    assert.deepEqual(store.metrics(run.id).map((m) => m.step), [1]);
+    assert.deepEqual(
+      store.metrics(run.id).map((m) => m.step),
+      [1],
+    );
     store.addCheckpoint(run.id, 'pretrain', 1, '/tmp/x/p.ckpt', 'f'.repeat(64), 10);
     assert.equal(store.latestCheckpoint(run.id, 'pretrain')!.step, 1);
     assert.equal(store.latestByHash('abc123')!.id, 'abc123');
@@ -51,7 +81,10 @@ describe('store', () => {
     assert.equal(store.findRun('%%%%'), undefined, 'LIKE wildcards are literal');
     assert.equal(store.findRun('ab_1'), undefined);
     assert.equal(store.findRun('abc\\'), undefined);
-    assert.deepEqual(store.db.prepare('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(run.id), [{key: 'a.b', value: '1'}, {key: 'c', value: '[1,2]'}]);
+    assert.deepEqual(store.db.prepare('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(run.id), [
+      {key: 'a.b', value: '1'},
+      {key: 'c', value: '[1,2]'},
+    ]);
     store.deleteRun(run.id);
     assert.equal(store.metrics(run.id).length, 0, 'cascade');
     store.close();
@@ -65,14 +98,43 @@ describe('store migrations', () => {
     db.exec(MIGRATIONS[0]!);
     db.pragma('user_version = 1');
     db.prepare("INSERT INTO experiments (name, created_at) VALUES ('e', 'now')").run();
-    db.prepare("INSERT INTO runs (id, experiment_id, config_hash, status, config_json, seed, run_dir, created_at) VALUES ('r', 1, 'r', 'completed', '{}', 0, '/x', 'now')").run();
-    db.prepare("INSERT INTO metrics (run_id, phase, key, step, value, wall_time) VALUES ('r', 'pretrain', 'loss', 1, 2, 0)").run();
+    db.prepare(
+      "INSERT INTO runs (id, experiment_id, config_hash, status, config_json, seed, run_dir, created_at) VALUES ('r', 1, 'r', 'completed', '{}', 0, '/x', 'now')",
+    ).run();
+    db.prepare(
+      "INSERT INTO metrics (run_id, phase, key, step, value, wall_time) VALUES ('r', 'pretrain', 'loss', 1, 2, 0)",
+    ).run();
     db.close();
     const store = Store.open(file);
     assert.equal(store.version, MIGRATIONS.length);
-    assert.deepEqual(store.metrics('r').map((m) => [m.key, m.value, m.protocol_id]), [['loss', 2, null]]);
-    const id = store.protocolId({evaluator: 'builtin', weightsSha256: 'x', nGenerated: 10, nReal: 5, resolution: 16, split: 'test', seed: 0, details: {}});
-    assert.equal(store.protocolId({evaluator: 'builtin', weightsSha256: 'x', nGenerated: 10, nReal: 5, resolution: 16, split: 'test', seed: 0, details: {a: 1}}), id, 'details are not identity');
+    assert.deepEqual(
+      store.metrics('r').map((m) => [m.key, m.value, m.protocol_id]),
+      [['loss', 2, null]],
+    );
+    const id = store.protocolId({
+      evaluator: 'builtin',
+      weightsSha256: 'x',
+      nGenerated: 10,
+      nReal: 5,
+      resolution: 16,
+      split: 'test',
+      seed: 0,
+      details: {},
+    });
+    assert.equal(
+      store.protocolId({
+        evaluator: 'builtin',
+        weightsSha256: 'x',
+        nGenerated: 10,
+        nReal: 5,
+        resolution: 16,
+        split: 'test',
+        seed: 0,
+        details: {a: 1},
+      }),
+      id,
+      'details are not identity',
+    );
     store.close();
   });
 });

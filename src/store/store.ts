@@ -92,8 +92,17 @@ const now = () => new Date().toISOString();
 
 /** The error for a run that another live process on this host is training, or undefined when none is. */
 export function runBusy(run: RunRow, host: string): ScgError | undefined {
-  if (run.status !== 'running' || run.pid === null || run.pid === process.pid || run.host !== host || !processAlive(run.pid)) return undefined;
-  return new ScgError('BAD_INPUT', `run ${run.id} is being trained by process ${run.pid} right now`, {hint: 'wait for it, or stop it (Ctrl-C) and run again to resume'});
+  if (
+    run.status !== 'running' ||
+    run.pid === null ||
+    run.pid === process.pid ||
+    run.host !== host ||
+    !processAlive(run.pid)
+  )
+    return undefined;
+  return new ScgError('BAD_INPUT', `run ${run.id} is being trained by process ${run.pid} right now`, {
+    hint: 'wait for it, or stop it (Ctrl-C) and run again to resume',
+  });
 }
 
 /**
@@ -101,7 +110,13 @@ export function runBusy(run: RunRow, host: string): ScgError | undefined {
  * gone (`kill -9`, a power cut); `scg run` of its config resumes it.
  */
 export function shownStatus(run: Pick<RunRow, 'status' | 'pid' | 'host'>, host: string): RunStatus | 'stale' {
-  return run.status === 'running' && run.pid !== null && run.host === host && run.pid !== process.pid && !processAlive(run.pid) ? 'stale' : run.status;
+  return run.status === 'running' &&
+    run.pid !== null &&
+    run.host === host &&
+    run.pid !== process.pid &&
+    !processAlive(run.pid)
+    ? 'stale'
+    : run.status;
 }
 
 /** The fewest characters of a run id that `findRun` matches as a prefix. */
@@ -120,7 +135,9 @@ export function storeError(err: unknown, file = lastStoreFile): ScgError | undef
   if (!(err instanceof Error) || err.name !== 'SqliteError' || typeof code !== 'string') return undefined;
   const where = file ?? 'the store';
   if (code === 'SQLITE_NOTADB') {
-    return new ScgError('BAD_INPUT', `${where} is not an SQLite database (${err.message})`, {hint: 'pass --db the experiments.db that scg wrote, or a path where a new one may be created'});
+    return new ScgError('BAD_INPUT', `${where} is not an SQLite database (${err.message})`, {
+      hint: 'pass --db the experiments.db that scg wrote, or a path where a new one may be created',
+    });
   }
   if (code.startsWith('SQLITE_CORRUPT')) {
     return new ScgError('BAD_INPUT', `${where} is damaged (${err.message})`, {
@@ -128,7 +145,9 @@ export function storeError(err: unknown, file = lastStoreFile): ScgError | undef
     });
   }
   if (code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM') {
-    return new ScgError('BAD_INPUT', `cannot open ${where} for writing (${err.message})`, {hint: 'check that its folder exists and that you may write there'});
+    return new ScgError('BAD_INPUT', `cannot open ${where} for writing (${err.message})`, {
+      hint: 'check that its folder exists and that you may write there',
+    });
   }
   return undefined;
 }
@@ -136,7 +155,10 @@ export function storeError(err: unknown, file = lastStoreFile): ScgError | undef
 export class Store {
   readonly db: Database.Database;
 
-  private constructor(readonly file: string, db: Database.Database) {
+  private constructor(
+    readonly file: string,
+    db: Database.Database,
+  ) {
     this.db = db;
   }
 
@@ -149,7 +171,9 @@ export class Store {
     const resolved = file === ':memory:' ? file : path.resolve(file);
     if (resolved !== ':memory:') {
       if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
-        throw new ScgError('BAD_INPUT', `store ${resolved} is a folder, not a database file`, {hint: `pass the path of a file, e.g. --db ${path.join(resolved, 'experiments.db')}`});
+        throw new ScgError('BAD_INPUT', `store ${resolved} is a folder, not a database file`, {
+          hint: `pass the path of a file, e.g. --db ${path.join(resolved, 'experiments.db')}`,
+        });
       }
       fs.mkdirSync(path.dirname(resolved), {recursive: true});
     }
@@ -160,7 +184,11 @@ export class Store {
       db.pragma('busy_timeout = 10000');
       const version = db.pragma('user_version', {simple: true}) as number;
       if (version > MIGRATIONS.length) {
-        throw new ScgError('BAD_INPUT', `${resolved} has schema version ${version}, newer than this scg (${MIGRATIONS.length})`, {hint: 'upgrade scg; the store was not changed'});
+        throw new ScgError(
+          'BAD_INPUT',
+          `${resolved} has schema version ${version}, newer than this scg (${MIGRATIONS.length})`,
+          {hint: 'upgrade scg; the store was not changed'},
+        );
       }
       db.prepare('SELECT COUNT(*) FROM sqlite_master').get(); // reads the schema: a damaged file fails here, before any write
       db.pragma('journal_mode = WAL');
@@ -182,7 +210,9 @@ export class Store {
   /** Opens an existing store; a missing file is a NOT_FOUND error instead of a new empty store. */
   static openExisting(file: string): Store {
     if (!fs.existsSync(file)) {
-      throw new ScgError('NOT_FOUND', `no store at ${file}`, {hint: 'runs are recorded by `scg run`; pass --db or set SCG_DB to point at another experiments.db'});
+      throw new ScgError('NOT_FOUND', `no store at ${file}`, {
+        hint: 'runs are recorded by `scg run`; pass --db or set SCG_DB to point at another experiments.db',
+      });
     }
     return Store.open(file);
   }
@@ -194,10 +224,12 @@ export class Store {
   private migrate(): void {
     const current = this.version;
     for (let v = current; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.db.exec(MIGRATIONS[v]!);
+          this.db.pragma(`user_version = ${v + 1}`);
+        })
+        .immediate();
     }
   }
 
@@ -217,15 +249,34 @@ export class Store {
 
   /** Inserts a run (status running) with its flattened params, in one transaction. */
   createRun(r: NewRun): RunRow {
-    this.db.transaction(() => {
-      const exp = this.experimentId(r.experiment);
-      this.db.prepare(`INSERT INTO runs (id, experiment_id, config_hash, attempt, status, config_json, seed, run_dir, git_commit, git_dirty,
+    this.db
+      .transaction(() => {
+        const exp = this.experimentId(r.experiment);
+        this.db
+          .prepare(`INSERT INTO runs (id, experiment_id, config_hash, attempt, status, config_json, seed, run_dir, git_commit, git_dirty,
         versions_json, backend, host, pid, created_at, started_at, heartbeat_at) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(r.id, exp, r.configHash, r.attempt, r.configJson, r.seed, r.runDir, r.gitCommit, r.gitDirty === null ? null : Number(r.gitDirty),
-          JSON.stringify(r.versions), r.backend, r.host, process.pid, now(), now(), now());
-      const insert = this.db.prepare('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)');
-      for (const [k, v] of Object.entries(r.params)) insert.run(r.id, k, JSON.stringify(v));
-    }).immediate();
+          .run(
+            r.id,
+            exp,
+            r.configHash,
+            r.attempt,
+            r.configJson,
+            r.seed,
+            r.runDir,
+            r.gitCommit,
+            r.gitDirty === null ? null : Number(r.gitDirty),
+            JSON.stringify(r.versions),
+            r.backend,
+            r.host,
+            process.pid,
+            now(),
+            now(),
+            now(),
+          );
+        const insert = this.db.prepare('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)');
+        for (const [k, v] of Object.entries(r.params)) insert.run(r.id, k, JSON.stringify(v));
+      })
+      .immediate();
     return this.getRun(r.id)!;
   }
 
@@ -235,19 +286,23 @@ export class Store {
    * A run another live process on this host is training is a BAD_INPUT error: the check and the write are one
    * step, so of several identical commands started at once exactly one trains.
    */
-  claimRun(hash: string, opts: {force: boolean; backend: string; host: string; make: (attempt: number) => NewRun}):
-    {action: 'reused' | 'resumed' | 'new'; run: RunRow; previous?: RunRow} {
-    return this.db.transaction(() => {
-      const existing = this.latestByHash(hash);
-      const busy = existing && runBusy(existing, opts.host);
-      if (busy) throw busy;
-      if (existing?.status === 'completed' && !opts.force) return {action: 'reused' as const, run: existing};
-      if (existing && existing.status !== 'completed' && !opts.force) {
-        this.markRunning(existing.id, opts.backend, opts.host);
-        return {action: 'resumed' as const, run: this.getRun(existing.id)!, previous: existing};
-      }
-      return {action: 'new' as const, run: this.createRun(opts.make((existing?.attempt ?? 0) + 1))};
-    }).immediate();
+  claimRun(
+    hash: string,
+    opts: {force: boolean; backend: string; host: string; make: (attempt: number) => NewRun},
+  ): {action: 'reused' | 'resumed' | 'new'; run: RunRow; previous?: RunRow} {
+    return this.db
+      .transaction(() => {
+        const existing = this.latestByHash(hash);
+        const busy = existing && runBusy(existing, opts.host);
+        if (busy) throw busy;
+        if (existing?.status === 'completed' && !opts.force) return {action: 'reused' as const, run: existing};
+        if (existing && existing.status !== 'completed' && !opts.force) {
+          this.markRunning(existing.id, opts.backend, opts.host);
+          return {action: 'resumed' as const, run: this.getRun(existing.id)!, previous: existing};
+        }
+        return {action: 'new' as const, run: this.createRun(opts.make((existing?.attempt ?? 0) + 1))};
+      })
+      .immediate();
   }
 
   /** Deletes a run and everything that references it (used when a run could not even start). */
@@ -256,7 +311,11 @@ export class Store {
   }
 
   getRun(id: string): RunRow | undefined {
-    return this.db.prepare('SELECT runs.*, experiments.name AS experiment FROM runs JOIN experiments ON experiments.id = runs.experiment_id WHERE runs.id = ?').get(id) as RunRow | undefined;
+    return this.db
+      .prepare(
+        'SELECT runs.*, experiments.name AS experiment FROM runs JOIN experiments ON experiments.id = runs.experiment_id WHERE runs.id = ?',
+      )
+      .get(id) as RunRow | undefined;
   }
 
   /** Finds a run by full id or unique id prefix. */
@@ -264,13 +323,23 @@ export class Store {
     const exact = this.getRun(idOrPrefix);
     if (exact) return exact;
     if (idOrPrefix.length < MIN_PREFIX) {
-      throw new ScgError('BAD_INPUT', `run id '${idOrPrefix}' is too short to look up: give the full id or at least ${MIN_PREFIX} of its first characters`, {hint: 'see `scg runs list`'});
+      throw new ScgError(
+        'BAD_INPUT',
+        `run id '${idOrPrefix}' is too short to look up: give the full id or at least ${MIN_PREFIX} of its first characters`,
+        {hint: 'see `scg runs list`'},
+      );
     }
     // LIKE's wildcards in the prefix are literal characters here
     const pattern = `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const rows = this.db.prepare("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at").all(pattern) as {id: string}[];
+    const rows = this.db
+      .prepare("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at")
+      .all(pattern) as {id: string}[];
     if (rows.length > 1) {
-      throw new ScgError('BAD_INPUT', `run id prefix '${idOrPrefix}' matches ${rows.length} runs: ${rows.map((r) => r.id).join(', ')}`, {hint: 'give more characters'});
+      throw new ScgError(
+        'BAD_INPUT',
+        `run id prefix '${idOrPrefix}' matches ${rows.length} runs: ${rows.map((r) => r.id).join(', ')}`,
+        {hint: 'give more characters'},
+      );
     }
     return rows[0] ? this.getRun(rows[0].id) : undefined;
   }
@@ -284,7 +353,9 @@ export class Store {
 
   /** The newest attempt of the run with this config hash. */
   latestByHash(hash: string): RunRow | undefined {
-    const row = this.db.prepare('SELECT id FROM runs WHERE config_hash = ? ORDER BY attempt DESC LIMIT 1').get(hash) as {id: string} | undefined;
+    const row = this.db.prepare('SELECT id FROM runs WHERE config_hash = ? ORDER BY attempt DESC LIMIT 1').get(hash) as
+      | {id: string}
+      | undefined;
     return row ? this.getRun(row.id) : undefined;
   }
 
@@ -299,19 +370,26 @@ export class Store {
       where.push('runs.status = ?');
       args.push(filter.status);
     }
-    return this.db.prepare(`SELECT runs.*, experiments.name AS experiment FROM runs JOIN experiments ON experiments.id = runs.experiment_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY runs.created_at`).all(...args) as RunRow[];
+    return this.db
+      .prepare(`SELECT runs.*, experiments.name AS experiment FROM runs JOIN experiments ON experiments.id = runs.experiment_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY runs.created_at`)
+      .all(...args) as RunRow[];
   }
 
   /** Marks a run as (re)started by this process. */
   markRunning(id: string, backend: string, host: string): void {
-    this.db.prepare(`UPDATE runs SET status = 'running', backend = ?, host = ?, pid = ?, started_at = COALESCE(started_at, ?), heartbeat_at = ?, ended_at = NULL, error = NULL WHERE id = ?`)
+    this.db
+      .prepare(
+        `UPDATE runs SET status = 'running', backend = ?, host = ?, pid = ?, started_at = COALESCE(started_at, ?), heartbeat_at = ?, ended_at = NULL, error = NULL WHERE id = ?`,
+      )
       .run(backend, host, process.pid, now(), now(), id);
   }
 
   setStatus(id: string, status: RunStatus, error?: string): void {
     const ended = status === 'running' || status === 'queued' ? null : now();
-    this.db.prepare('UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ?').run(status, error ?? null, ended, id);
+    this.db
+      .prepare('UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE id = ?')
+      .run(status, error ?? null, ended, id);
   }
 
   /** Records where the run is (phase, step) and that its process is alive. */
@@ -322,7 +400,9 @@ export class Store {
   /** Appends metric rows in one transaction. */
   addMetrics(runId: string, rows: readonly MetricRow[]): void {
     if (rows.length === 0) return;
-    const insert = this.db.prepare('INSERT INTO metrics (run_id, phase, key, step, value, wall_time, protocol_id) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare(
+      'INSERT INTO metrics (run_id, phase, key, step, value, wall_time, protocol_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     this.db.transaction(() => {
       for (const r of rows) insert.run(runId, r.phase, r.key, r.step, r.value, r.wall_time, r.protocol_id ?? null);
     })();
@@ -339,60 +419,110 @@ export class Store {
   }
 
   metrics(runId: string, key?: string): MetricRow[] {
-    return (key
-      ? this.db.prepare('SELECT phase, key, step, value, wall_time, protocol_id FROM metrics WHERE run_id = ? AND key = ? ORDER BY step').all(runId, key)
-      : this.db.prepare('SELECT phase, key, step, value, wall_time, protocol_id FROM metrics WHERE run_id = ? ORDER BY phase, key, step').all(runId)) as MetricRow[];
+    return (
+      key
+        ? this.db
+            .prepare(
+              'SELECT phase, key, step, value, wall_time, protocol_id FROM metrics WHERE run_id = ? AND key = ? ORDER BY step',
+            )
+            .all(runId, key)
+        : this.db
+            .prepare(
+              'SELECT phase, key, step, value, wall_time, protocol_id FROM metrics WHERE run_id = ? ORDER BY phase, key, step',
+            )
+            .all(runId)
+    ) as MetricRow[];
   }
 
   /** The id of this protocol's row, inserting it the first time (identity: everything but `details`). */
   protocolId(p: Protocol): number {
     const key = [p.evaluator, p.weightsSha256, p.nGenerated, p.nReal, p.resolution, p.split, p.seed].join('|');
-    this.db.prepare(`INSERT OR IGNORE INTO protocols (key, evaluator, weights_sha256, n_generated, n_real, resolution, split, seed, details_json, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(key, p.evaluator, p.weightsSha256, p.nGenerated, p.nReal, p.resolution, p.split, p.seed, JSON.stringify(p.details), now());
+    this.db
+      .prepare(`INSERT OR IGNORE INTO protocols (key, evaluator, weights_sha256, n_generated, n_real, resolution, split, seed, details_json, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(
+        key,
+        p.evaluator,
+        p.weightsSha256,
+        p.nGenerated,
+        p.nReal,
+        p.resolution,
+        p.split,
+        p.seed,
+        JSON.stringify(p.details),
+        now(),
+      );
     return (this.db.prepare('SELECT id FROM protocols WHERE key = ?').get(key) as {id: number}).id;
   }
 
   /** Replaces the evaluation metrics of (run, step, protocol): re-evaluating overwrites, never duplicates. */
   replaceEvalMetrics(runId: string, step: number, protocolId: number, rows: readonly MetricRow[]): void {
     this.db.transaction(() => {
-      this.db.prepare("DELETE FROM metrics WHERE run_id = ? AND phase = 'eval' AND step = ? AND protocol_id = ?").run(runId, step, protocolId);
+      this.db
+        .prepare("DELETE FROM metrics WHERE run_id = ? AND phase = 'eval' AND step = ? AND protocol_id = ?")
+        .run(runId, step, protocolId);
       this.addMetrics(runId, rows);
     })();
   }
 
   addCheckpoint(runId: string, phase: string, step: number, file: string, sha256: string, bytes: number): void {
-    this.db.prepare('INSERT INTO checkpoints (run_id, phase, step, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    this.db
+      .prepare(
+        'INSERT INTO checkpoints (run_id, phase, step, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(runId, phase, step, file, sha256, bytes, now());
   }
 
   /** Records a written checkpoint file together with the metrics logged since the last flush, atomically. */
-  commitCheckpoint(runId: string, c: {phase: string; step: number; path: string; sha256: string; bytes: number}, metrics: readonly MetricRow[]): void {
-    this.db.transaction(() => {
-      this.addMetrics(runId, metrics);
-      this.addCheckpoint(runId, c.phase, c.step, c.path, c.sha256, c.bytes);
-      this.heartbeat(runId, c.phase, c.step);
-    }).immediate();
+  commitCheckpoint(
+    runId: string,
+    c: {phase: string; step: number; path: string; sha256: string; bytes: number},
+    metrics: readonly MetricRow[],
+  ): void {
+    this.db
+      .transaction(() => {
+        this.addMetrics(runId, metrics);
+        this.addCheckpoint(runId, c.phase, c.step, c.path, c.sha256, c.bytes);
+        this.heartbeat(runId, c.phase, c.step);
+      })
+      .immediate();
   }
 
   /** Forgets the checkpoints of a phase after `step` (damaged ones passed over on resume); returns how many. */
   dropCheckpointsAfter(runId: string, phase: string, step: number): number {
-    return this.db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND phase = ? AND step > ?').run(runId, phase, step).changes;
+    return this.db
+      .prepare('DELETE FROM checkpoints WHERE run_id = ? AND phase = ? AND step > ?')
+      .run(runId, phase, step).changes;
   }
 
   latestCheckpoint(runId: string, phase: string): CheckpointRow | undefined {
-    return this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? AND phase = ? ORDER BY step DESC, id DESC LIMIT 1').get(runId, phase) as CheckpointRow | undefined;
+    return this.db
+      .prepare('SELECT * FROM checkpoints WHERE run_id = ? AND phase = ? ORDER BY step DESC, id DESC LIMIT 1')
+      .get(runId, phase) as CheckpointRow | undefined;
   }
 
   checkpoints(runId: string): CheckpointRow[] {
-    return this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY phase, step').all(runId) as CheckpointRow[];
+    return this.db
+      .prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY phase, step')
+      .all(runId) as CheckpointRow[];
   }
 
-  addArtifact(runId: string, a: {phase?: string; step?: number; kind: string; path: string; sha256?: string; bytes?: number}): void {
-    this.db.prepare('INSERT INTO artifacts (run_id, phase, step, kind, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+  addArtifact(
+    runId: string,
+    a: {phase?: string; step?: number; kind: string; path: string; sha256?: string; bytes?: number},
+  ): void {
+    this.db
+      .prepare(
+        'INSERT INTO artifacts (run_id, phase, step, kind, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(runId, a.phase ?? null, a.step ?? null, a.kind, a.path, a.sha256 ?? null, a.bytes ?? null, now());
   }
 
-  artifacts(runId: string): {phase: string | null; step: number | null; kind: string; path: string; bytes: number | null}[] {
-    return this.db.prepare('SELECT phase, step, kind, path, bytes FROM artifacts WHERE run_id = ? ORDER BY id').all(runId) as never;
+  artifacts(
+    runId: string,
+  ): {phase: string | null; step: number | null; kind: string; path: string; bytes: number | null}[] {
+    return this.db
+      .prepare('SELECT phase, step, kind, path, bytes FROM artifacts WHERE run_id = ? ORDER BY id')
+      .all(runId) as never;
   }
 }

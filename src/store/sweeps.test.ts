@@ -8,14 +8,23 @@ import {describe, it} from 'node:test';
 import {exitedPid} from '../../test/cli-support';
 import {ScgError} from '../errors';
 import {Store} from './store';
-import {SweepDefinition, SweepStore} from './sweeps';
+import {type SweepDefinition, SweepStore} from './sweeps';
 
 const tmpDb = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-sweeps-')), 'experiments.db');
 
 function definition(n: number, specHash = 'spec-a', offset = 0): SweepDefinition {
   return {
-    name: 'claims', file: '/nowhere/sweep.yaml', specHash, specJson: '{}', axes: ['x'],
-    cells: Array.from({length: n}, (_, i) => ({index: i, key: `{"x":${i + offset}}`, assignment: {x: i + offset}, configHash: `hash-${i + offset}`})),
+    name: 'claims',
+    file: '/nowhere/sweep.yaml',
+    specHash,
+    specJson: '{}',
+    axes: ['x'],
+    cells: Array.from({length: n}, (_, i) => ({
+      index: i,
+      key: `{"x":${i + offset}}`,
+      assignment: {x: i + offset},
+      configHash: `hash-${i + offset}`,
+    })),
   };
 }
 
@@ -54,7 +63,11 @@ function startWorker(db: string): {ready: Promise<void>; done: Promise<number[]>
   });
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const done = new Promise<number[]>((resolve, reject) => {
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice(out.indexOf('\n') + 1)) as number[]) : reject(new Error(`worker exited ${code}: ${err}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.slice(out.indexOf('\n') + 1)) as number[])
+        : reject(new Error(`worker exited ${code}: ${err}`)),
+    );
   });
   return {ready, done};
 }
@@ -70,8 +83,15 @@ describe('sweep cells in the store', () => {
     fs.writeFileSync(`${db}.go`, '');
     const results = await Promise.all(workers.map((w) => w.done));
     const all = results.flat().sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({length: 60}, (_, i) => i), 'each cell once, none lost');
-    assert.ok(results.filter((r) => r.length > 0).length >= 2, `work was shared: ${results.map((r) => r.length).join(', ')}`);
+    assert.deepEqual(
+      all,
+      Array.from({length: 60}, (_, i) => i),
+      'each cell once, none lost',
+    );
+    assert.ok(
+      results.filter((r) => r.length > 0).length >= 2,
+      `work was shared: ${results.map((r) => r.length).join(', ')}`,
+    );
     const check = Store.open(db);
     const cells = new SweepStore(check).cells(1);
     assert.ok(cells.every((c) => c.status === 'completed' && c.attempts === 1 && c.run_id === `run-${c.idx}`));
@@ -82,9 +102,12 @@ describe('sweep cells in the store', () => {
     const store = Store.open(tmpDb());
     const sweeps = new SweepStore(store);
     const {sweep} = sweeps.register(definition(3), {extend: false});
-    const hold = (idx: number, pid: number, host: string, beatAgoSeconds: number) => store.db.prepare(
-      "UPDATE sweep_cells SET status = 'running', pid = ?, host = ?, heartbeat_at = ?, attempts = 1 WHERE sweep_id = ? AND idx = ?",
-    ).run(pid, host, new Date(Date.now() - beatAgoSeconds * 1000).toISOString(), sweep.id, idx);
+    const hold = (idx: number, pid: number, host: string, beatAgoSeconds: number) =>
+      store.db
+        .prepare(
+          "UPDATE sweep_cells SET status = 'running', pid = ?, host = ?, heartbeat_at = ?, attempts = 1 WHERE sweep_id = ? AND idx = ?",
+        )
+        .run(pid, host, new Date(Date.now() - beatAgoSeconds * 1000).toISOString(), sweep.id, idx);
     hold(0, process.pid, os.hostname(), 0); // alive, here
     hold(1, exitedPid(), os.hostname(), 0); // dead, here: taken over at once despite a fresh heartbeat
     hold(2, 12345, 'other-host', 30); // elsewhere: heartbeat within the grace period
@@ -92,7 +115,11 @@ describe('sweep cells in the store', () => {
     assert.equal(first?.idx, 1);
     assert.equal(first?.attempts, 2);
     assert.equal(first?.pid, process.pid);
-    assert.equal(sweeps.claim(sweep.id, {retries: 0, graceSeconds: 60}), undefined, 'cell 0 is alive here, cell 2 within grace');
+    assert.equal(
+      sweeps.claim(sweep.id, {retries: 0, graceSeconds: 60}),
+      undefined,
+      'cell 0 is alive here, cell 2 within grace',
+    );
     assert.equal(sweeps.claim(sweep.id, {retries: 0, graceSeconds: 10})?.idx, 2, 'past the grace period');
     store.close();
   });
@@ -107,17 +134,27 @@ describe('sweep cells in the store', () => {
     assert.equal(sweeps.claim(sweep.id, opts)?.attempts, 1);
     sweeps.finish(sweep.id, 0, {status: 'failed', error: 'dataset gone'});
     assert.equal(sweeps.claim(sweep.id, opts)?.attempts, 2, 'one retry');
-    assert.equal(sweeps.cell(sweep.id, 0)?.error, null, 'a claim clears the cell\'s error ...');
+    assert.equal(sweeps.cell(sweep.id, 0)?.error, null, "a claim clears the cell's error ...");
     sweeps.finish(sweep.id, 0, {status: 'failed', error: 'NaN in g_loss'});
     assert.equal(sweeps.claim(sweep.id, opts), undefined, 'retries used up');
     assert.equal(sweeps.cell(sweep.id, 0)?.error, 'NaN in g_loss');
-    assert.deepEqual(sweeps.failures(sweep.id).map((f) => [f.idx, f.attempt, f.error]), [[0, 1, 'dataset gone'], [0, 2, 'NaN in g_loss']],
-      '... but the failure log keeps every attempt');
+    assert.deepEqual(
+      sweeps.failures(sweep.id).map((f) => [f.idx, f.attempt, f.error]),
+      [
+        [0, 1, 'dataset gone'],
+        [0, 2, 'NaN in g_loss'],
+      ],
+      '... but the failure log keeps every attempt',
+    );
     const mark = sweeps.lastFailureId(sweep.id);
     sweeps.resetAttempts(sweep.id);
     assert.equal(sweeps.claim(sweep.id, opts)?.attempts, 1);
     sweeps.finish(sweep.id, 0, {status: 'failed', error: 'again'});
-    assert.deepEqual(sweeps.failures(sweep.id, mark).map((f) => [f.attempt, f.error]), [[1, 'again']], 'only failures after the mark');
+    assert.deepEqual(
+      sweeps.failures(sweep.id, mark).map((f) => [f.attempt, f.error]),
+      [[1, 'again']],
+      'only failures after the mark',
+    );
     store.close();
   });
 
@@ -128,14 +165,27 @@ describe('sweep cells in the store', () => {
     sweeps.claim(sweep.id, {retries: 0, graceSeconds: 60});
     sweeps.finish(sweep.id, 0, {status: 'completed', runId: 'r0'});
     assert.equal(sweeps.register(definition(2), {extend: false}).created, false, 'same spec: accepted as is');
-    assert.throws(() => sweeps.register(definition(3, 'spec-b'), {extend: false}), (e: unknown) => e instanceof ScgError && /different spec/.test(e.message) && /--extend/.test(e.hint ?? ''));
+    assert.throws(
+      () => sweeps.register(definition(3, 'spec-b'), {extend: false}),
+      (e: unknown) => e instanceof ScgError && /different spec/.test(e.message) && /--extend/.test(e.hint ?? ''),
+    );
     const ext = sweeps.register(definition(3, 'spec-b'), {extend: true});
     assert.equal(ext.added, 1);
     assert.equal(ext.removed, 0);
-    assert.deepEqual(sweeps.cells(sweep.id).map((c) => [c.idx, c.status, c.run_id]), [[0, 'completed', 'r0'], [1, 'new', null], [2, 'new', null]]);
+    assert.deepEqual(
+      sweeps.cells(sweep.id).map((c) => [c.idx, c.status, c.run_id]),
+      [
+        [0, 'completed', 'r0'],
+        [1, 'new', null],
+        [2, 'new', null],
+      ],
+    );
     const shifted = sweeps.register(definition(2, 'spec-c', 1), {extend: true}); // cells x=1, x=2: x=0 leaves the sweep
     assert.equal(shifted.removed, 1);
-    assert.deepEqual(sweeps.cells(sweep.id).map((c) => c.key), ['{"x":1}', '{"x":2}']);
+    assert.deepEqual(
+      sweeps.cells(sweep.id).map((c) => c.key),
+      ['{"x":1}', '{"x":2}'],
+    );
     store.close();
   });
 });

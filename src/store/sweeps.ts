@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import {ScgError} from '../errors';
 import {processAlive} from '../core/process-alive';
-import {Store} from './store';
+import type {Store} from './store';
 
 export type CellStatus = 'new' | 'running' | 'completed' | 'failed';
 
@@ -68,7 +68,11 @@ const now = () => new Date().toISOString();
  * True when the worker holding a running cell is gone: on this host its process no longer exists; on another
  * host (a shared store) its heartbeat is older than the grace period.
  */
-export function workerGone(cell: Pick<CellRow, 'pid' | 'host' | 'heartbeat_at'>, graceSeconds: number, host = os.hostname()): boolean {
+export function workerGone(
+  cell: Pick<CellRow, 'pid' | 'host' | 'heartbeat_at'>,
+  graceSeconds: number,
+  host = os.hostname(),
+): boolean {
   if (cell.host === host && cell.pid !== null) return !processAlive(cell.pid);
   const beat = cell.heartbeat_at ? Date.parse(cell.heartbeat_at) : 0;
   return Date.now() - beat > graceSeconds * 1000;
@@ -94,7 +98,9 @@ export class SweepStore {
   }
 
   cell(sweepId: number, index: number): CellRow | undefined {
-    return this.db.prepare('SELECT * FROM sweep_cells WHERE sweep_id = ? AND idx = ?').get(sweepId, index) as CellRow | undefined;
+    return this.db.prepare('SELECT * FROM sweep_cells WHERE sweep_id = ? AND idx = ?').get(sweepId, index) as
+      | CellRow
+      | undefined;
   }
 
   /**
@@ -102,47 +108,95 @@ export class SweepStore {
    * keeps the state of cells it still has (same key and config) and adds the new ones; cells it no longer has
    * leave the sweep (their runs stay in the store). Refuses to drop a cell that is running.
    */
-  register(def: SweepDefinition, opts: {extend: boolean}): {sweep: SweepRow; added: number; removed: number; created: boolean} {
+  register(
+    def: SweepDefinition,
+    opts: {extend: boolean},
+  ): {sweep: SweepRow; added: number; removed: number; created: boolean} {
     let added = 0;
     let removed = 0;
     let created = false;
-    this.db.transaction(() => {
-      const existing = this.get(def.name);
-      if (existing && existing.spec_hash === def.specHash) return;
-      if (existing && !opts.extend) {
-        throw new ScgError('BAD_INPUT', `sweep '${def.name}' was created from a different spec (stored hash ${existing.spec_hash}, ${def.file} now gives ${def.specHash}): its cells or their configs changed`, {
-          hint: 'run with --extend to keep finished cells and add the new ones, or give the sweep a new name',
-        });
-      }
-      const insertCell = this.db.prepare(`INSERT INTO sweep_cells (sweep_id, idx, key, assignment_json, config_hash, status, run_id, attempts, pid, host, heartbeat_at, error, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-      if (!existing) {
-        this.db.prepare('INSERT INTO sweeps (name, file, spec_hash, spec_json, axes_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(def.name, def.file, def.specHash, def.specJson, JSON.stringify(def.axes), now(), now());
-        const id = this.get(def.name)!.id;
-        for (const c of def.cells) insertCell.run(id, c.index, c.key, JSON.stringify(c.assignment), c.configHash, 'new', null, 0, null, null, null, null, now());
-        added = def.cells.length;
-        created = true;
-        return;
-      }
-      const old = new Map(this.cells(existing.id).map((c) => [`${c.key}|${c.config_hash}`, c]));
-      const kept = new Set(def.cells.map((c) => `${c.key}|${c.configHash}`));
-      for (const [k, c] of old) {
-        if (!kept.has(k) && c.status === 'running' && !workerGone(c, Infinity)) {
-          throw new ScgError('BAD_INPUT', `--extend would drop cell ${c.idx} of sweep '${def.name}', which is running (process ${c.pid} on ${c.host})`, {hint: 'wait for it to finish'});
+    this.db
+      .transaction(() => {
+        const existing = this.get(def.name);
+        if (existing && existing.spec_hash === def.specHash) return;
+        if (existing && !opts.extend) {
+          throw new ScgError(
+            'BAD_INPUT',
+            `sweep '${def.name}' was created from a different spec (stored hash ${existing.spec_hash}, ${def.file} now gives ${def.specHash}): its cells or their configs changed`,
+            {
+              hint: 'run with --extend to keep finished cells and add the new ones, or give the sweep a new name',
+            },
+          );
         }
-        if (!kept.has(k)) removed++;
-      }
-      this.db.prepare('DELETE FROM sweep_cells WHERE sweep_id = ?').run(existing.id);
-      for (const c of def.cells) {
-        const prev = old.get(`${c.key}|${c.configHash}`);
-        if (!prev) added++;
-        insertCell.run(existing.id, c.index, c.key, JSON.stringify(c.assignment), c.configHash, prev?.status ?? 'new', prev?.run_id ?? null, prev?.attempts ?? 0,
-          prev?.pid ?? null, prev?.host ?? null, prev?.heartbeat_at ?? null, prev?.error ?? null, now());
-      }
-      this.db.prepare('UPDATE sweeps SET spec_hash = ?, spec_json = ?, axes_json = ?, file = ?, updated_at = ? WHERE id = ?')
-        .run(def.specHash, def.specJson, JSON.stringify(def.axes), def.file, now(), existing.id);
-    }).immediate();
+        const insertCell =
+          this.db.prepare(`INSERT INTO sweep_cells (sweep_id, idx, key, assignment_json, config_hash, status, run_id, attempts, pid, host, heartbeat_at, error, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        if (!existing) {
+          this.db
+            .prepare(
+              'INSERT INTO sweeps (name, file, spec_hash, spec_json, axes_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            )
+            .run(def.name, def.file, def.specHash, def.specJson, JSON.stringify(def.axes), now(), now());
+          const id = this.get(def.name)!.id;
+          for (const c of def.cells)
+            insertCell.run(
+              id,
+              c.index,
+              c.key,
+              JSON.stringify(c.assignment),
+              c.configHash,
+              'new',
+              null,
+              0,
+              null,
+              null,
+              null,
+              null,
+              now(),
+            );
+          added = def.cells.length;
+          created = true;
+          return;
+        }
+        const old = new Map(this.cells(existing.id).map((c) => [`${c.key}|${c.config_hash}`, c]));
+        const kept = new Set(def.cells.map((c) => `${c.key}|${c.configHash}`));
+        for (const [k, c] of old) {
+          if (!kept.has(k) && c.status === 'running' && !workerGone(c, Infinity)) {
+            throw new ScgError(
+              'BAD_INPUT',
+              `--extend would drop cell ${c.idx} of sweep '${def.name}', which is running (process ${c.pid} on ${c.host})`,
+              {hint: 'wait for it to finish'},
+            );
+          }
+          if (!kept.has(k)) removed++;
+        }
+        this.db.prepare('DELETE FROM sweep_cells WHERE sweep_id = ?').run(existing.id);
+        for (const c of def.cells) {
+          const prev = old.get(`${c.key}|${c.configHash}`);
+          if (!prev) added++;
+          insertCell.run(
+            existing.id,
+            c.index,
+            c.key,
+            JSON.stringify(c.assignment),
+            c.configHash,
+            prev?.status ?? 'new',
+            prev?.run_id ?? null,
+            prev?.attempts ?? 0,
+            prev?.pid ?? null,
+            prev?.host ?? null,
+            prev?.heartbeat_at ?? null,
+            prev?.error ?? null,
+            now(),
+          );
+        }
+        this.db
+          .prepare(
+            'UPDATE sweeps SET spec_hash = ?, spec_json = ?, axes_json = ?, file = ?, updated_at = ? WHERE id = ?',
+          )
+          .run(def.specHash, def.specJson, JSON.stringify(def.axes), def.file, now(), existing.id);
+      })
+      .immediate();
     return {sweep: this.get(def.name)!, added, removed, created};
   }
 
@@ -157,48 +211,77 @@ export class SweepStore {
    */
   claim(sweepId: number, opts: ClaimOptions): CellRow | undefined {
     const host = os.hostname();
-    return this.db.transaction((): CellRow | undefined => {
-      const candidates = (opts.index === undefined ? this.cells(sweepId) : [this.cell(sweepId, opts.index)].filter((c): c is CellRow => c !== undefined));
-      const pick = candidates.find((c) => c.status === 'new')
-        ?? candidates.find((c) => c.status === 'running' && workerGone(c, opts.graceSeconds, host))
-        ?? candidates.find((c) => c.status === 'failed' && c.attempts <= opts.retries);
-      if (!pick) return undefined;
-      this.db.prepare(`UPDATE sweep_cells SET status = 'running', attempts = attempts + 1, pid = ?, host = ?, heartbeat_at = ?, error = NULL, updated_at = ?
-        WHERE sweep_id = ? AND idx = ?`).run(process.pid, host, now(), now(), sweepId, pick.idx);
-      return this.cell(sweepId, pick.idx);
-    }).immediate();
+    return this.db
+      .transaction((): CellRow | undefined => {
+        const candidates =
+          opts.index === undefined
+            ? this.cells(sweepId)
+            : [this.cell(sweepId, opts.index)].filter((c): c is CellRow => c !== undefined);
+        const pick =
+          candidates.find((c) => c.status === 'new') ??
+          candidates.find((c) => c.status === 'running' && workerGone(c, opts.graceSeconds, host)) ??
+          candidates.find((c) => c.status === 'failed' && c.attempts <= opts.retries);
+        if (!pick) return undefined;
+        this.db
+          .prepare(`UPDATE sweep_cells SET status = 'running', attempts = attempts + 1, pid = ?, host = ?, heartbeat_at = ?, error = NULL, updated_at = ?
+        WHERE sweep_id = ? AND idx = ?`)
+          .run(process.pid, host, now(), now(), sweepId, pick.idx);
+        return this.cell(sweepId, pick.idx);
+      })
+      .immediate();
   }
 
   /** The claiming worker is alive and still on this cell. */
   heartbeat(sweepId: number, index: number): void {
-    this.db.prepare("UPDATE sweep_cells SET heartbeat_at = ? WHERE sweep_id = ? AND idx = ? AND pid = ? AND status = 'running'").run(now(), sweepId, index, process.pid);
+    this.db
+      .prepare(
+        "UPDATE sweep_cells SET heartbeat_at = ? WHERE sweep_id = ? AND idx = ? AND pid = ? AND status = 'running'",
+      )
+      .run(now(), sweepId, index, process.pid);
   }
 
   /** Records the run a cell is training (so `scg report` finds it even before it completes). */
   setRun(sweepId: number, index: number, runId: string): void {
-    this.db.prepare('UPDATE sweep_cells SET run_id = ?, updated_at = ? WHERE sweep_id = ? AND idx = ?').run(runId, now(), sweepId, index);
+    this.db
+      .prepare('UPDATE sweep_cells SET run_id = ?, updated_at = ? WHERE sweep_id = ? AND idx = ?')
+      .run(runId, now(), sweepId, index);
   }
 
   /** Ends this worker's hold on a cell: completed, failed (with the error), or back to new (interrupted; not an attempt). */
-  finish(sweepId: number, index: number, outcome: {status: 'completed' | 'failed' | 'new'; runId?: string | undefined; error?: string | undefined}): void {
-    this.db.transaction(() => {
-      this.db.prepare(`UPDATE sweep_cells SET status = ?, run_id = COALESCE(?, run_id), error = ?, pid = NULL, heartbeat_at = NULL, updated_at = ?,
+  finish(
+    sweepId: number,
+    index: number,
+    outcome: {status: 'completed' | 'failed' | 'new'; runId?: string | undefined; error?: string | undefined},
+  ): void {
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare(`UPDATE sweep_cells SET status = ?, run_id = COALESCE(?, run_id), error = ?, pid = NULL, heartbeat_at = NULL, updated_at = ?,
         attempts = CASE WHEN ? = 'new' THEN MAX(attempts - 1, 0) ELSE attempts END WHERE sweep_id = ? AND idx = ?`)
-        .run(outcome.status, outcome.runId ?? null, outcome.error ?? null, now(), outcome.status, sweepId, index);
-      if (outcome.status === 'failed') {
-        this.db.prepare(`INSERT INTO sweep_failures (sweep_id, idx, attempt, error, at)
-          SELECT sweep_id, idx, attempts, ?, ? FROM sweep_cells WHERE sweep_id = ? AND idx = ?`).run(outcome.error ?? 'failed', now(), sweepId, index);
-      }
-    }).immediate();
+          .run(outcome.status, outcome.runId ?? null, outcome.error ?? null, now(), outcome.status, sweepId, index);
+        if (outcome.status === 'failed') {
+          this.db
+            .prepare(`INSERT INTO sweep_failures (sweep_id, idx, attempt, error, at)
+          SELECT sweep_id, idx, attempts, ?, ? FROM sweep_cells WHERE sweep_id = ? AND idx = ?`)
+            .run(outcome.error ?? 'failed', now(), sweepId, index);
+        }
+      })
+      .immediate();
   }
 
   /** The newest failure's id (0: none yet): the mark after which a coordinator reports failures. */
   lastFailureId(sweepId: number): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM sweep_failures WHERE sweep_id = ?').get(sweepId) as {id: number}).id;
+    return (
+      this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM sweep_failures WHERE sweep_id = ?').get(sweepId) as {
+        id: number;
+      }
+    ).id;
   }
 
   /** Failed attempts recorded after failure `afterId` (0: all), oldest first. */
   failures(sweepId: number, afterId = 0): FailureRow[] {
-    return this.db.prepare('SELECT * FROM sweep_failures WHERE sweep_id = ? AND id > ? ORDER BY id').all(sweepId, afterId) as FailureRow[];
+    return this.db
+      .prepare('SELECT * FROM sweep_failures WHERE sweep_id = ? AND id > ? ORDER BY id')
+      .all(sweepId, afterId) as FailureRow[];
   }
 }

@@ -1,16 +1,16 @@
 // `scg ablate`: registers a sweep, starts N worker processes that claim its cells, and shows sweep and cell progress.
-import {ChildProcess, spawn} from 'node:child_process';
+import {type ChildProcess, spawn} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {MultiBar, Presets, SingleBar} from 'cli-progress';
+import {MultiBar, Presets, type SingleBar} from 'cli-progress';
 import {ScgError} from '../errors';
 import {THREADS_ENV} from '../runtime/parallel-phase';
 import {fmtEta} from '../runtime/progress';
 import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
 import {axisLabel} from './labels';
-import {Sweep} from './spec';
+import type {Sweep} from './spec';
 import {COORDINATOR_ENV} from './worker';
 
 export interface AblateOptions {
@@ -41,17 +41,25 @@ export interface AblateResult {
 /** The compiled CLI entry, to start workers with the same scg. */
 function cliEntry(): string {
   const entry = path.resolve(__dirname, '../../../bin/run.js');
-  if (!fs.existsSync(entry)) throw new ScgError('RUN_FAILED', `cannot find the scg entry point at ${entry} to start workers`);
+  if (!fs.existsSync(entry))
+    throw new ScgError('RUN_FAILED', `cannot find the scg entry point at ${entry} to start workers`);
   return entry;
 }
 
 /** Adds the sweep to the store (or checks it is unchanged, or extends it); failed cells get their retries again. */
 export function registerSweep(store: Store, sweep: Sweep, extend: boolean) {
   const sweeps = new SweepStore(store);
-  const reg = sweeps.register({
-    name: sweep.spec.name, file: path.resolve(sweep.file), specHash: sweep.specHash, specJson: JSON.stringify(sweep.spec), axes: sweep.axes,
-    cells: sweep.cells.map((c) => ({index: c.index, key: c.key, assignment: c.assignment, configHash: c.configHash})),
-  }, {extend});
+  const reg = sweeps.register(
+    {
+      name: sweep.spec.name,
+      file: path.resolve(sweep.file),
+      specHash: sweep.specHash,
+      specJson: JSON.stringify(sweep.spec),
+      axes: sweep.axes,
+      cells: sweep.cells.map((c) => ({index: c.index, key: c.key, assignment: c.assignment, configHash: c.configHash})),
+    },
+    {extend},
+  );
   return reg;
 }
 
@@ -90,7 +98,8 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
   try {
     const reg = registerSweep(store, sweep, opts.extend);
     if (reg.created) opts.log(`sweep ${sweep.spec.name}: ${sweep.cells.length} cells registered in ${store.file}`);
-    else if (reg.added || reg.removed) opts.log(`sweep ${sweep.spec.name} extended: ${reg.added} new cells, ${reg.removed} dropped`);
+    else if (reg.added || reg.removed)
+      opts.log(`sweep ${sweep.spec.name} extended: ${reg.added} new cells, ${reg.removed} dropped`);
     sweeps.resetAttempts(reg.sweep.id);
     const logDir = path.join(path.dirname(store.file), 'sweeps', sweep.spec.name);
     fs.mkdirSync(logDir, {recursive: true});
@@ -106,12 +115,32 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
       const logFile = path.join(logDir, `worker-${k}.log`);
       workerLogs.push(logFile);
       const fd = fs.openSync(logFile, 'a');
-      const child = spawn(process.execPath, [entry, 'ablate', sweep.file, '--worker', '--db', store.file, '--retries', String(opts.retries),
-        '--grace', String(opts.graceSeconds), ...(opts.failFast ? ['--fail-fast'] : [])], {
-        stdio: ['ignore', fd, fd], detached: true,
-        // The cores are shared out among the workers: a cell without runtime.threads trains on its share.
-        env: {...process.env, [THREADS_ENV]: String(Math.max(1, Math.floor(os.availableParallelism() / count))), [COORDINATOR_ENV]: String(process.pid)},
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          entry,
+          'ablate',
+          sweep.file,
+          '--worker',
+          '--db',
+          store.file,
+          '--retries',
+          String(opts.retries),
+          '--grace',
+          String(opts.graceSeconds),
+          ...(opts.failFast ? ['--fail-fast'] : []),
+        ],
+        {
+          stdio: ['ignore', fd, fd],
+          detached: true,
+          // The cores are shared out among the workers: a cell without runtime.threads trains on its share.
+          env: {
+            ...process.env,
+            [THREADS_ENV]: String(Math.max(1, Math.floor(os.availableParallelism() / count))),
+            [COORDINATOR_ENV]: String(process.pid),
+          },
+        },
+      );
       fs.closeSync(fd);
       children.push(child);
       exits.push(new Promise((resolve) => child.on('exit', () => resolve())));
@@ -126,18 +155,32 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
         lastFailure = f.id;
         const c = cells.find((x) => x.idx === f.idx);
         failures.push({index: f.idx, error: f.error});
-        display?.line(`cell ${f.idx} (${Object.entries(JSON.parse(c?.assignment_json ?? '{}') as Record<string, unknown>).map(([k, v]) => `${k}=${axisLabel(v)}`).join(', ')}) failed (attempt ${f.attempt}): ${f.error}`);
+        display?.line(
+          `cell ${f.idx} (${Object.entries(JSON.parse(c?.assignment_json ?? '{}') as Record<string, unknown>)
+            .map(([k, v]) => `${k}=${axisLabel(v)}`)
+            .join(', ')}) failed (attempt ${f.attempt}): ${f.error}`,
+        );
         if (opts.failFast) stopAll('SIGTERM');
       }
       const running = cells.filter((c) => c.status === 'running' && children.some((ch) => ch.pid === c.pid));
       const elapsed = (Date.now() - started) / 1000;
       const finishedHere = done - cellsDoneAtStart;
       const eta = finishedHere > 0 ? (elapsed / finishedHere) * (cells.length - done) : NaN;
-      display?.update(done, cells.length, eta, running.map((c) => {
-        const run = store.latestByHash(c.config_hash);
-        const t = cellTotal(sweep, c.idx);
-        return {label: `cell ${c.idx}`, value: run?.status === 'running' ? t.offset(run.phase) + (run.step ?? 0) : 0, total: t.total, phase: run?.phase ?? 'starting'};
-      }));
+      display?.update(
+        done,
+        cells.length,
+        eta,
+        running.map((c) => {
+          const run = store.latestByHash(c.config_hash);
+          const t = cellTotal(sweep, c.idx);
+          return {
+            label: `cell ${c.idx}`,
+            value: run?.status === 'running' ? t.offset(run.phase) + (run.step ?? 0) : 0,
+            total: t.total,
+            phase: run?.phase ?? 'starting',
+          };
+        }),
+      );
     };
     const timer = setInterval(poll, 1000);
     await Promise.all(exits);
@@ -148,12 +191,23 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
     const completed = cells.filter((c) => c.status === 'completed').length;
     const failed = cells.filter((c) => c.status === 'failed').length;
     for (const [k, c] of children.entries()) {
-      if (c.signalCode !== null && !stopping) opts.log(`worker ${c.pid} was killed (${c.signalCode}); its cell resumes from its checkpoint when the sweep runs again`);
-      else if (c.exitCode !== 0 && c.exitCode !== 130 && c.exitCode !== null) opts.log(`worker ${c.pid} exited with code ${c.exitCode}; see ${workerLogs[k]}`);
+      if (c.signalCode !== null && !stopping)
+        opts.log(
+          `worker ${c.pid} was killed (${c.signalCode}); its cell resumes from its checkpoint when the sweep runs again`,
+        );
+      else if (c.exitCode !== 0 && c.exitCode !== 130 && c.exitCode !== null)
+        opts.log(`worker ${c.pid} exited with code ${c.exitCode}; see ${workerLogs[k]}`);
     }
     return {
-      sweep: sweep.spec.name, total: cells.length, completed, failed, pending: cells.length - completed - failed, interrupted: signalled,
-      seconds: (Date.now() - started) / 1000, workerLogs, failures,
+      sweep: sweep.spec.name,
+      total: cells.length,
+      completed,
+      failed,
+      pending: cells.length - completed - failed,
+      interrupted: signalled,
+      seconds: (Date.now() - started) / 1000,
+      workerLogs,
+      failures,
     };
   } finally {
     process.off('SIGINT', onSignal);
@@ -173,7 +227,10 @@ interface CellBar {
 function createDisplay(sweep: Sweep, workers: number) {
   const stream = process.stderr;
   if (stream.isTTY) {
-    const multi = new MultiBar({stream, hideCursor: true, barsize: 24, format: '{name} [{bar}] {value}/{total} {detail}'}, Presets.shades_classic);
+    const multi = new MultiBar(
+      {stream, hideCursor: true, barsize: 24, format: '{name} [{bar}] {value}/{total} {detail}'},
+      Presets.shades_classic,
+    );
     const top: SingleBar = multi.create(sweep.cells.length, 0, {name: `sweep ${sweep.spec.name}`, detail: 'cells'});
     const cellBars: SingleBar[] = Array.from({length: workers}, () => multi.create(1, 0, {name: 'idle', detail: ''}));
     return {
@@ -184,7 +241,10 @@ function createDisplay(sweep: Sweep, workers: number) {
           const r = running[i];
           if (r) {
             b.setTotal(Math.max(1, r.total));
-            b.update(Math.min(r.value, r.total), {name: r.label.padEnd(`sweep ${sweep.spec.name}`.length), detail: r.phase});
+            b.update(Math.min(r.value, r.total), {
+              name: r.label.padEnd(`sweep ${sweep.spec.name}`.length),
+              detail: r.phase,
+            });
           } else b.update(0, {name: 'idle'.padEnd(`sweep ${sweep.spec.name}`.length), detail: ''});
         });
       },
@@ -216,7 +276,11 @@ function createDisplay(sweep: Sweep, workers: number) {
  */
 export function registerSweepIn(dbPath: string, sweep: Sweep, extend: boolean, cell?: number): void {
   if (cell !== undefined && cell >= sweep.cells.length) {
-    throw new ScgError('BAD_INPUT', `--cell ${cell}: sweep '${sweep.spec.name}' has cells 0..${sweep.cells.length - 1}`, {hint: `see scg ablate ${sweep.file} --dry-run`});
+    throw new ScgError(
+      'BAD_INPUT',
+      `--cell ${cell}: sweep '${sweep.spec.name}' has cells 0..${sweep.cells.length - 1}`,
+      {hint: `see scg ablate ${sweep.file} --dry-run`},
+    );
   }
   const store = Store.open(dbPath);
   try {

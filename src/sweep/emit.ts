@@ -1,6 +1,6 @@
 // `scg ablate --emit slurm|shell`: a script in which each task runs one cell (`scg ablate <sweep> --cell INDEX`) against one store.
 import * as path from 'node:path';
-import {Sweep} from './spec';
+import type {Sweep} from './spec';
 
 export type EmitKind = 'slurm' | 'shell';
 
@@ -12,7 +12,12 @@ function quote(s: string): string {
  * The job script. Paths are absolute so tasks can start in any folder. `SCG` (default `npx scg`) names the
  * command, so a cluster install can point at its own scg.
  */
-export function emitScript(kind: EmitKind, sweep: Sweep, dbPath: string, opts: {retries: number; graceSeconds: number}): string {
+export function emitScript(
+  kind: EmitKind,
+  sweep: Sweep,
+  dbPath: string,
+  opts: {retries: number; graceSeconds: number},
+): string {
   const file = path.resolve(sweep.file);
   const db = path.resolve(dbPath);
   const n = sweep.cells.length;
@@ -33,6 +38,7 @@ export function emitScript(kind: EmitKind, sweep: Sweep, dbPath: string, opts: {
       `#SBATCH --output=${path.join(path.dirname(db), 'sweeps', sweep.spec.name, 'slurm-%A_%a.log')}`,
       ...head,
       'set -euo pipefail',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in the emitted script
       'SCG="${SCG:-npx scg}"',
       'INDEX="$SLURM_ARRAY_TASK_ID"',
       cell,
@@ -44,7 +50,9 @@ export function emitScript(kind: EmitKind, sweep: Sweep, dbPath: string, opts: {
     ...head,
     '# JOBS (default 1) cells run at a time.',
     'set -uo pipefail',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in the emitted script
     'SCG="${SCG:-npx scg}"',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in the emitted script
     'JOBS="${JOBS:-1}"',
     'status=0',
     `run_cell() { INDEX="$1"; ${cell}; }`,

@@ -10,7 +10,12 @@ function compact(value: unknown): string {
 
 /** The label of one value: a mapping with a `name` (a registry section) is shown by that name. */
 export function axisLabel(value: unknown): string {
-  if (value && typeof value === 'object' && !Array.isArray(value) && typeof (value as {name?: unknown}).name === 'string') {
+  if (
+    value &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    typeof (value as {name?: unknown}).name === 'string'
+  ) {
     return (value as {name: string}).name;
   }
   return compact(value);

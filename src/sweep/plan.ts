@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import {textTable} from '../report/text-table';
 import {fmtEta} from '../runtime/progress';
 import {Store} from '../store/store';
-import {CellRow, SweepStore, workerGone} from '../store/sweeps';
+import {type CellRow, SweepStore, workerGone} from '../store/sweeps';
 import {axisLabel} from './labels';
-import {Sweep, SweepCell} from './spec';
+import type {Sweep, SweepCell} from './spec';
 
 export type CellState = 'done' | 'failed' | 'running' | 'resumable' | 'new';
 
@@ -38,11 +38,17 @@ export interface Plan {
 }
 
 /** One cell's state from its sweep row (when registered) and the runs the store has for its config. */
-function cellState(cell: SweepCell, row: CellRow | undefined, store: Store, graceSeconds: number): {state: CellState; runId: string | null; at: string | null} {
+function cellState(
+  cell: SweepCell,
+  row: CellRow | undefined,
+  store: Store,
+  graceSeconds: number,
+): {state: CellState; runId: string | null; at: string | null} {
   const run = store.latestByHash(cell.configHash);
   const at = run?.phase ? `${run.phase} ${run.step ?? 0}` : null;
   if (run?.status === 'completed') return {state: 'done', runId: run.id, at};
-  if (row?.status === 'running') return {state: workerGone(row, graceSeconds) ? 'resumable' : 'running', runId: run?.id ?? null, at};
+  if (row?.status === 'running')
+    return {state: workerGone(row, graceSeconds) ? 'resumable' : 'running', runId: run?.id ?? null, at};
   if (row?.status === 'failed') return {state: 'failed', runId: run?.id ?? null, at};
   if (run && (run.status === 'interrupted' || run.status === 'running')) return {state: 'resumable', runId: run.id, at};
   if (run?.status === 'failed') return {state: 'failed', runId: run.id, at};
@@ -51,9 +57,11 @@ function cellState(cell: SweepCell, row: CellRow | undefined, store: Store, grac
 
 /** Mean img/s of the last logged rate of completed runs, per phase and backbone ('*' for any backbone). */
 function measuredRates(store: Store): Map<string, number> {
-  const rows = store.db.prepare(`SELECT m.phase AS phase, json_extract(r.config_json, '$.backbone.name') AS backbone, m.value AS value FROM metrics m
+  const rows = store.db
+    .prepare(`SELECT m.phase AS phase, json_extract(r.config_json, '$.backbone.name') AS backbone, m.value AS value FROM metrics m
     JOIN runs r ON r.id = m.run_id WHERE r.status = 'completed' AND m.key = 'img_per_sec'
-    AND m.step = (SELECT MAX(step) FROM metrics WHERE run_id = m.run_id AND phase = m.phase AND key = 'img_per_sec')`).all() as {phase: string; backbone: string; value: number}[];
+    AND m.step = (SELECT MAX(step) FROM metrics WHERE run_id = m.run_id AND phase = m.phase AND key = 'img_per_sec')`)
+    .all() as {phase: string; backbone: string; value: number}[];
   const sums = new Map<string, [number, number]>();
   for (const r of rows) {
     for (const k of [`${r.phase}|${r.backbone}`, `${r.phase}|*`]) {
@@ -97,17 +105,32 @@ export function sweepPlan(sweep: Sweep, store: Store, opts: {graceSeconds: numbe
       else estimate += s;
     }
     return {
-      index: cell.index, values: Object.fromEntries(Object.entries(cell.assignment).map(([k, v]) => [k, axisLabel(v)])), state, runId,
-      attempts: row?.attempts ?? 0, error: row?.error ?? null, at,
+      index: cell.index,
+      values: Object.fromEntries(Object.entries(cell.assignment).map(([k, v]) => [k, axisLabel(v)])),
+      state,
+      runId,
+      attempts: row?.attempts ?? 0,
+      error: row?.error ?? null,
+      at,
     };
   });
   const left = sweep.cells.length - counts.done;
   const measured = left - unmeasured;
   return {
-    sweep: sweep.spec.name, specHash: sweep.specHash, registered, specChanged: Boolean(stored) && !registered, total: sweep.cells.length, counts,
-    excluded: sweep.excluded, duplicates: sweep.duplicates, rows,
+    sweep: sweep.spec.name,
+    specHash: sweep.specHash,
+    registered,
+    specChanged: Boolean(stored) && !registered,
+    total: sweep.cells.length,
+    counts,
+    excluded: sweep.excluded,
+    duplicates: sweep.duplicates,
+    rows,
     estimateSeconds: measured > 0 ? (estimate / measured) * left : null,
-    estimateNote: measured === 0 ? 'no estimate yet: no completed run measured these phases' : `training time of the ${left} cells left on one worker, from the img/s of completed runs${unmeasured ? ` (${unmeasured} cells extrapolated)` : ''}; evaluation not included`,
+    estimateNote:
+      measured === 0
+        ? 'no estimate yet: no completed run measured these phases'
+        : `training time of the ${left} cells left on one worker, from the img/s of completed runs${unmeasured ? ` (${unmeasured} cells extrapolated)` : ''}; evaluation not included`,
   };
 }
 
@@ -124,18 +147,29 @@ export function dryRun(sweep: Sweep, dbPath: string, graceSeconds: number): Plan
 /** The dry run's table and summary lines. */
 export function planText(plan: Plan, axes: string[]): string {
   const keys = [...axes, 'seed'];
-  const table = textTable(['cell', ...keys, 'state', 'run', 'note'], plan.rows.map((r) => [
-    String(r.index), ...keys.map((k) => r.values[k] ?? '-'), r.state, r.runId ?? '-',
-    r.state === 'failed' ? (r.error ?? '') : r.state === 'running' || r.state === 'resumable' ? (r.at ?? '') : '',
-  ]));
+  const table = textTable(
+    ['cell', ...keys, 'state', 'run', 'note'],
+    plan.rows.map((r) => [
+      String(r.index),
+      ...keys.map((k) => r.values[k] ?? '-'),
+      r.state,
+      r.runId ?? '-',
+      r.state === 'failed' ? (r.error ?? '') : r.state === 'running' || r.state === 'resumable' ? (r.at ?? '') : '',
+    ]),
+  );
   const c = plan.counts;
   const lines = [
     table,
     '',
     `${plan.total} cells: ${c.done} done, ${c.running} running, ${c.resumable} resumable, ${c.failed} failed, ${c.new} new` +
       `${plan.excluded ? `; ${plan.excluded} excluded` : ''}${plan.duplicates ? `; ${plan.duplicates} duplicates dropped` : ''}`,
-    plan.estimateSeconds === null ? plan.estimateNote : `estimate: ${fmtEta(plan.estimateSeconds)} (${plan.estimateNote})`,
+    plan.estimateSeconds === null
+      ? plan.estimateNote
+      : `estimate: ${fmtEta(plan.estimateSeconds)} (${plan.estimateNote})`,
   ];
-  if (plan.specChanged) lines.push('the store holds this sweep with a different spec: scg ablate refuses to run it unless --extend is given');
+  if (plan.specChanged)
+    lines.push(
+      'the store holds this sweep with a different spec: scg ablate refuses to run it unless --extend is given',
+    );
   return lines.join('\n');
 }

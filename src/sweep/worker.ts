@@ -5,7 +5,7 @@ import {runExperiment} from '../runtime/run';
 import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
 import {axisLabel} from './labels';
-import {Sweep} from './spec';
+import type {Sweep} from './spec';
 
 /** Set by a coordinator on the workers it starts: its pid, so that they stop when it is gone. */
 export const COORDINATOR_ENV = 'SCG_SWEEP_COORDINATOR';
@@ -33,12 +33,18 @@ export interface WorkerResult {
 export function registeredSweep(sweeps: SweepStore, sweep: Sweep) {
   const row = sweeps.get(sweep.spec.name);
   if (!row) {
-    throw new ScgError('BAD_INPUT', `sweep '${sweep.spec.name}' is not in ${sweeps.store.file}`, {hint: `register it first: scg ablate ${sweep.file} --dry-run, or run scg ablate ${sweep.file}`});
+    throw new ScgError('BAD_INPUT', `sweep '${sweep.spec.name}' is not in ${sweeps.store.file}`, {
+      hint: `register it first: scg ablate ${sweep.file} --dry-run, or run scg ablate ${sweep.file}`,
+    });
   }
   if (row.spec_hash !== sweep.specHash) {
-    throw new ScgError('BAD_INPUT', `sweep '${sweep.spec.name}' in the store has spec hash ${row.spec_hash}, but ${sweep.file} now gives ${sweep.specHash}`, {
-      hint: `the sweep file or its base config changed; run scg ablate ${sweep.file} --extend to update the sweep`,
-    });
+    throw new ScgError(
+      'BAD_INPUT',
+      `sweep '${sweep.spec.name}' in the store has spec hash ${row.spec_hash}, but ${sweep.file} now gives ${sweep.specHash}`,
+      {
+        hint: `the sweep file or its base config changed; run scg ablate ${sweep.file} --extend to update the sweep`,
+      },
+    );
   }
   return row;
 }
@@ -57,12 +63,15 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
   // A worker whose coordinator was killed (kill -9) would train on unwatched; it stops as on Ctrl-C instead:
   // the cell checkpoints and goes back to new, and the next `scg ablate` resumes it.
   const coordinator = Number(process.env[COORDINATOR_ENV]);
-  const watch = coordinator > 0 ? setInterval(() => {
-    if (processAlive(coordinator)) return;
-    clearInterval(watch);
-    opts.log(`the coordinator (process ${coordinator}) is gone; checkpointing and stopping`);
-    process.kill(process.pid, 'SIGTERM');
-  }, 1000) : undefined;
+  const watch =
+    coordinator > 0
+      ? setInterval(() => {
+          if (processAlive(coordinator)) return;
+          clearInterval(watch);
+          opts.log(`the coordinator (process ${coordinator}) is gone; checkpointing and stopping`);
+          process.kill(process.pid, 'SIGTERM');
+        }, 1000)
+      : undefined;
   watch?.unref();
   try {
     const row = registeredSweep(sweeps, sweep);
@@ -71,17 +80,25 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
       if (!claimed) {
         if (opts.index !== undefined && result.completed + result.failed === 0) {
           const c = sweeps.cell(row.id, opts.index)!;
-          opts.log(`cell ${opts.index}: nothing to do, it is ${c.status}${c.status === 'running' ? ` (held by process ${c.pid} on ${c.host})` : ''}${c.status === 'failed' ? ` and has used its retries (${c.error ?? ''})` : ''}`);
+          opts.log(
+            `cell ${opts.index}: nothing to do, it is ${c.status}${c.status === 'running' ? ` (held by process ${c.pid} on ${c.host})` : ''}${c.status === 'failed' ? ` and has used its retries (${c.error ?? ''})` : ''}`,
+          );
         }
         break;
       }
       const cell = sweep.cells[claimed.idx]!;
-      const label = `cell ${cell.index} (${Object.entries(cell.assignment).map(([k, v]) => `${k}=${axisLabel(v)}`).join(', ')})`;
+      const label = `cell ${cell.index} (${Object.entries(cell.assignment)
+        .map(([k, v]) => `${k}=${axisLabel(v)}`)
+        .join(', ')})`;
       opts.log(`${label}: claimed (attempt ${claimed.attempts})`);
       const beat = setInterval(() => sweeps.heartbeat(row.id, cell.index), (opts.heartbeatSeconds ?? 10) * 1000);
       beat.unref();
       try {
-        const run = await runExperiment(cell.loaded, {dbPath: opts.dbPath, quiet: true, log: (l) => opts.log(`[cell ${cell.index}] ${l}`)});
+        const run = await runExperiment(cell.loaded, {
+          dbPath: opts.dbPath,
+          quiet: true,
+          log: (l) => opts.log(`[cell ${cell.index}] ${l}`),
+        });
         if (run.status === 'completed') {
           sweeps.finish(row.id, cell.index, {status: 'completed', runId: run.runId});
           result.completed++;
@@ -92,7 +109,11 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
           opts.log(`${label}: interrupted; it resumes from its checkpoint when the sweep runs again`);
           break;
         } else {
-          sweeps.finish(row.id, cell.index, {status: 'failed', runId: run.runId, error: run.error ?? `run ended ${run.status}`});
+          sweeps.finish(row.id, cell.index, {
+            status: 'failed',
+            runId: run.runId,
+            error: run.error ?? `run ended ${run.status}`,
+          });
           result.failed++;
         }
       } catch (err) {

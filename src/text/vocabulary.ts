@@ -37,11 +37,13 @@ export class Vocabulary {
 
   encode(text: string, maxWords: number): EncodedCaption {
     const unknown: string[] = [];
-    const ids = tokenize(text).slice(0, maxWords).map((w) => {
-      const id = this.index.get(w);
-      if (id === undefined) unknown.push(w);
-      return id ?? 1;
-    });
+    const ids = tokenize(text)
+      .slice(0, maxWords)
+      .map((w) => {
+        const id = this.index.get(w);
+        if (id === undefined) unknown.push(w);
+        return id ?? 1;
+      });
     return {ids, unknown};
   }
 

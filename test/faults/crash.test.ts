@@ -10,7 +10,18 @@ import {filesMatching, killWhen, query, sameMetrics, scg, tmpDir, trainingMetric
 // logEvery 10 with checkpoints every 2 steps: the buffered metrics a checkpoint covers are not yet flushed by
 // the logging schedule when it is written.
 const PRETRAIN = ['--set', 'pretrain.steps=40', '--set', 'pretrain.checkpointEvery=2', '--set', 'pretrain.logEvery=10'];
-const GAN = ['--set', 'phases=[pretrain, train]', '--set', 'pretrain.steps=4', '--set', 'train.steps=30', '--set', 'train.checkpointEvery=2', '--set', 'train.logEvery=10'];
+const GAN = [
+  '--set',
+  'phases=[pretrain, train]',
+  '--set',
+  'pretrain.steps=4',
+  '--set',
+  'train.steps=30',
+  '--set',
+  'train.checkpointEvery=2',
+  '--set',
+  'train.logEvery=10',
+];
 
 /** Runs a config uninterrupted in its own store and returns that store. */
 function reference(tag: string, sets: string[]): string {
@@ -30,9 +41,17 @@ describe('fault suite: crashes lose nothing before the last checkpoint', () => {
     const db = path.join(tmpDir('pre'), 'experiments.db');
     await killWhen(db, [TINY_CONFIG, ...PRETRAIN], /^pretrain-0000004\.ckpt$/);
     const listed = scg(['runs', 'list', '--db', db, '--json']);
-    assert.equal((JSON.parse(listed.stdout) as {status: string}[])[0]!.status, 'stale', 'a dead process is not shown as running');
+    assert.equal(
+      (JSON.parse(listed.stdout) as {status: string}[])[0]!.status,
+      'stale',
+      'a dead process is not shown as running',
+    );
     const latest = query<{step: number}>(db, 'SELECT MAX(step) AS step FROM checkpoints')[0]!.step;
-    const covered = query<{n: number}>(db, "SELECT COUNT(*) AS n FROM metrics WHERE key = 'loss' AND step <= ?", latest)[0]!.n;
+    const covered = query<{n: number}>(
+      db,
+      "SELECT COUNT(*) AS n FROM metrics WHERE key = 'loss' AND step <= ?",
+      latest,
+    )[0]!.n;
     assert.equal(covered, latest, `the checkpoint at step ${latest} is not ahead of its metrics`);
     const again = scg(['run', TINY_CONFIG, ...PRETRAIN, '--db', db]);
     assert.equal(again.status, 0, again.stderr);
@@ -43,7 +62,9 @@ describe('fault suite: crashes lose nothing before the last checkpoint', () => {
 
   it('kill -9 inside a checkpoint write (slowed by an injected pause): the temp file is removed on resume, nothing else lost', async () => {
     const db = path.join(tmpDir('write'), 'experiments.db');
-    const tmp = await killWhen(db, [TINY_CONFIG, ...PRETRAIN], /^pretrain-0000004\.ckpt\.tmp-\d+$/, {SCG_TEST_WRITE_DELAY_MS: '1500'});
+    const tmp = await killWhen(db, [TINY_CONFIG, ...PRETRAIN], /^pretrain-0000004\.ckpt\.tmp-\d+$/, {
+      SCG_TEST_WRITE_DELAY_MS: '1500',
+    });
     assert.ok(fs.existsSync(tmp), 'the half-written temp file is left by the kill');
     assert.ok(!fs.existsSync(tmp.replace(/\.tmp-\d+$/, '')), 'the checkpoint itself never appeared half-written');
     const again = scg(['run', TINY_CONFIG, ...PRETRAIN, '--db', db]);
@@ -76,7 +97,12 @@ describe('fault suite: crashes lose nothing before the last checkpoint', () => {
       } else fs.rmSync(latest.path);
       const again = scg(['run', TINY_CONFIG, ...PRETRAIN, '--db', db]);
       assert.equal(again.status, 0, again.stderr);
-      assert.match(again.stderr, damage === 'flip' ? /is corrupt: sha256 .*; passing over it/ : /cannot be read \(it is missing\); passing over it/);
+      assert.match(
+        again.stderr,
+        damage === 'flip'
+          ? /is corrupt: sha256 .*; passing over it/
+          : /cannot be read \(it is missing\); passing over it/,
+      );
       assert.match(again.stderr, new RegExp(`resuming from the intact checkpoint at step ${rows.at(-2)!.step}`));
       assert.equal(sameMetrics(trainingMetrics(db), trainingMetrics(pretrainRef)), undefined, damage);
       assert.deepEqual(query(db, 'SELECT status FROM runs'), [{status: 'completed'}]);
@@ -85,7 +111,14 @@ describe('fault suite: crashes lose nothing before the last checkpoint', () => {
 
   it('bad input met after training started (a missing evaluator file) is exit 2 and leaves the run resumable, not failed', () => {
     const db = path.join(tmpDir('late'), 'experiments.db');
-    const sets = ['--set', 'phases=[pretrain, train, eval]', '--set', 'eval.evaluator=inception-v3', '--set', `eval.inceptionPath=${path.dirname(db)}/no-inception`];
+    const sets = [
+      '--set',
+      'phases=[pretrain, train, eval]',
+      '--set',
+      'eval.evaluator=inception-v3',
+      '--set',
+      `eval.inceptionPath=${path.dirname(db)}/no-inception`,
+    ];
     for (let attempt = 0; attempt < 2; attempt++) {
       const r = scg(['run', TINY_CONFIG, ...sets, '--db', db]);
       assert.equal(r.status, 2, r.stderr);
@@ -94,6 +127,9 @@ describe('fault suite: crashes lose nothing before the last checkpoint', () => {
       assert.equal(run!.status, 'interrupted', `attempt ${attempt}`);
       assert.match(run!.error, /no-inception/);
     }
-    assert.ok(query<{n: number}>(db, "SELECT COUNT(*) AS n FROM checkpoints WHERE phase = 'train'")[0]!.n > 0, 'the trained GAN is kept');
+    assert.ok(
+      query<{n: number}>(db, "SELECT COUNT(*) AS n FROM checkpoints WHERE phase = 'train'")[0]!.n > 0,
+      'the trained GAN is kept',
+    );
   });
 });

@@ -11,11 +11,21 @@ describe('fault suite: damaged files beside the store', () => {
   it('damaged caches are rebuilt with the same numbers; a damaged vocab.json is exit 2 naming it', () => {
     const dir = tmpDir('files');
     const db = path.join(dir, 'experiments.db');
-    const sets = ['--set', 'phases=[pretrain, train, eval]', '--set', 'eval.samples=12', '--set', 'eval.builtinSteps=10', '--set', 'train.steps=2'];
+    const sets = [
+      '--set',
+      'phases=[pretrain, train, eval]',
+      '--set',
+      'eval.samples=12',
+      '--set',
+      'eval.builtinSteps=10',
+      '--set',
+      'train.steps=2',
+    ];
     const r = scg(['run', TINY_CONFIG, '--db', db, ...sets, '--json']);
     assert.equal(r.status, 0, r.stderr);
     const runId = (JSON.parse(r.stdout) as {runId: string}).runId;
-    const fid = () => query<{value: number}>(db, "SELECT value FROM metrics WHERE key = 'fid' ORDER BY rowid DESC LIMIT 1")[0]!.value;
+    const fid = () =>
+      query<{value: number}>(db, "SELECT value FROM metrics WHERE key = 'fid' ORDER BY rowid DESC LIMIT 1")[0]!.value;
     const first = fid();
     const cache = path.join(dir, 'cache');
     const weights = filesMatching(cache, /\.ckpt$/);
@@ -27,7 +37,10 @@ describe('fault suite: damaged files beside the store', () => {
     const e = scg(['eval', runId, '--db', db, '--samples', '12']);
     assert.equal(e.status, 0, e.stderr);
     assert.match(e.stderr, /the cached weights .* are damaged; training again/);
-    assert.ok(Math.abs(fid() - first) < 1e-6 * Math.max(1, first), `the rebuilt caches give the same FID (${fid()} vs ${first})`);
+    assert.ok(
+      Math.abs(fid() - first) < 1e-6 * Math.max(1, first),
+      `the rebuilt caches give the same FID (${fid()} vs ${first})`,
+    );
     const vocab = path.join(dir, 'runs', runId, 'vocab.json');
     fs.writeFileSync(vocab, '{"words": [');
     const s = scg(['sample', runId, '--text', 'a red circle', '--out', path.join(dir, 'x.png'), '--db', db]);

@@ -1,6 +1,6 @@
 // The fault suite's tools: start scg as a child, kill it at a chosen moment, and compare what a store holds with
 // an uninterrupted run of the same config.
-import {spawn, ChildProcess} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,12 +20,17 @@ export interface Child {
 }
 
 export function start(args: string[], env: Record<string, string> = {}): Child {
-  const proc = spawn(process.execPath, [BIN, ...args], {env: {...process.env, SCG_DB: '', ...env}, stdio: ['ignore', 'ignore', 'pipe']});
+  const proc = spawn(process.execPath, [BIN, ...args], {
+    env: {...process.env, SCG_DB: '', ...env},
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  const exit = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => proc.on('exit', (code, signal) => resolve({code, signal})));
+  const exit = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({code, signal})),
+  );
   return {proc, stderr: () => err, exit};
 }
 
@@ -42,11 +47,18 @@ export async function waitFor<T>(what: string, found: () => T | undefined | fals
 /** The files under `dir` (recursively) whose names match `re`. */
 export function filesMatching(dir: string, re: RegExp): string[] {
   if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, {recursive: true}) as string[]).filter((f) => re.test(path.basename(f))).map((f) => path.join(dir, f));
+  return (fs.readdirSync(dir, {recursive: true}) as string[])
+    .filter((f) => re.test(path.basename(f)))
+    .map((f) => path.join(dir, f));
 }
 
 /** Starts `scg run`, SIGKILLs it as soon as a file matching `re` appears under the store's runs/, waits for it. */
-export async function killWhen(db: string, args: string[], re: RegExp, env: Record<string, string> = {}): Promise<string> {
+export async function killWhen(
+  db: string,
+  args: string[],
+  re: RegExp,
+  env: Record<string, string> = {},
+): Promise<string> {
   const child = start(['run', ...args, '--db', db], env);
   const runs = path.join(path.dirname(db), 'runs');
   let exited = false;
@@ -72,8 +84,11 @@ export interface MetricPoint {
 
 /** Every training metric of the store's only run (evaluation and wall-clock keys left out), ordered. */
 export function trainingMetrics(db: string): MetricPoint[] {
-  return query<MetricPoint>(db, `SELECT phase, key, step, value FROM metrics WHERE key NOT IN ('img_per_sec', 'peak_rss_mb')
-    AND phase IN ('pretrain', 'train') ORDER BY phase, key, step`);
+  return query<MetricPoint>(
+    db,
+    `SELECT phase, key, step, value FROM metrics WHERE key NOT IN ('img_per_sec', 'peak_rss_mb')
+    AND phase IN ('pretrain', 'train') ORDER BY phase, key, step`,
+  );
 }
 
 /**
@@ -84,12 +99,18 @@ export function sameMetrics(actual: MetricPoint[], expected: MetricPoint[]): str
   const key = (m: MetricPoint) => `${m.phase}/${m.key}@${m.step}`;
   const a = actual.map(key);
   const e = expected.map(key);
-  if (new Set(a).size !== a.length) return `duplicated steps: ${a.filter((k, i) => a.indexOf(k) !== i).slice(0, 5).join(', ')}`;
+  if (new Set(a).size !== a.length)
+    return `duplicated steps: ${a
+      .filter((k, i) => a.indexOf(k) !== i)
+      .slice(0, 5)
+      .join(', ')}`;
   const missing = e.filter((k) => !a.includes(k));
   const extra = a.filter((k) => !e.includes(k));
-  if (missing.length || extra.length) return `missing ${missing.slice(0, 8).join(', ') || 'none'}; extra ${extra.slice(0, 8).join(', ') || 'none'}`;
+  if (missing.length || extra.length)
+    return `missing ${missing.slice(0, 8).join(', ') || 'none'}; extra ${extra.slice(0, 8).join(', ') || 'none'}`;
   for (let i = 0; i < actual.length; i++) {
-    if (actual[i]!.value !== expected[i]!.value) return `${key(actual[i]!)} is ${actual[i]!.value}, uninterrupted ${expected[i]!.value}`;
+    if (actual[i]!.value !== expected[i]!.value)
+      return `${key(actual[i]!)} is ${actual[i]!.value}, uninterrupted ${expected[i]!.value}`;
   }
   return undefined;
 }

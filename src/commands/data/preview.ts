@@ -7,7 +7,10 @@ import {writeDatasetPreview} from '../../report/dataset-preview';
 
 export default class DataPreview extends BaseCommand {
   static override summary = 'Write a captioned grid of dataset images (label in brackets, then a caption)';
-  static override examples = ['<%= config.bin %> data preview configs/pretrain.yaml --out grid.png', '<%= config.bin %> data preview configs/pretrain.yaml --set dataset.name=shapes-multi --split test --n 24 --out multi.png'];
+  static override examples = [
+    '<%= config.bin %> data preview configs/pretrain.yaml --out grid.png',
+    '<%= config.bin %> data preview configs/pretrain.yaml --set dataset.name=shapes-multi --split test --n 24 --out multi.png',
+  ];
   static override args = {config: Args.string({description: 'experiment config (YAML)', required: true})};
   static override flags = {
     out: Flags.string({description: 'PNG file to write', required: true}),

@@ -6,7 +6,10 @@ import {shownStatus, Store} from '../../store/store';
 
 export default class RunsShow extends BaseCommand {
   static override summary = 'Show one run: status, provenance, config, latest metrics, checkpoints and artifacts';
-  static override examples = ['<%= config.bin %> runs show 3f2a9c', '<%= config.bin %> runs show 3f2a9c1b0d4e5f60 --json'];
+  static override examples = [
+    '<%= config.bin %> runs show 3f2a9c',
+    '<%= config.bin %> runs show 3f2a9c1b0d4e5f60 --json',
+  ];
   static override args = {id: Args.string({description: 'run id or a unique prefix', required: true})};
   static override flags = {db: dbFlag};
 
@@ -18,17 +21,35 @@ export default class RunsShow extends BaseCommand {
       const latest: Record<string, Record<string, {step: number; value: number}>> = {};
       for (const m of store.metrics(run.id)) (latest[m.phase] ??= {})[m.key] = {step: m.step, value: m.value};
       const out = {
-        ...run, status: shownStatus(run, os.hostname()), config: JSON.parse(run.config_json) as object, versions: JSON.parse(run.versions_json ?? '{}') as object, config_json: undefined, versions_json: undefined,
-        latest, checkpoints: store.checkpoints(run.id), artifacts: store.artifacts(run.id),
+        ...run,
+        status: shownStatus(run, os.hostname()),
+        config: JSON.parse(run.config_json) as object,
+        versions: JSON.parse(run.versions_json ?? '{}') as object,
+        config_json: undefined,
+        versions_json: undefined,
+        latest,
+        checkpoints: store.checkpoints(run.id),
+        artifacts: store.artifacts(run.id),
       };
       if (!this.jsonEnabled()) {
-        this.log(`run ${run.id}  experiment ${run.experiment}  status ${shownStatus(run, os.hostname())}${run.error ? `  error: ${run.error}` : ''}`);
-        this.log(`backend ${run.backend}  host ${run.host}  git ${run.git_commit?.slice(0, 10) ?? '-'}${run.git_dirty ? ' (dirty)' : ''}  started ${run.started_at}  ended ${run.ended_at ?? '-'}`);
+        this.log(
+          `run ${run.id}  experiment ${run.experiment}  status ${shownStatus(run, os.hostname())}${run.error ? `  error: ${run.error}` : ''}`,
+        );
+        this.log(
+          `backend ${run.backend}  host ${run.host}  git ${run.git_commit?.slice(0, 10) ?? '-'}${run.git_dirty ? ' (dirty)' : ''}  started ${run.started_at}  ended ${run.ended_at ?? '-'}`,
+        );
         this.log(`folder ${run.run_dir}`);
         for (const [phase, values] of Object.entries(latest)) {
-          this.log(`${phase}: ${Object.entries(values).map(([k, v]) => `${k} ${v.value.toFixed(4)} @${v.step}`).join('  ')}`);
+          this.log(
+            `${phase}: ${Object.entries(values)
+              .map(([k, v]) => `${k} ${v.value.toFixed(4)} @${v.step}`)
+              .join('  ')}`,
+          );
         }
-        for (const c of out.checkpoints) this.log(`checkpoint ${c.phase} step ${c.step}  ${c.bytes} bytes  sha256 ${c.sha256.slice(0, 12)}…  ${c.path}`);
+        for (const c of out.checkpoints)
+          this.log(
+            `checkpoint ${c.phase} step ${c.step}  ${c.bytes} bytes  sha256 ${c.sha256.slice(0, 12)}…  ${c.path}`,
+          );
         for (const a of out.artifacts) this.log(`artifact ${a.kind} ${a.phase ?? ''} ${a.step ?? ''}  ${a.path}`);
       }
       return out;

@@ -1,7 +1,7 @@
 // wasm BatchMatMul made fast for the two cases tfjs-backend-wasm 4.22 handles slowly: transposed operands and
 // batch > 1. Both are rewritten into the single-batch, untransposed product that runs through XNNPACK.
-import * as tf from '@tensorflow/tfjs';
-import {callKernel, disposeInfos, KernelBackend} from './call-kernel';
+import type * as tf from '@tensorflow/tfjs';
+import {callKernel, disposeInfos, type KernelBackend} from './call-kernel';
 
 /**
  * Measured on 2 cores: 512×64 · (2048×64)ᵀ takes 131 ms with transposeB against 12 ms after an explicit
@@ -12,7 +12,8 @@ export function wrapBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
   return ((args: {inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap}) => {
     const {transposeA, transposeB} = args.attrs as unknown as tf.BatchMatMulAttrs;
     const backend = args.backend as Required<KernelBackend>;
-    const call = (name: string, inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>) => callKernel('wasm', backend, name, inputs, attrs);
+    const call = (name: string, inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>) =>
+      callKernel('wasm', backend, name, inputs, attrs);
     const temps: tf.TensorInfo[] = [];
     const swapLast = (x: tf.TensorInfo) => {
       const r = x.shape.length;
@@ -41,13 +42,19 @@ export function wrapBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
       // wasm's Slice kernel is slow on these shapes (3.7 ms for 32k floats); a heap copy is a memcpy.
       const take = (x: tf.TensorInfo, i: number, rows: number, cols: number) => {
         const part = backend.makeOutput([1, rows, cols], 'float32');
-        backend.typedArrayFromHeap(part).set(backend.typedArrayFromHeap(x).subarray(i * rows * cols, (i + 1) * rows * cols));
+        backend
+          .typedArrayFromHeap(part)
+          .set(backend.typedArrayFromHeap(x).subarray(i * rows * cols, (i + 1) * rows * cols));
         return part;
       };
       for (let i = 0; i < batch; i++) {
         const ai = batchA === 1 ? a3 : take(a3, i, m, k);
         const bi = batchB === 1 ? b3 : take(b3, i, k, n);
-        const yi = original({...args, inputs: {a: ai, b: bi}, attrs: {...args.attrs, ...plain}} as never) as tf.TensorInfo;
+        const yi = original({
+          ...args,
+          inputs: {a: ai, b: bi},
+          attrs: {...args.attrs, ...plain},
+        } as never) as tf.TensorInfo;
         // Heap views move when wasm memory grows, so take them fresh after each product.
         backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(yi), i * m * n);
         disposeInfos(backend, yi, ...(ai === a3 ? [] : [ai]), ...(bi === b3 ? [] : [bi]));

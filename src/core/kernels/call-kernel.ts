@@ -18,8 +18,13 @@ export function callKernel(
   attrs: Record<string, unknown> = {},
 ): tf.TensorInfo {
   const kernel = tf.getKernel(name, backendName);
-  if (!kernel) throw new Error(`scg kernel patch needs kernel ${name} on backend ${backendName}, which is not registered`);
-  return kernel.kernelFunc({inputs, backend: backend as unknown as tf.KernelBackend, attrs: attrs as tf.NamedAttrMap}) as tf.TensorInfo;
+  if (!kernel)
+    throw new Error(`scg kernel patch needs kernel ${name} on backend ${backendName}, which is not registered`);
+  return kernel.kernelFunc({
+    inputs,
+    backend: backend as unknown as tf.KernelBackend,
+    attrs: attrs as tf.NamedAttrMap,
+  }) as tf.TensorInfo;
 }
 
 /** Frees intermediate TensorInfos created by `callKernel`. */

@@ -9,6 +9,9 @@ export function zeroComparisonGradient(kernelName: string): tf.GradConfig {
   return {
     kernelName,
     inputsToSave: ['a', 'b'],
-    gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({a: () => tf.zerosLike(saved[0]!), b: () => tf.zerosLike(saved[1]!)}),
+    gradFunc: (_dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => ({
+      a: () => tf.zerosLike(saved[0]!),
+      b: () => tf.zerosLike(saved[1]!),
+    }),
   };
 }

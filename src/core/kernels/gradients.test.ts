@@ -6,15 +6,24 @@ import {gradientPatches} from '.';
 
 /** d/dx of ‖∇_x f(x)‖² : a gradient of a gradient, as MA-GP needs. */
 function secondOrder(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): Float32Array {
-  return tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(tf.square(tf.grad((u: tf.Tensor) => tf.sum(f(u)))(v))))(x).dataSync() as Float32Array);
+  return tf.tidy(
+    () =>
+      tf
+        .grad((v: tf.Tensor) => tf.sum(tf.square(tf.grad((u: tf.Tensor) => tf.sum(f(u)))(v))))(x)
+        .dataSync() as Float32Array,
+  );
 }
 
 describe('gradient patches', () => {
   before(useWasm);
 
   it('are one explicit list: zero gradients for the comparison kernels, and the gradient of AvgPoolGrad', () => {
-    assert.deepEqual(gradientPatches.map((g) => g.kernelName), ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'AvgPoolGrad']);
-    for (const k of ['Greater', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'AvgPoolGrad']) assert.ok(tf.getGradient(k), `${k} has a gradient`);
+    assert.deepEqual(
+      gradientPatches.map((g) => g.kernelName),
+      ['Greater', 'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'AvgPoolGrad'],
+    );
+    for (const k of ['Greater', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'AvgPoolGrad'])
+      assert.ok(tf.getGradient(k), `${k} has a gradient`);
   });
 
   for (const backend of [...TEST_BACKENDS, 'cpu'] as const) {
@@ -38,7 +47,10 @@ describe('gradient patches', () => {
     const f = (u: tf.Tensor) => tf.mul(tf.square(tf.avgPool(u as tf.Tensor4D, 2, 2, 'valid')), w);
     const g = secondOrder(f, tf.tensor4d(xv, [1, 4, 4, 2]));
     const h = 1e-2;
-    const value = (v: Float32Array) => tf.tidy(() => tf.sum(tf.square(tf.grad((u: tf.Tensor) => tf.sum(f(u)))(tf.tensor4d(v, [1, 4, 4, 2])))).dataSync()[0]!);
+    const value = (v: Float32Array) =>
+      tf.tidy(
+        () => tf.sum(tf.square(tf.grad((u: tf.Tensor) => tf.sum(f(u)))(tf.tensor4d(v, [1, 4, 4, 2])))).dataSync()[0]!,
+      );
     for (const k of [0, 5, 17, 30]) {
       const p = xv.slice();
       p[k]! += h;

@@ -35,7 +35,10 @@ export function registerCpuPatches(): string[] {
 }
 
 /** Gradients tfjs lacks and second-order training (MA-GP) needs; backend-independent. */
-export const gradientPatches: readonly tf.GradConfig[] = [...COMPARISON_KERNELS.map(zeroComparisonGradient), avgPoolGradGradient];
+export const gradientPatches: readonly tf.GradConfig[] = [
+  ...COMPARISON_KERNELS.map(zeroComparisonGradient),
+  avgPoolGradGradient,
+];
 
 const patchedGradients = new Set<string>();
 
@@ -64,6 +67,8 @@ export function registerWasmPatches(): string[] {
     tf.registerKernel({...original, kernelFunc: wrap(original.kernelFunc)});
     wrapped.add(kernelName);
   }
-  const ours = wasmKernelPatches.filter((c) => tf.getKernel(c.kernelName, 'wasm')?.kernelFunc === c.kernelFunc).map((c) => c.kernelName);
+  const ours = wasmKernelPatches
+    .filter((c) => tf.getKernel(c.kernelName, 'wasm')?.kernelFunc === c.kernelFunc)
+    .map((c) => c.kernelName);
   return [...ours, ...[...wrapped].map((k) => `${k} (wrapped)`)];
 }

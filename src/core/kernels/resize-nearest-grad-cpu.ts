@@ -1,9 +1,14 @@
 // A correct ResizeNearestNeighborGrad for the cpu backend: tfjs-backend-cpu 4.22 reads dy with the images' batch
 // stride, so every batch element after the first gets a wrong gradient.
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 
 /** The source row (or column) tfjs' forward ResizeNearestNeighbor reads for each output row. */
-export function nearestSource(inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): Int32Array {
+export function nearestSource(
+  inSize: number,
+  outSize: number,
+  alignCorners: boolean,
+  halfPixelCenters: boolean,
+): Int32Array {
   const ratio = alignCorners && outSize > 1 ? (inSize - 1) / (outSize - 1) : inSize / outSize;
   const out = new Int32Array(outSize);
   for (let i = 0; i < outSize; i++) {
@@ -20,7 +25,11 @@ interface CpuBackend {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
 }
 
-function resizeNearestNeighborGrad(args: {inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap}): tf.TensorInfo {
+function resizeNearestNeighborGrad(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const images = args.inputs['images']!;
   const dy = args.inputs['dy']!;
   const backend = args.backend as CpuBackend;
@@ -46,5 +55,7 @@ function resizeNearestNeighborGrad(args: {inputs: tf.NamedTensorInfoMap; backend
 }
 
 export const resizeNearestNeighborGradCpu: tf.KernelConfig = {
-  kernelName: 'ResizeNearestNeighborGrad', backendName: 'cpu', kernelFunc: resizeNearestNeighborGrad as unknown as tf.KernelFunc,
+  kernelName: 'ResizeNearestNeighborGrad',
+  backendName: 'cpu',
+  kernelFunc: resizeNearestNeighborGrad as unknown as tf.KernelFunc,
 };

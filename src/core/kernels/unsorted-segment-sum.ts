@@ -1,12 +1,16 @@
 // wasm UnsortedSegmentSum (missing in tfjs-backend-wasm 4.22): the gradient of gather, so of every embedding.
-import * as tf from '@tensorflow/tfjs';
-import {KernelBackend} from './call-kernel';
+import type * as tf from '@tensorflow/tfjs';
+import type {KernelBackend} from './call-kernel';
 
 /**
  * out[s, ...] = Σ_{i : segmentIds[i] = s} x[i, ...]. A direct accumulation over the wasm heap: O(n·rest),
  * cheaper than the one-hot matmul (O(n·segments·rest)) that expresses it with existing kernels.
  */
-function unsortedSegmentSum(args: {inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap}): tf.TensorInfo {
+function unsortedSegmentSum(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const backend = args.backend as Required<KernelBackend>;
   const x = args.inputs['x']!;
   const segmentIds = args.inputs['segmentIds']!;

@@ -1,9 +1,9 @@
 // What a backbone registry entry provides: its knobs (config keys) and a builder of its G and D for the GAN phase.
-import * as tf from '@tensorflow/tfjs';
-import {BatchNormMode} from '../../nn/batch-norm';
-import {ParamSet} from '../../nn/params';
-import {Descriptor} from '../registry';
-import {EncoderPair} from '../encoders/descriptor';
+import type * as tf from '@tensorflow/tfjs';
+import type {BatchNormMode} from '../../nn/batch-norm';
+import type {ParamSet} from '../../nn/params';
+import type {Descriptor} from '../registry';
+import type {EncoderPair} from '../encoders/descriptor';
 
 export interface BackboneConfig {
   name: string;

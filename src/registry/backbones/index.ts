@@ -1,7 +1,7 @@
 // The backbones registry: one line per text-to-image GAN.
 import {Registry} from '../registry';
 import {attngan} from './attngan';
-import {BackboneDescriptor} from './descriptor';
+import type {BackboneDescriptor} from './descriptor';
 import {dmgan} from './dmgan';
 import {galip} from './galip';
 import {ssagan} from './ssagan';

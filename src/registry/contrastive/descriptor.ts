@@ -1,10 +1,9 @@
 // What a contrastive loss mode provides: which labels it needs, and a term built for one model.
-import * as tf from '@tensorflow/tfjs';
-import {BatchLabels} from '../../data/batch';
-import {LabelKind} from '../../data/dataset';
-import {ParamSet} from '../../nn/params';
-import {Descriptor} from '../registry';
-
+import type * as tf from '@tensorflow/tfjs';
+import type {BatchLabels} from '../../data/batch';
+import type {LabelKind} from '../../data/dataset';
+import type {ParamSet} from '../../nn/params';
+import type {Descriptor} from '../registry';
 
 /** The contrastive section of a config, after defaults. */
 export interface ContrastiveConfig {

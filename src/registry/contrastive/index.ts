@@ -1,7 +1,7 @@
 // The contrastive loss-mode registry: one line per mode.
 import {Registry} from '../registry';
 import {ce} from './ce';
-import {ContrastiveMode} from './descriptor';
+import type {ContrastiveMode} from './descriptor';
 import {none} from './none';
 import {ntxent} from './ntxent';
 import {supcon} from './supcon';

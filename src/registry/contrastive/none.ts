@@ -1,5 +1,5 @@
 // No contrastive term (the baseline).
-import {ContrastiveMode} from './descriptor';
+import type {ContrastiveMode} from './descriptor';
 
 export const none: ContrastiveMode = {
   name: 'none',

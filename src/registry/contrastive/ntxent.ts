@@ -1,14 +1,20 @@
 // Self-supervised NT-Xent mode (SimCLR): the "no labels" ablation.
 import {supConLoss} from '../../losses/supcon';
 import {temperatures} from './temperatures';
-import {ContrastiveMode} from './descriptor';
+import type {ContrastiveMode} from './descriptor';
 
 export const ntxent: ContrastiveMode = {
   name: 'ntxent',
   summary: 'Self-supervised contrast (SimCLR NT-Xent): only the views of the same sample are positives',
   needs: 'none',
-  check: (config, pretraining) => (pretraining && config.pretrainViews.join() === 'image'
-    ? {key: 'pretrainViews', message: "mode 'ntxent' contrasts views of the same sample, but pretrainViews [image] gives one view per sample", hint: 'add text to pretrainViews'}
-    : undefined),
+  check: (config, pretraining) =>
+    pretraining && config.pretrainViews.join() === 'image'
+      ? {
+          key: 'pretrainViews',
+          message:
+            "mode 'ntxent' contrasts views of the same sample, but pretrainViews [image] gives one view per sample",
+          hint: 'add text to pretrainViews',
+        }
+      : undefined,
   build: ({config}) => ({loss: (features) => supConLoss(features, temperatures(config))}),
 };

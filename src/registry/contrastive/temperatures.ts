@@ -1,4 +1,7 @@
 // τ and τ_base as the SupCon options expect them, from the contrastive config section.
-import {ContrastiveConfig} from './descriptor';
+import type {ContrastiveConfig} from './descriptor';
 
-export const temperatures = (c: ContrastiveConfig) => ({temperature: c.temperature, baseTemperature: c.baseTemperature ?? c.temperature});
+export const temperatures = (c: ContrastiveConfig) => ({
+  temperature: c.temperature,
+  baseTemperature: c.baseTemperature ?? c.temperature,
+});

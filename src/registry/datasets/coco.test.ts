@@ -5,15 +5,28 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import {makeCocoTree} from '../../../test/dataset-trees';
-import {Dataset} from '../../data/dataset';
+import type {Dataset} from '../../data/dataset';
 import {ScgError} from '../../errors';
-import {coco, CocoConfig} from './coco';
+import {coco, type CocoConfig} from './coco';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'scg-coco-'));
 
 function config(root: string, extra: Partial<CocoConfig> = {}): CocoConfig {
-  return {name: 'coco', root, emptyLabels: 'drop', maxTrain: 0, maxTest: 0, cacheDir: path.join(root, '..', 'cache'), skipBad: false, seed: 0,
-    resolution: 16, captionsPerImage: 5, labelNoise: 0, maxWords: 16, ...extra};
+  return {
+    name: 'coco',
+    root,
+    emptyLabels: 'drop',
+    maxTrain: 0,
+    maxTest: 0,
+    cacheDir: path.join(root, '..', 'cache'),
+    skipBad: false,
+    seed: 0,
+    resolution: 16,
+    captionsPerImage: 5,
+    labelNoise: 0,
+    maxWords: 16,
+    ...extra,
+  };
 }
 
 const build = (cfg: CocoConfig): Promise<Dataset> => coco.build(cfg, {quiet: true, log: () => {}});
@@ -41,7 +54,10 @@ describe('dataset coco', () => {
     assert.deepEqual(ds.train.labelSets, [[0], [1], [2], [0, 1], [1, 2]]);
     assert.deepEqual(ds.test.labelSets, [[0], [1, 2], [2]]);
     assert.equal(ds.train.captions[3]![2], 'A photo 2 showing person and a car.');
-    assert.deepEqual(ds.train.tokens[3]![2]!.map((id) => ds.vocab.words[id]), ['a', 'photo', '2', 'showing', 'person', 'and', 'a', 'car']);
+    assert.deepEqual(
+      ds.train.tokens[3]![2]!.map((id) => ds.vocab.words[id]),
+      ['a', 'photo', '2', 'showing', 'person', 'and', 'a', 'car'],
+    );
   });
 
   it("emptyLabels 'empty' keeps an image without instances with an empty set; maxTrain/maxTest take the first ids", async () => {
@@ -57,31 +73,58 @@ describe('dataset coco', () => {
   it('malformed JSON names the file, line and column; a missing field names the entry; an unknown category is per image', async () => {
     const dir = tmp();
     let tree = await makeCocoTree(path.join(dir, 'a'));
-    fs.writeFileSync(path.join(tree.root, 'annotations/captions_train2014.json'), '{\n  "images": [\n    {"id": 1,, }\n  ]\n}\n');
+    fs.writeFileSync(
+      path.join(tree.root, 'annotations/captions_train2014.json'),
+      '{\n  "images": [\n    {"id": 1,, }\n  ]\n}\n',
+    );
     await badInput(config(tree.root), /annotations\/captions_train2014\.json:3:14: malformed JSON/);
 
     tree = await makeCocoTree(path.join(dir, 'b'));
-    editJson(path.join(tree.root, 'annotations/captions_val2014.json'), (j) => delete (j['annotations']![1] as Record<string, unknown>)['caption']);
-    await badInput(config(tree.root), /captions_val2014\.json annotations\[1\]: `caption` should be a string, found nothing/);
+    editJson(
+      path.join(tree.root, 'annotations/captions_val2014.json'),
+      (j) => delete (j['annotations']![1] as Record<string, unknown>)['caption'],
+    );
+    await badInput(
+      config(tree.root),
+      /captions_val2014\.json annotations\[1\]: `caption` should be a string, found nothing/,
+    );
 
     tree = await makeCocoTree(path.join(dir, 'c'));
     editJson(path.join(tree.root, 'annotations/instances_train2014.json'), (j) => delete j['categories']);
     await badInput(config(tree.root), /instances_train2014\.json: has no `categories` list/);
 
     tree = await makeCocoTree(path.join(dir, 'd'));
-    editJson(path.join(tree.root, 'annotations/instances_train2014.json'), (j) => ((j['annotations']![0] as Record<string, unknown>)['category_id'] = 99));
-    await badInput(config(tree.root), /instances_train2014\.json annotations\[0\]: category_id 99 is not in the categories list/);
+    editJson(
+      path.join(tree.root, 'annotations/instances_train2014.json'),
+      (j) => ((j['annotations']![0] as Record<string, unknown>)['category_id'] = 99),
+    );
+    await badInput(
+      config(tree.root),
+      /instances_train2014\.json annotations\[0\]: category_id 99 is not in the categories list/,
+    );
     const skipped = await build(config(tree.root, {skipBad: true}));
     assert.equal(skipped.train.count, 4);
     assert.equal(skipped.skipped!.length, 1);
 
     tree = await makeCocoTree(path.join(dir, 'e'));
     fs.rmSync(path.join(tree.root, 'val2014', 'COCO_val2014_000000000501.jpg'));
-    await badInput(config(tree.root), /captions_val2014\.json images\[1\] \(id 501\): val2014\/COCO_val2014_000000000501\.jpg is listed but does not exist/);
+    await badInput(
+      config(tree.root),
+      /captions_val2014\.json images\[1\] \(id 501\): val2014\/COCO_val2014_000000000501\.jpg is listed but does not exist/,
+    );
 
     tree = await makeCocoTree(path.join(dir, 'f'));
-    editJson(path.join(tree.root, 'annotations/captions_train2014.json'), (j) => (j['annotations'] = (j['annotations'] as {image_id: number}[]).filter((a, i) => a.image_id !== 101 || i % 5 < 2)));
-    await badInput(config(tree.root), /captions_train2014\.json images\[1\] \(id 101\): has 2 caption\(s\), fewer than captionsPerImage 5/);
+    editJson(
+      path.join(tree.root, 'annotations/captions_train2014.json'),
+      (j) =>
+        (j['annotations'] = (j['annotations'] as {image_id: number}[]).filter(
+          (a, i) => a.image_id !== 101 || i % 5 < 2,
+        )),
+    );
+    await badInput(
+      config(tree.root),
+      /captions_train2014\.json images\[1\] \(id 101\): has 2 caption\(s\), fewer than captionsPerImage 5/,
+    );
     fs.rmSync(path.join(tree.root, 'annotations/instances_val2014.json'));
     await badInput(config(tree.root, {skipBad: true}), /annotations\/instances_val2014\.json: missing/);
   });

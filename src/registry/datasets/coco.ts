@@ -1,8 +1,13 @@
 // COCO-2014 from its official layout: train2014/, val2014/, annotations/captions_*.json and instances_*.json.
 import {jsonArray, jsonField, readJsonFile} from '../../data/json-file';
 import {Problems} from '../../data/problems';
-import {buildRealDataset, defaultDatasetCache, requireRoot, SourceItem} from '../../data/real-dataset';
-import {commonDatasetProperties, DatasetBuildOptions, DatasetConfig, DatasetDescriptor} from './descriptor';
+import {buildRealDataset, defaultDatasetCache, requireRoot, type SourceItem} from '../../data/real-dataset';
+import {
+  commonDatasetProperties,
+  type DatasetBuildOptions,
+  type DatasetConfig,
+  type DatasetDescriptor,
+} from './descriptor';
 import {realDatasetProperties} from './real-properties';
 
 export interface CocoConfig extends DatasetConfig {
@@ -23,20 +28,31 @@ interface Categories {
 
 function readCategories(root: string, rel: string, problems: Problems): Categories {
   const json = readJsonFile(root, rel, problems);
-  const cats = jsonArray(json, 'categories', rel, problems).map((c, i) => ({
-    id: jsonField(c, 'id', 'number', `${rel} categories[${i}]`, problems), name: jsonField(c, 'name', 'string', `${rel} categories[${i}]`, problems),
-  })).sort((a, b) => a.id - b.id);
+  const cats = jsonArray(json, 'categories', rel, problems)
+    .map((c, i) => ({
+      id: jsonField(c, 'id', 'number', `${rel} categories[${i}]`, problems),
+      name: jsonField(c, 'name', 'string', `${rel} categories[${i}]`, problems),
+    }))
+    .sort((a, b) => a.id - b.id);
   if (cats.length === 0) problems.fatal(rel, 'has no categories');
   return {index: new Map(cats.map((c, i) => [c.id, i])), names: cats.map((c) => c.name)};
 }
 
 /** One split's items: images of the captions file, their captions, and label sets from the instances file. */
-function readSplit(root: string, split: 'train2014' | 'val2014', cfg: CocoConfig, categories: Categories | undefined, problems: Problems): {items: SourceItem[]; categories: Categories} {
+function readSplit(
+  root: string,
+  split: 'train2014' | 'val2014',
+  cfg: CocoConfig,
+  categories: Categories | undefined,
+  problems: Problems,
+): {items: SourceItem[]; categories: Categories} {
   const capRel = `annotations/captions_${split}.json`;
   const insRel = `annotations/instances_${split}.json`;
   const captionsJson = readJsonFile(root, capRel, problems);
   const images = jsonArray(captionsJson, 'images', capRel, problems).map((im, i) => ({
-    id: jsonField(im, 'id', 'number', `${capRel} images[${i}]`, problems), file: jsonField(im, 'file_name', 'string', `${capRel} images[${i}]`, problems), i,
+    id: jsonField(im, 'id', 'number', `${capRel} images[${i}]`, problems),
+    file: jsonField(im, 'file_name', 'string', `${capRel} images[${i}]`, problems),
+    i,
   }));
   const captions = new Map<number, string[]>();
   jsonArray(captionsJson, 'annotations', capRel, problems).forEach((a, i) => {
@@ -86,24 +102,52 @@ async function buildCoco(cfg: CocoConfig, opts: DatasetBuildOptions = {}) {
   const problems = new Problems(root, cfg.skipBad);
   const train = readSplit(root, 'train2014', cfg, undefined, problems);
   const test = readSplit(root, 'val2014', cfg, train.categories, problems);
-  return buildRealDataset({train: train.items, test: test.items, classNames: train.categories.names, labelKind: 'multi'}, {
-    name: 'coco', root, resolution: cfg.resolution, maxWords: cfg.maxWords, labelNoise: cfg.labelNoise, seed: cfg.seed,
-    cacheDir: cfg.cacheDir || defaultDatasetCache(), problems, log: opts.log, quiet: opts.quiet,
-    settings: {emptyLabels: cfg.emptyLabels, maxTrain: cfg.maxTrain, maxTest: cfg.maxTest, skipBad: cfg.skipBad},
-  });
+  return buildRealDataset(
+    {train: train.items, test: test.items, classNames: train.categories.names, labelKind: 'multi'},
+    {
+      name: 'coco',
+      root,
+      resolution: cfg.resolution,
+      maxWords: cfg.maxWords,
+      labelNoise: cfg.labelNoise,
+      seed: cfg.seed,
+      cacheDir: cfg.cacheDir || defaultDatasetCache(),
+      problems,
+      log: opts.log,
+      quiet: opts.quiet,
+      settings: {emptyLabels: cfg.emptyLabels, maxTrain: cfg.maxTrain, maxTest: cfg.maxTest, skipBad: cfg.skipBad},
+    },
+  );
 }
 
 export const coco: DatasetDescriptor = {
   name: 'coco',
-  summary: 'COCO-2014 from its official layout at dataset.root (train2014 → train, val2014 → test); label set: the 80 object categories',
+  summary:
+    'COCO-2014 from its official layout at dataset.root (train2014 → train, val2014 → test); label set: the 80 object categories',
   labelKind: 'multi',
   schema: {
     properties: {
       ...commonDatasetProperties,
       ...realDatasetProperties,
-      emptyLabels: {type: 'string', enum: ['drop', 'empty'], default: 'drop', description: "Images without any instance annotation: 'drop' them, or keep them with an empty label set (SupCon gives them no positives)."},
-      maxTrain: {type: 'integer', minimum: 0, default: 0, description: 'Use only the first N training images by image id (0: all), e.g. to try scg on a subset.'},
-      maxTest: {type: 'integer', minimum: 0, default: 0, description: 'Use only the first N val2014 images by image id (0: all).'},
+      emptyLabels: {
+        type: 'string',
+        enum: ['drop', 'empty'],
+        default: 'drop',
+        description:
+          "Images without any instance annotation: 'drop' them, or keep them with an empty label set (SupCon gives them no positives).",
+      },
+      maxTrain: {
+        type: 'integer',
+        minimum: 0,
+        default: 0,
+        description: 'Use only the first N training images by image id (0: all), e.g. to try scg on a subset.',
+      },
+      maxTest: {
+        type: 'integer',
+        minimum: 0,
+        default: 0,
+        description: 'Use only the first N val2014 images by image id (0: all).',
+      },
     },
     required: ['root'],
   },

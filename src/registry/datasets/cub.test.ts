@@ -5,16 +5,30 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import {makeCubTree} from '../../../test/dataset-trees';
-import {Dataset} from '../../data/dataset';
+import type {Dataset} from '../../data/dataset';
 import {enlargedCrop} from '../../data/image-file';
 import {ScgError} from '../../errors';
-import {cub, CubConfig} from './cub';
+import {cub, type CubConfig} from './cub';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'scg-cub-'));
 
 function config(root: string, extra: Partial<CubConfig> = {}): CubConfig {
-  return {name: 'cub', root, textRoot: '', cropToBox: true, split: 'official', testClasses: '', cacheDir: path.join(root, '..', 'cache'), skipBad: false, seed: 0,
-    resolution: 16, captionsPerImage: 5, labelNoise: 0, maxWords: 16, ...extra};
+  return {
+    name: 'cub',
+    root,
+    textRoot: '',
+    cropToBox: true,
+    split: 'official',
+    testClasses: '',
+    cacheDir: path.join(root, '..', 'cache'),
+    skipBad: false,
+    seed: 0,
+    resolution: 16,
+    captionsPerImage: 5,
+    labelNoise: 0,
+    maxWords: 16,
+    ...extra,
+  };
 }
 
 async function build(cfg: CubConfig, lines: string[] = []): Promise<Dataset> {
@@ -47,8 +61,11 @@ describe('dataset cub', () => {
     const grey = ds.train.images.subarray(2 * px, 3 * px);
     for (let i = 0; i < grey.length; i += 3) assert.ok(grey[i] === grey[i + 1] && grey[i + 1] === grey[i + 2]);
     // a red bird's centre pixel is red
-    const c = ((8 * 16) + 8) * 3;
-    assert.ok(ds.train.images[c]! > 150 && ds.train.images[c + 2]! < 100, `centre ${ds.train.images.subarray(c, c + 3)}`);
+    const c = (8 * 16 + 8) * 3;
+    assert.ok(
+      ds.train.images[c]! > 150 && ds.train.images[c + 2]! < 100,
+      `centre ${ds.train.images.subarray(c, c + 3)}`,
+    );
     assert.equal(ds.train.tokens[0]![0]!.length, 12);
   });
 
@@ -59,14 +76,30 @@ describe('dataset cub', () => {
     assert.equal(ds.train.count, 8);
     assert.equal(ds.test.count, 4);
     assert.ok(ds.test.labels!.every((l) => l === 2) && ds.train.labels!.every((l) => l !== 2));
-    await badInput(config(tree.root, {split: 'classes'}), /dataset\.testClasses: split 'classes' needs the list of test classes/);
+    await badInput(
+      config(tree.root, {split: 'classes'}),
+      /dataset\.testClasses: split 'classes' needs the list of test classes/,
+    );
     fs.writeFileSync(path.join(tree.root, 'bad-classes.txt'), '004.Purple_Bird\n');
-    await badInput(config(tree.root, {split: 'classes', testClasses: 'bad-classes.txt'}), /bad-classes\.txt:1: '004\.Purple_Bird' is not a class of classes\.txt/);
+    await badInput(
+      config(tree.root, {split: 'classes', testClasses: 'bad-classes.txt'}),
+      /bad-classes\.txt:1: '004\.Purple_Bird' is not a class of classes\.txt/,
+    );
   });
 
   it('crops around the enlarged bounding box the way AttnGAN does', async () => {
-    assert.deepEqual(enlargedCrop({x: 12, y: 8, width: 20, height: 16}, 48, 40), {left: 7, top: 1, width: 30, height: 30});
-    assert.deepEqual(enlargedCrop({x: 0, y: 0, width: 40, height: 10}, 48, 40), {left: 0, top: 0, width: 48, height: 35});
+    assert.deepEqual(enlargedCrop({x: 12, y: 8, width: 20, height: 16}, 48, 40), {
+      left: 7,
+      top: 1,
+      width: 30,
+      height: 30,
+    });
+    assert.deepEqual(enlargedCrop({x: 0, y: 0, width: 40, height: 10}, 48, 40), {
+      left: 0,
+      top: 0,
+      width: 48,
+      height: 35,
+    });
     const tree = await makeCubTree(path.join(tmp(), 'CUB'));
     const colourShare = (ds: Dataset) => {
       const img = ds.train.images.subarray(0, 16 * 16 * 3); // a red bird on a cyan background
@@ -87,23 +120,35 @@ describe('dataset cub', () => {
     assert.ok(first.some((l) => /cached the decoded images in/.test(l)));
     const second: string[] = [];
     const b = await build(cfg, second);
-    assert.ok(second.some((l) => /decoded images from the cache/.test(l)), second.join('\n'));
+    assert.ok(
+      second.some((l) => /decoded images from the cache/.test(l)),
+      second.join('\n'),
+    );
     assert.deepEqual(b.train.images, a.train.images);
     assert.deepEqual(b.test.captions, a.test.captions);
     const other: string[] = [];
     await build({...cfg, resolution: 32}, other);
     assert.ok(!other.some((l) => /from the cache/.test(l)), 'another resolution is another cache');
-    fs.writeFileSync(path.join(tree.root, 'text', tree.images[0]!.replace('.jpg', '.txt')), `${Array.from({length: 10}, () => 'a changed caption about a red bird').join('\n')}\n`);
+    fs.writeFileSync(
+      path.join(tree.root, 'text', tree.images[0]!.replace('.jpg', '.txt')),
+      `${Array.from({length: 10}, () => 'a changed caption about a red bird').join('\n')}\n`,
+    );
     const changed: string[] = [];
     const c = await build(cfg, changed);
     assert.ok(!changed.some((l) => /from the cache/.test(l)), 'a changed caption file misses');
     assert.equal(c.train.captions[0]![0], 'a changed caption about a red bird');
-    const cacheFile = fs.readdirSync(cfg.cacheDir).filter((f) => f.endsWith('.bin')).map((f) => path.join(cfg.cacheDir, f))
+    const cacheFile = fs
+      .readdirSync(cfg.cacheDir)
+      .filter((f) => f.endsWith('.bin'))
+      .map((f) => path.join(cfg.cacheDir, f))
       .sort((x, y) => fs.statSync(y).mtimeMs - fs.statSync(x).mtimeMs)[0]!;
     fs.truncateSync(cacheFile, fs.statSync(cacheFile).size - 10);
     const damaged: string[] = [];
     const d = await build(cfg, damaged);
-    assert.ok(damaged.some((l) => /is truncated .*; rebuilding it/.test(l)), damaged.join('\n'));
+    assert.ok(
+      damaged.some((l) => /is truncated .*; rebuilding it/.test(l)),
+      damaged.join('\n'),
+    );
     assert.deepEqual(d.train.images, c.train.images);
   });
 
@@ -123,16 +168,25 @@ describe('dataset cub', () => {
 
     tree = await makeCubTree(path.join(dir, 'c'));
     fs.writeFileSync(path.join(tree.root, 'images', tree.images[0]!), Buffer.from('this is not a jpeg at all'));
-    await badInput(config(tree.root), /images\/001\.Red_Bird\/Red_Bird_0001\.jpg \(images\.txt:1\): cannot decode the image/);
+    await badInput(
+      config(tree.root),
+      /images\/001\.Red_Bird\/Red_Bird_0001\.jpg \(images\.txt:1\): cannot decode the image/,
+    );
     ds = await build(config(tree.root, {skipBad: true}));
     assert.equal(ds.train.count, 5);
 
     tree = await makeCubTree(path.join(dir, 'd'));
     fs.writeFileSync(path.join(tree.root, 'text', tree.images[1]!.replace('.jpg', '.txt')), 'only one line\nand two\n');
-    await badInput(config(tree.root), /text\/001\.Red_Bird\/Red_Bird_0002\.txt: has 2 caption line\(s\), fewer than captionsPerImage 5/);
+    await badInput(
+      config(tree.root),
+      /text\/001\.Red_Bird\/Red_Bird_0002\.txt: has 2 caption line\(s\), fewer than captionsPerImage 5/,
+    );
 
     tree = await makeCubTree(path.join(dir, 'e'));
-    fs.writeFileSync(path.join(tree.root, 'image_class_labels.txt'), fs.readFileSync(path.join(tree.root, 'image_class_labels.txt'), 'utf8').replace(/^4 1$/m, '4 9'));
+    fs.writeFileSync(
+      path.join(tree.root, 'image_class_labels.txt'),
+      fs.readFileSync(path.join(tree.root, 'image_class_labels.txt'), 'utf8').replace(/^4 1$/m, '4 9'),
+    );
     await badInput(config(tree.root), /image_class_labels\.txt:4: class 9 is not in classes\.txt \(ids 1\.\.3\)/);
     ds = await build(config(tree.root, {skipBad: true}));
     assert.equal(ds.skipped![0]!.where, 'image_class_labels.txt:4');

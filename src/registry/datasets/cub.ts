@@ -2,9 +2,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {Problems} from '../../data/problems';
-import {buildRealDataset, defaultDatasetCache, requireRoot, SourceItem} from '../../data/real-dataset';
+import {buildRealDataset, defaultDatasetCache, requireRoot, type SourceItem} from '../../data/real-dataset';
 import {intCol, numCol, readTable} from '../../data/table-file';
-import {commonDatasetProperties, DatasetBuildOptions, DatasetConfig, DatasetDescriptor} from './descriptor';
+import {
+  commonDatasetProperties,
+  type DatasetBuildOptions,
+  type DatasetConfig,
+  type DatasetDescriptor,
+} from './descriptor';
 import {realDatasetProperties} from './real-properties';
 
 export interface CubConfig extends DatasetConfig {
@@ -27,7 +32,10 @@ function readCaptions(file: string, rel: string, n: number, problems: Problems):
     problems.image(rel, `caption file missing (expected ${file})`);
     return undefined;
   }
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   if (lines.length < n) {
     problems.image(rel, `has ${lines.length} caption line(s), fewer than captionsPerImage ${n}`);
     return undefined;
@@ -41,13 +49,19 @@ function readTestClasses(file: string, byFolder: Map<string, number>, problems: 
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    return problems.fatal('dataset.testClasses', `cannot read ${file}`, 'list one class folder name (e.g. 001.Black_footed_Albatross) or class id per line');
+    return problems.fatal(
+      'dataset.testClasses',
+      `cannot read ${file}`,
+      'list one class folder name (e.g. 001.Black_footed_Albatross) or class id per line',
+    );
   }
   const out = new Set<number>();
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
-    const id = byFolder.get(line) ?? (/^\d+$/.test(line) && [...byFolder.values()].includes(Number(line)) ? Number(line) : undefined);
+    const id =
+      byFolder.get(line) ??
+      (/^\d+$/.test(line) && [...byFolder.values()].includes(Number(line)) ? Number(line) : undefined);
     if (id === undefined) problems.fatal(`${file}:${i + 1}`, `'${line}' is not a class of classes.txt`);
     out.add(id);
   });
@@ -69,16 +83,48 @@ async function buildCub(cfg: CubConfig, opts: DatasetBuildOptions = {}) {
   });
   const classNames = classes.map((r) => r.cols[1]!.replace(/^\d+\./, '').replace(/_/g, ' '));
   const images = readTable(root, 'images.txt', 2, problems);
-  const labelOf = new Map(readTable(root, 'image_class_labels.txt', 2, problems).map((r) => [intCol(r, 0, 'image_class_labels.txt', problems), r]));
-  const isTrain = new Map(readTable(root, 'train_test_split.txt', 2, problems).map((r) => [intCol(r, 0, 'train_test_split.txt', problems), intCol(r, 1, 'train_test_split.txt', problems) === 1]));
-  const boxes = cfg.cropToBox ? new Map(readTable(root, 'bounding_boxes.txt', 5, problems).map((r) => [intCol(r, 0, 'bounding_boxes.txt', problems),
-    {x: numCol(r, 1, 'bounding_boxes.txt', problems), y: numCol(r, 2, 'bounding_boxes.txt', problems), width: numCol(r, 3, 'bounding_boxes.txt', problems), height: numCol(r, 4, 'bounding_boxes.txt', problems)}])) : undefined;
-  const textRoot = cfg.textRoot || path.join(root, 'text');
-  if (!fs.existsSync(textRoot)) problems.fatal('text/', `caption folder missing (expected ${textRoot})`, 'CUB captions come from the birds text files (text/<class folder>/<image>.txt, 10 lines each); set dataset.textRoot if they live elsewhere');
-  const testClasses = cfg.split === 'classes'
-    ? (cfg.testClasses ? readTestClasses(path.resolve(root, cfg.testClasses), byFolder, problems)
-      : problems.fatal('dataset.testClasses', "split 'classes' needs the list of test classes", 'set dataset.testClasses to a file with one class folder name per line (text-to-image work tests on 50 of the 200 classes)'))
+  const labelOf = new Map(
+    readTable(root, 'image_class_labels.txt', 2, problems).map((r) => [
+      intCol(r, 0, 'image_class_labels.txt', problems),
+      r,
+    ]),
+  );
+  const isTrain = new Map(
+    readTable(root, 'train_test_split.txt', 2, problems).map((r) => [
+      intCol(r, 0, 'train_test_split.txt', problems),
+      intCol(r, 1, 'train_test_split.txt', problems) === 1,
+    ]),
+  );
+  const boxes = cfg.cropToBox
+    ? new Map(
+        readTable(root, 'bounding_boxes.txt', 5, problems).map((r) => [
+          intCol(r, 0, 'bounding_boxes.txt', problems),
+          {
+            x: numCol(r, 1, 'bounding_boxes.txt', problems),
+            y: numCol(r, 2, 'bounding_boxes.txt', problems),
+            width: numCol(r, 3, 'bounding_boxes.txt', problems),
+            height: numCol(r, 4, 'bounding_boxes.txt', problems),
+          },
+        ]),
+      )
     : undefined;
+  const textRoot = cfg.textRoot || path.join(root, 'text');
+  if (!fs.existsSync(textRoot))
+    problems.fatal(
+      'text/',
+      `caption folder missing (expected ${textRoot})`,
+      'CUB captions come from the birds text files (text/<class folder>/<image>.txt, 10 lines each); set dataset.textRoot if they live elsewhere',
+    );
+  const testClasses =
+    cfg.split === 'classes'
+      ? cfg.testClasses
+        ? readTestClasses(path.resolve(root, cfg.testClasses), byFolder, problems)
+        : problems.fatal(
+            'dataset.testClasses',
+            "split 'classes' needs the list of test classes",
+            'set dataset.testClasses to a file with one class folder name per line (text-to-image work tests on 50 of the 200 classes)',
+          )
+      : undefined;
   const train: SourceItem[] = [];
   const test: SourceItem[] = [];
   for (const r of images) {
@@ -93,7 +139,10 @@ async function buildCub(cfg: CubConfig, opts: DatasetBuildOptions = {}) {
     const classId = intCol(labelRow, 1, 'image_class_labels.txt', problems);
     const label = classIndex.get(classId);
     if (label === undefined) {
-      problems.image(`image_class_labels.txt:${labelRow.line}`, `class ${classId} is not in classes.txt (ids ${Math.min(...classIndex.keys())}..${Math.max(...classIndex.keys())})`);
+      problems.image(
+        `image_class_labels.txt:${labelRow.line}`,
+        `class ${classId} is not in classes.txt (ids ${Math.min(...classIndex.keys())}..${Math.max(...classIndex.keys())})`,
+      );
       continue;
     }
     const box = boxes?.get(id);
@@ -102,7 +151,12 @@ async function buildCub(cfg: CubConfig, opts: DatasetBuildOptions = {}) {
       continue;
     }
     const captionRel = path.join('text', rel.replace(/\.[^.]+$/, '.txt'));
-    const captions = readCaptions(path.join(textRoot, rel.replace(/\.[^.]+$/, '.txt')), captionRel, cfg.captionsPerImage, problems);
+    const captions = readCaptions(
+      path.join(textRoot, rel.replace(/\.[^.]+$/, '.txt')),
+      captionRel,
+      cfg.captionsPerImage,
+      problems,
+    );
     if (!captions) continue;
     const inTrain = testClasses ? !testClasses.has(classId) : isTrain.get(id);
     if (inTrain === undefined) {
@@ -111,25 +165,63 @@ async function buildCub(cfg: CubConfig, opts: DatasetBuildOptions = {}) {
     }
     (inTrain ? train : test).push({where, file: path.join('images', rel), box, captions, label});
   }
-  return buildRealDataset({train, test, classNames, labelKind: 'single'}, {
-    name: 'cub', root, resolution: cfg.resolution, maxWords: cfg.maxWords, labelNoise: cfg.labelNoise, seed: cfg.seed,
-    cacheDir: cfg.cacheDir || defaultDatasetCache(), problems, log: opts.log, quiet: opts.quiet,
-    settings: {cropToBox: cfg.cropToBox, split: cfg.split, testClasses: testClasses ? [...testClasses].sort((a, b) => a - b) : null, skipBad: cfg.skipBad},
-  });
+  return buildRealDataset(
+    {train, test, classNames, labelKind: 'single'},
+    {
+      name: 'cub',
+      root,
+      resolution: cfg.resolution,
+      maxWords: cfg.maxWords,
+      labelNoise: cfg.labelNoise,
+      seed: cfg.seed,
+      cacheDir: cfg.cacheDir || defaultDatasetCache(),
+      problems,
+      log: opts.log,
+      quiet: opts.quiet,
+      settings: {
+        cropToBox: cfg.cropToBox,
+        split: cfg.split,
+        testClasses: testClasses ? [...testClasses].sort((a, b) => a - b) : null,
+        skipBad: cfg.skipBad,
+      },
+    },
+  );
 }
 
 export const cub: DatasetDescriptor = {
   name: 'cub',
-  summary: 'CUB-200-2011 from its official layout at dataset.root, with the birds captions (text/); one label per image: the species',
+  summary:
+    'CUB-200-2011 from its official layout at dataset.root, with the birds captions (text/); one label per image: the species',
   labelKind: 'single',
   schema: {
     properties: {
       ...commonDatasetProperties,
       ...realDatasetProperties,
-      textRoot: {type: 'string', default: '', description: 'Folder of the caption files (<class folder>/<image>.txt, one caption per line). Empty: <root>/text.'},
-      cropToBox: {type: 'boolean', default: true, description: 'Crop each image around its bounding box (enlarged to 1.5× its longer side, as AttnGAN does) before resizing.'},
-      split: {type: 'string', enum: ['official', 'classes'], default: 'official', description: "'official': train_test_split.txt (image-level, 5994/5794). 'classes': class-disjoint, test = the classes listed in testClasses (text-to-image work: 150 train / 50 test classes)."},
-      testClasses: {type: 'string', default: '', description: "With split 'classes': a file listing the test classes, one class folder name (or class id) per line; relative to root."},
+      textRoot: {
+        type: 'string',
+        default: '',
+        description:
+          'Folder of the caption files (<class folder>/<image>.txt, one caption per line). Empty: <root>/text.',
+      },
+      cropToBox: {
+        type: 'boolean',
+        default: true,
+        description:
+          'Crop each image around its bounding box (enlarged to 1.5× its longer side, as AttnGAN does) before resizing.',
+      },
+      split: {
+        type: 'string',
+        enum: ['official', 'classes'],
+        default: 'official',
+        description:
+          "'official': train_test_split.txt (image-level, 5994/5794). 'classes': class-disjoint, test = the classes listed in testClasses (text-to-image work: 150 train / 50 test classes).",
+      },
+      testClasses: {
+        type: 'string',
+        default: '',
+        description:
+          "With split 'classes': a file listing the test classes, one class folder name (or class id) per line; relative to root.",
+      },
     },
     required: ['root'],
   },

@@ -1,6 +1,6 @@
 // What a dataset registry entry provides: its label kind, its config keys, and a builder.
-import {Dataset, LabelKind} from '../../data/dataset';
-import {Descriptor, JsonSchema} from '../registry';
+import type {Dataset, LabelKind} from '../../data/dataset';
+import type {Descriptor, JsonSchema} from '../registry';
 
 /** The dataset section of an experiment config, after defaults (entry-specific keys included). */
 export interface DatasetConfig {
@@ -26,8 +26,31 @@ export interface DatasetDescriptor extends Descriptor {
 
 /** Keys every dataset has; entries spread these into their own schema. */
 export const commonDatasetProperties: Record<string, JsonSchema> = {
-  resolution: {type: 'integer', enum: [16, 32, 64, 128, 256], default: 32, description: 'Side of the square training images, in pixels.'},
-  captionsPerImage: {type: 'integer', minimum: 2, maximum: 10, default: 5, description: 'Captions per image; two different ones feed the two branches.'},
-  labelNoise: {type: 'number', minimum: 0, maximum: 1, default: 0, description: 'Fraction of training labels replaced by a wrong label (reproducible from dataset.seed).'},
-  maxWords: {type: 'integer', minimum: 2, maximum: 64, default: 16, description: 'Captions are truncated to this many words.'},
+  resolution: {
+    type: 'integer',
+    enum: [16, 32, 64, 128, 256],
+    default: 32,
+    description: 'Side of the square training images, in pixels.',
+  },
+  captionsPerImage: {
+    type: 'integer',
+    minimum: 2,
+    maximum: 10,
+    default: 5,
+    description: 'Captions per image; two different ones feed the two branches.',
+  },
+  labelNoise: {
+    type: 'number',
+    minimum: 0,
+    maximum: 1,
+    default: 0,
+    description: 'Fraction of training labels replaced by a wrong label (reproducible from dataset.seed).',
+  },
+  maxWords: {
+    type: 'integer',
+    minimum: 2,
+    maximum: 64,
+    default: 16,
+    description: 'Captions are truncated to this many words.',
+  },
 };

@@ -2,7 +2,7 @@
 import {Registry} from '../registry';
 import {coco} from './coco';
 import {cub} from './cub';
-import {DatasetDescriptor} from './descriptor';
+import type {DatasetDescriptor} from './descriptor';
 import {shapes} from './shapes';
 import {shapesMulti} from './shapes-multi';
 

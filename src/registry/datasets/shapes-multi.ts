@@ -1,11 +1,23 @@
 // Built-in multi-label dataset (COCO-like): 1–3 shapes per image, label = the set of shape categories.
-import {Rng} from '../../core/rng';
-import {commonDatasetProperties, DatasetDescriptor} from './descriptor';
-import {BackgroundName, BACKGROUNDS, COLORS, pickDistinct, SHAPE_WORDS, SHAPES, ShapeItem} from './shapes-render';
-import {buildSynthetic, SyntheticConfig, SyntheticSample, syntheticProperties} from './synthetic';
+import type {Rng} from '../../core/rng';
+import {commonDatasetProperties, type DatasetDescriptor} from './descriptor';
+import {
+  type BackgroundName,
+  BACKGROUNDS,
+  COLORS,
+  pickDistinct,
+  SHAPE_WORDS,
+  SHAPES,
+  type ShapeItem,
+} from './shapes-render';
+import {buildSynthetic, type SyntheticConfig, type SyntheticSample, syntheticProperties} from './synthetic';
 
 /** Slots for up to three objects: left, right, and a middle one, jittered. */
-const SLOTS = [[0.27, 0.3], [0.73, 0.3], [0.5, 0.72]] as const;
+const SLOTS = [
+  [0.27, 0.3],
+  [0.73, 0.3],
+  [0.5, 0.72],
+] as const;
 const COUNT_WORDS = ['one', 'two', 'three'];
 
 function phrase(it: ShapeItem, rng: Rng): string {
@@ -19,7 +31,8 @@ function list(parts: string[]): string {
 const TEMPLATES: ((items: ShapeItem[], bg: string, rng: Rng) => string)[] = [
   (items, _bg, rng) => list(items.map((it) => phrase(it, rng))),
   (items, bg, rng) => `${list(items.map((it) => phrase(it, rng)))} on a ${bg} background`,
-  (items, _bg, rng) => `${COUNT_WORDS[items.length - 1]} shape${items.length > 1 ? 's' : ''} : ${list(items.map((it) => rng.pick(SHAPE_WORDS[it.kind])))}`,
+  (items, _bg, rng) =>
+    `${COUNT_WORDS[items.length - 1]} shape${items.length > 1 ? 's' : ''} : ${list(items.map((it) => rng.pick(SHAPE_WORDS[it.kind])))}`,
   (items, _bg, rng) => `there is ${list(items.map((it) => phrase(it, rng)))} in the picture`,
   (items, bg, rng) => `a ${bg} scene with ${list(items.map((it) => phrase(it, rng)))}`,
   (items, _bg, rng) => `an image showing ${list(rng.shuffle(items).map((it) => phrase(it, rng)))}`,

@@ -1,5 +1,5 @@
 // Drawing and wording for the built-in shapes datasets: anti-aliased shapes on a canvas, and their names.
-import {Rng} from '../../core/rng';
+import type {Rng} from '../../core/rng';
 
 export const SHAPES = ['circle', 'square', 'triangle', 'cross'] as const;
 export const COLORS = ['red', 'green', 'blue', 'yellow'] as const;
@@ -51,12 +51,19 @@ function inside(kind: ShapeKind, dx: number, dy: number): boolean {
  * Renders shapes onto `out` (RGB bytes of one `res × res` image) over a background with a slight vertical
  * gradient; 4 samples per pixel for smooth edges; colour jitter comes from `rng`.
  */
-export function renderImage(out: Uint8Array, offset: number, res: number, background: BackgroundName, items: ShapeItem[], rng: Rng): void {
+export function renderImage(
+  out: Uint8Array,
+  offset: number,
+  res: number,
+  background: BackgroundName,
+  items: ShapeItem[],
+  rng: Rng,
+): void {
   const bg = BACKGROUNDS[background] + rng.uniform(-8, 8);
   const colors = items.map((it) => RGB[it.color].map((c) => Math.max(0, Math.min(255, c + rng.uniform(-18, 18)))));
   const sub = [0.25, 0.75];
   for (let y = 0; y < res; y++) {
-    const base = bg + ((y / res) - 0.5) * 16;
+    const base = bg + (y / res - 0.5) * 16;
     for (let x = 0; x < res; x++) {
       const px = [base, base, base];
       const acc: [number, number, number] = [0, 0, 0];

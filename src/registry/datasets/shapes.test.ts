@@ -3,10 +3,20 @@ import {describe, it} from 'node:test';
 import {selectBatch, sameClassMask} from '../../data/batch';
 import {Rng} from '../../core/rng';
 import {datasets} from '..';
-import {DatasetConfig} from './descriptor';
+import type {DatasetConfig} from './descriptor';
 
 const cfg = (over: Partial<DatasetConfig> & Record<string, unknown> = {}): DatasetConfig =>
-  ({name: 'shapes', resolution: 16, size: 200, captionsPerImage: 4, labelNoise: 0, maxWords: 16, testFraction: 0.1, seed: 0, ...over}) as DatasetConfig;
+  ({
+    name: 'shapes',
+    resolution: 16,
+    size: 200,
+    captionsPerImage: 4,
+    labelNoise: 0,
+    maxWords: 16,
+    testFraction: 0.1,
+    seed: 0,
+    ...over,
+  }) as DatasetConfig;
 
 describe('built-in shapes datasets', () => {
   it('are deterministic from the seed and differ across seeds', async () => {
@@ -26,7 +36,10 @@ describe('built-in shapes datasets', () => {
       const caps = ds.train.captions[i]!;
       assert.equal(new Set(caps).size, caps.length, `captions of image ${i} repeat`);
       const [color] = ds.classNames[ds.train.labels![i]!]!.split(' ');
-      assert.ok(caps.every((c) => c.includes(color!)), `image ${i}: every caption names the colour ${color}`);
+      assert.ok(
+        caps.every((c) => c.includes(color!)),
+        `image ${i}: every caption names the colour ${color}`,
+      );
     }
     const words = new Set(ds.train.captions.flat().join(' ').split(' '));
     for (const w of ['small', 'large', 'left', 'background']) assert.ok(words.has(w), `captions mention ${w}`);
@@ -52,8 +65,17 @@ describe('built-in shapes datasets', () => {
     ds.train.labelSets!.slice(0, 30).forEach((set, i) => {
       assert.ok(set.length >= 1 && set.length <= 3);
       const text = ds.train.captions[i]!.join(' ');
-      const synonyms: Record<string, string[]> = {circle: ['circle', 'disc', 'round'], square: ['square', 'box', 'block'], triangle: ['triangle', 'wedge', 'three-sided'], cross: ['cross', 'plus']};
-      for (const c of set) assert.ok(synonyms[ds.classNames[c]!]!.some((w) => text.includes(w)), `image ${i} captions mention ${ds.classNames[c]}`);
+      const synonyms: Record<string, string[]> = {
+        circle: ['circle', 'disc', 'round'],
+        square: ['square', 'box', 'block'],
+        triangle: ['triangle', 'wedge', 'three-sided'],
+        cross: ['cross', 'plus'],
+      };
+      for (const c of set)
+        assert.ok(
+          synonyms[ds.classNames[c]!]!.some((w) => text.includes(w)),
+          `image ${i} captions mention ${ds.classNames[c]}`,
+        );
     });
   });
 

@@ -1,8 +1,18 @@
 // Built-in single-label dataset (CUB-like): one coloured shape per image, class = shape × colour.
-import {Rng} from '../../core/rng';
-import {commonDatasetProperties, DatasetDescriptor} from './descriptor';
-import {BackgroundName, BACKGROUNDS, COLORS, pickDistinct, POSITION_PHRASES, positionWord, SHAPE_WORDS, SHAPES, ShapeItem} from './shapes-render';
-import {buildSynthetic, SyntheticConfig, SyntheticSample, syntheticProperties} from './synthetic';
+import type {Rng} from '../../core/rng';
+import {commonDatasetProperties, type DatasetDescriptor} from './descriptor';
+import {
+  type BackgroundName,
+  BACKGROUNDS,
+  COLORS,
+  pickDistinct,
+  POSITION_PHRASES,
+  positionWord,
+  SHAPE_WORDS,
+  SHAPES,
+  type ShapeItem,
+} from './shapes-render';
+import {buildSynthetic, type SyntheticConfig, type SyntheticSample, syntheticProperties} from './synthetic';
 
 const CLASS_NAMES = SHAPES.flatMap((s) => COLORS.map((c) => `${c} ${s}`));
 
@@ -25,8 +35,16 @@ export function shapesSample(rng: Rng, captionsPerImage: number): SyntheticSampl
   const r = large ? rng.uniform(0.3, 0.36) : rng.uniform(0.18, 0.23);
   const spread = large ? 0.1 : 0.2;
   const place = rng.pick(['center', 'left', 'right', 'top', 'bottom'] as const);
-  const offsets = {center: [0, 0], left: [-spread, 0], right: [spread, 0], top: [0, -spread], bottom: [0, spread]}[place];
-  const item: ShapeItem = {kind, color, r, cx: 0.5 + offsets[0]! + rng.uniform(-0.03, 0.03), cy: 0.5 + offsets[1]! + rng.uniform(-0.03, 0.03)};
+  const offsets = {center: [0, 0], left: [-spread, 0], right: [spread, 0], top: [0, -spread], bottom: [0, spread]}[
+    place
+  ];
+  const item: ShapeItem = {
+    kind,
+    color,
+    r,
+    cx: 0.5 + offsets[0]! + rng.uniform(-0.03, 0.03),
+    cy: 0.5 + offsets[1]! + rng.uniform(-0.03, 0.03),
+  };
   const background = rng.pick(Object.keys(BACKGROUNDS) as BackgroundName[]);
   const captions = pickDistinct(rng, TEMPLATES, captionsPerImage).map((t) =>
     t({
@@ -35,7 +53,8 @@ export function shapesSample(rng: Rng, captionsPerImage: number): SyntheticSampl
       shape: rng.pick(SHAPE_WORDS[kind]),
       where: rng.pick(POSITION_PHRASES[positionWord(item.cx, item.cy)]),
       bg: background,
-    }));
+    }),
+  );
   return {items: [item], background, captions, label: SHAPES.indexOf(kind) * COLORS.length + COLORS.indexOf(color)};
 }
 

@@ -1,10 +1,10 @@
 // Shared builder of the built-in synthetic datasets: per-image seeded generation, split, labels, vocabulary.
-import {assembleDataset, RawSplit} from '../../data/assemble';
+import {assembleDataset, type RawSplit} from '../../data/assemble';
 import {checkImageMemory} from '../../data/memory-budget';
-import {Dataset, LabelKind} from '../../data/dataset';
+import type {Dataset, LabelKind} from '../../data/dataset';
 import {Rng} from '../../core/rng';
-import {BackgroundName, renderImage, ShapeItem} from './shapes-render';
-import {DatasetConfig} from './descriptor';
+import {type BackgroundName, renderImage, type ShapeItem} from './shapes-render';
+import type {DatasetConfig} from './descriptor';
 
 export interface SyntheticSample {
   items: ShapeItem[];
@@ -25,7 +25,10 @@ export interface SyntheticConfig extends DatasetConfig {
  * images. The last ⌈testFraction·size⌉ samples are the test split; label noise touches only train.
  */
 export async function buildSynthetic(
-  name: string, labelKind: LabelKind, classNames: string[], cfg: SyntheticConfig,
+  name: string,
+  labelKind: LabelKind,
+  classNames: string[],
+  cfg: SyntheticConfig,
   makeSample: (rng: Rng, captionsPerImage: number) => SyntheticSample,
 ): Promise<Dataset> {
   const res = cfg.resolution;
@@ -47,12 +50,37 @@ export async function buildSynthetic(
   };
   const train = make(0, nTrain);
   const test = make(nTrain, nTest);
-  return assembleDataset(train, test, {name, resolution: res, labelKind, classNames, maxWords: cfg.maxWords, seed: cfg.seed, labelNoise: cfg.labelNoise});
+  return assembleDataset(train, test, {
+    name,
+    resolution: res,
+    labelKind,
+    classNames,
+    maxWords: cfg.maxWords,
+    seed: cfg.seed,
+    labelNoise: cfg.labelNoise,
+  });
 }
 
 /** Keys of the synthetic datasets beyond the common ones. */
 export const syntheticProperties = {
-  size: {type: 'integer', minimum: 8, maximum: 200000, default: 2000, description: 'Number of generated images (train + test).'},
-  testFraction: {type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.1, description: 'Share of images held out as the test split.'},
-  seed: {type: 'integer', minimum: 0, default: 0, description: 'Seed of the generated data (separate from the experiment seed, so seeds vary training, not data).'},
+  size: {
+    type: 'integer',
+    minimum: 8,
+    maximum: 200000,
+    default: 2000,
+    description: 'Number of generated images (train + test).',
+  },
+  testFraction: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    exclusiveMaximum: 1,
+    default: 0.1,
+    description: 'Share of images held out as the test split.',
+  },
+  seed: {
+    type: 'integer',
+    minimum: 0,
+    default: 0,
+    description: 'Seed of the generated data (separate from the experiment seed, so seeds vary training, not data).',
+  },
 };

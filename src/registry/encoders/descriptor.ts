@@ -1,8 +1,8 @@
 // What an encoders registry entry provides: a text and an image encoder into one embedding space.
-import * as tf from '@tensorflow/tfjs';
-import {ParamSet} from '../../nn/params';
-import {Vocabulary} from '../../text/vocabulary';
-import {Descriptor} from '../registry';
+import type * as tf from '@tensorflow/tfjs';
+import type {ParamSet} from '../../nn/params';
+import type {Vocabulary} from '../../text/vocabulary';
+import type {Descriptor} from '../registry';
 
 export interface EncoderConfig {
   name: string;

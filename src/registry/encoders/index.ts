@@ -1,7 +1,7 @@
 // The encoders registry: one line per dual encoder.
 import {Registry} from '../registry';
 import {damsm} from './damsm';
-import {EncoderDescriptor, TrainedEncoderDescriptor} from './descriptor';
+import type {EncoderDescriptor, TrainedEncoderDescriptor} from './descriptor';
 import {tfjsEncoders} from './tfjs';
 
 export const encoders = new Registry<EncoderDescriptor>('encoders', [damsm, tfjsEncoders]);
@@ -9,6 +9,9 @@ export const encoders = new Registry<EncoderDescriptor>('encoders', [damsm, tfjs
 /** The entry `name`, which must be one that pretraining trains (the config check keeps the others out of it). */
 export function trainedEncoders(name: string): TrainedEncoderDescriptor {
   const entry = encoders.get(name);
-  if (entry.kind !== 'trained') throw new Error(`encoders '${name}' are loaded frozen from files; they cannot be built for training or restored from a checkpoint`);
+  if (entry.kind !== 'trained')
+    throw new Error(
+      `encoders '${name}' are loaded frozen from files; they cannot be built for training or restored from a checkpoint`,
+    );
   return entry;
 }

@@ -9,13 +9,13 @@ import {multiHot} from '../../data/dataset';
 import {labelCrossEntropyLoss} from '../../losses/label-cross-entropy';
 import {Adam} from '../../nn/adam';
 import {namedGrads} from '../../nn/grads';
-import {conv, Conv, dense, Dense, ParamSet} from '../../nn/params';
+import {conv, type Conv, dense, type Dense, ParamSet} from '../../nn/params';
 import {writeFileAtomic} from '../../core/atomic-write';
 import {onceAcrossProcesses} from '../../core/file-lock';
 import {readCheckpoint, restoreVariables, writeCheckpoint} from '../../core/checkpoint';
 import {canonicalJson} from '../../core/identity';
 import {Rng} from '../../core/rng';
-import {EvaluatorDescriptor, FeatureExtractor} from './descriptor';
+import type {EvaluatorDescriptor, FeatureExtractor} from './descriptor';
 
 interface ClassifierOptions {
   width: number;
@@ -29,9 +29,17 @@ class Classifier {
   private readonly feat: Dense;
   private readonly head: Dense;
 
-  constructor(readonly params: ParamSet, opts: ClassifierOptions) {
+  constructor(
+    readonly params: ParamSet,
+    opts: ClassifierOptions,
+  ) {
     const w = opts.width;
-    this.convs = [params.conv('c0', 3, 3, w), params.conv('c1', 4, w, 2 * w), params.conv('c2', 4, 2 * w, 4 * w), params.conv('c3', 4, 4 * w, 8 * w)];
+    this.convs = [
+      params.conv('c0', 3, 3, w),
+      params.conv('c1', 4, w, 2 * w),
+      params.conv('c2', 4, 2 * w, 4 * w),
+      params.conv('c3', 4, 4 * w, 8 * w),
+    ];
     this.feat = params.dense('features', 8 * w, opts.featureDim);
     this.head = params.dense('head', opts.featureDim, opts.classes);
   }
@@ -46,18 +54,32 @@ class Classifier {
 
 export const builtin: EvaluatorDescriptor = {
   name: 'builtin',
-  summary: 'A classifier CNN trained by scg on the real training images (cached); penultimate features for FID, class probabilities for IS',
+  summary:
+    'A classifier CNN trained by scg on the real training images (cached); penultimate features for FID, class probabilities for IS',
   build: async ({config, dataset, cacheDir, log}) => {
     const e = config.eval;
-    const opts: ClassifierOptions = {width: e.builtinWidth, featureDim: e.builtinFeatures, classes: dataset.classNames.length};
-    const key = crypto.createHash('sha256').update(canonicalJson({dataset: config.dataset, classifier: opts, steps: e.builtinSteps, version: 1})).digest('hex').slice(0, 16);
+    const opts: ClassifierOptions = {
+      width: e.builtinWidth,
+      featureDim: e.builtinFeatures,
+      classes: dataset.classNames.length,
+    };
+    const key = crypto
+      .createHash('sha256')
+      .update(canonicalJson({dataset: config.dataset, classifier: opts, steps: e.builtinSteps, version: 1}))
+      .digest('hex')
+      .slice(0, 16);
     const file = path.join(cacheDir, 'evaluators', `builtin-${key}.ckpt`);
     const params = new ParamSet('evaluator', Rng.for(0, 'init', 'builtin-evaluator', key));
     const net = new Classifier(params, opts);
     const multi = dataset.labelKind === 'multi';
     const targets = (split: typeof dataset.train, idx: number[]) => {
       const clean = split.cleanLabels!; // an evaluator must not learn the label noise an experiment injects
-      return multi ? multiHot(idx.map((i) => (clean as number[][])[i]!), opts.classes) : idx.map((i) => (clean as number[])[i]!);
+      return multi
+        ? multiHot(
+            idx.map((i) => (clean as number[][])[i]!),
+            opts.classes,
+          )
+        : idx.map((i) => (clean as number[])[i]!);
     };
     // A cache entry counts only when its weights verify against its sha256: a damaged one is trained again.
     const cached = () => {
@@ -65,57 +87,107 @@ export const builtin: EvaluatorDescriptor = {
         readCheckpoint(file, (JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string}).sha256);
         return true;
       } catch {
-        if (fs.existsSync(file) || fs.existsSync(`${file}.json`)) log(`evaluator builtin: the cached weights ${file} are damaged; training again`);
+        if (fs.existsSync(file) || fs.existsSync(`${file}.json`))
+          log(`evaluator builtin: the cached weights ${file} are damaged; training again`);
         return false;
       }
     };
     let trainedHere = false;
     // Parallel sweep workers need the same classifier: one trains it, the others wait for the cache.
-    await onceAcrossProcesses(`${file}.lock`, cached, async () => {
-      trainedHere = true;
-      log(`evaluator builtin: training a ${opts.classes}-class classifier on ${dataset.train.count} real images (${e.builtinSteps} steps, cached afterwards)`);
-      const adam = new Adam(params.variables, {lr: 0.001, beta1: 0.9, beta2: 0.999});
-      for (let s = 0; s < e.builtinSteps; s++) {
-        const sel = selectBatch(dataset.train, Math.min(64, dataset.train.count), Rng.for(0, 'builtin-evaluator', key, s));
-        tf.tidy(() => {
-          const x = imagesTensor(dataset.train, sel.indices, dataset.resolution);
-          const {grads} = namedGrads(() => labelCrossEntropyLoss(net.apply(x).logits, targets(dataset.train, sel.indices) as number[][]), params.variables);
-          adam.apply(grads);
-        });
-      }
-      adam.dispose();
-      const test = dataset.test;
-      const idx = Array.from({length: test.count}, (_, i) => i);
-      const predicted = tf.tidy(() => net.apply(imagesTensor(test, idx, dataset.resolution)).logits).arraySync();
-      const truth = targets(test, idx);
-      // single: top-1 accuracy; multi: accuracy of every (image, category) decision at probability 0.5.
-      const accuracy = multi
-        ? predicted.flatMap((row, i) => row.map((l, c) => Number((l > 0) === ((truth as number[][])[i]![c] === 1)))).reduce((a, b) => a + b, 0) / (test.count * opts.classes)
-        : predicted.filter((row, i) => row.indexOf(Math.max(...row)) === (truth as number[])[i]).length / test.count;
-      const {sha256} = writeCheckpoint(file, {runId: 'evaluator', configHash: key, phase: 'evaluator', step: e.builtinSteps, rng: {seed: 0, scheme: 'keyed-sfc32'}, extra: {}}, params.variables);
-      writeFileAtomic(`${file}.json`, JSON.stringify({sha256, testAccuracy: accuracy, accuracyKind: multi ? 'per-label' : 'top-1', options: opts, steps: e.builtinSteps}, null, 2));
-      log(`evaluator builtin: test accuracy ${(100 * accuracy).toFixed(1)}% (${multi ? 'per label' : 'top-1'})`);
-    }, {log: (l) => log(`evaluator builtin: ${l}`)});
+    await onceAcrossProcesses(
+      `${file}.lock`,
+      cached,
+      async () => {
+        trainedHere = true;
+        log(
+          `evaluator builtin: training a ${opts.classes}-class classifier on ${dataset.train.count} real images (${e.builtinSteps} steps, cached afterwards)`,
+        );
+        const adam = new Adam(params.variables, {lr: 0.001, beta1: 0.9, beta2: 0.999});
+        for (let s = 0; s < e.builtinSteps; s++) {
+          const sel = selectBatch(
+            dataset.train,
+            Math.min(64, dataset.train.count),
+            Rng.for(0, 'builtin-evaluator', key, s),
+          );
+          tf.tidy(() => {
+            const x = imagesTensor(dataset.train, sel.indices, dataset.resolution);
+            const {grads} = namedGrads(
+              () => labelCrossEntropyLoss(net.apply(x).logits, targets(dataset.train, sel.indices) as number[][]),
+              params.variables,
+            );
+            adam.apply(grads);
+          });
+        }
+        adam.dispose();
+        const test = dataset.test;
+        const idx = Array.from({length: test.count}, (_, i) => i);
+        const predicted = tf.tidy(() => net.apply(imagesTensor(test, idx, dataset.resolution)).logits).arraySync();
+        const truth = targets(test, idx);
+        // single: top-1 accuracy; multi: accuracy of every (image, category) decision at probability 0.5.
+        const accuracy = multi
+          ? predicted
+              .flatMap((row, i) => row.map((l, c) => Number(l > 0 === ((truth as number[][])[i]![c] === 1))))
+              .reduce((a, b) => a + b, 0) /
+            (test.count * opts.classes)
+          : predicted.filter((row, i) => row.indexOf(Math.max(...row)) === (truth as number[])[i]).length / test.count;
+        const {sha256} = writeCheckpoint(
+          file,
+          {
+            runId: 'evaluator',
+            configHash: key,
+            phase: 'evaluator',
+            step: e.builtinSteps,
+            rng: {seed: 0, scheme: 'keyed-sfc32'},
+            extra: {},
+          },
+          params.variables,
+        );
+        writeFileAtomic(
+          `${file}.json`,
+          JSON.stringify(
+            {
+              sha256,
+              testAccuracy: accuracy,
+              accuracyKind: multi ? 'per-label' : 'top-1',
+              options: opts,
+              steps: e.builtinSteps,
+            },
+            null,
+            2,
+          ),
+        );
+        log(`evaluator builtin: test accuracy ${(100 * accuracy).toFixed(1)}% (${multi ? 'per label' : 'top-1'})`);
+      },
+      {log: (l) => log(`evaluator builtin: ${l}`)},
+    );
     if (!trainedHere) {
       const meta = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string};
       restoreVariables(readCheckpoint(file, meta.sha256), params.variables, file);
       log(`evaluator builtin: cached weights ${file}`);
     }
-    const meta = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string; testAccuracy: number; accuracyKind: string};
+    const meta = JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {
+      sha256: string;
+      testAccuracy: number;
+      accuracyKind: string;
+    };
     const extractor: FeatureExtractor = {
       name: 'builtin',
       weightsSha256: meta.sha256,
       featureDim: opts.featureDim,
       details: {
-        testAccuracy: meta.testAccuracy, accuracyKind: meta.accuracyKind, featureDim: opts.featureDim, classes: opts.classes,
+        testAccuracy: meta.testAccuracy,
+        accuracyKind: meta.accuracyKind,
+        featureDim: opts.featureDim,
+        classes: opts.classes,
         isDefinition: multi ? 'sigmoid category scores normalised to sum 1 per image' : 'softmax over classes',
       },
-      extract: (images) => tf.tidy(() => {
-        const {features, logits} = net.apply(images);
-        if (!multi) return {features, probs: tf.softmax(logits) as tf.Tensor2D};
-        const s = tf.sigmoid(logits);
-        return {features, probs: tf.div(s, tf.sum(s, 1, true)) as tf.Tensor2D};
-      }),
+      extract: (images) =>
+        tf.tidy(() => {
+          const {features, logits} = net.apply(images);
+          if (!multi) return {features, probs: tf.softmax(logits) as tf.Tensor2D};
+          const s = tf.sigmoid(logits);
+          return {features, probs: tf.div(s, tf.sum(s, 1, true)) as tf.Tensor2D};
+        }),
       dispose: () => params.dispose(),
     };
     return extractor;

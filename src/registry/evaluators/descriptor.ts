@@ -1,8 +1,8 @@
 // What an evaluators registry entry provides: a feature network giving pooled features and class probabilities.
-import * as tf from '@tensorflow/tfjs';
-import {ExperimentConfig} from '../../config/types';
-import {Dataset} from '../../data/dataset';
-import {Descriptor} from '../registry';
+import type * as tf from '@tensorflow/tfjs';
+import type {ExperimentConfig} from '../../config/types';
+import type {Dataset} from '../../data/dataset';
+import type {Descriptor} from '../registry';
 
 export interface FeatureExtractor {
   name: string;

@@ -13,9 +13,24 @@ import {evaluators} from '..';
 /** A tiny stand-in with InceptionV3's interface: an image input, an `avg_pool` layer, softmax predictions. */
 function tinyInception(): tf.LayersModel {
   const input = tf.input({shape: [24, 24, 3]});
-  const c = tf.layers.conv2d({filters: 4, kernelSize: 3, strides: 2, activation: 'relu', kernelInitializer: tf.initializers.randomNormal({seed: 1})}).apply(input);
+  const c = tf.layers
+    .conv2d({
+      filters: 4,
+      kernelSize: 3,
+      strides: 2,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.randomNormal({seed: 1}),
+    })
+    .apply(input);
   const pool = tf.layers.globalAveragePooling2d({name: 'avg_pool'}).apply(c);
-  const out = tf.layers.dense({units: 5, activation: 'softmax', name: 'predictions', kernelInitializer: tf.initializers.randomNormal({seed: 2})}).apply(pool) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({
+      units: 5,
+      activation: 'softmax',
+      name: 'predictions',
+      kernelInitializer: tf.initializers.randomNormal({seed: 2}),
+    })
+    .apply(pool) as tf.SymbolicTensor;
   return tf.model({inputs: input, outputs: out});
 }
 
@@ -38,8 +53,13 @@ describe('inception-v3 evaluator (file loader)', () => {
       return sub.predict(resized) as tf.Tensor2D;
     });
     assert.deepEqual(features.shape, [3, 4]);
-    assert.ok(tf.max(tf.abs(tf.sub(features, expected))).dataSync()[0]! < 1e-5, 'features = avg_pool of the resized images');
-    tf.sum(probs, 1).dataSync().forEach((v) => assert.ok(Math.abs(v - 1) < 1e-5));
+    assert.ok(
+      tf.max(tf.abs(tf.sub(features, expected))).dataSync()[0]! < 1e-5,
+      'features = avg_pool of the resized images',
+    );
+    tf.sum(probs, 1)
+      .dataSync()
+      .forEach((v) => assert.ok(Math.abs(v - 1) < 1e-5));
     tf.dispose([images, features, probs, expected]);
     ex.dispose();
   });
@@ -50,12 +70,16 @@ describe('inception-v3 evaluator (file loader)', () => {
       const {config, dataset} = await tinyExperiment(sets);
       return evaluators.get('inception-v3').build({config, dataset, cacheDir: dir, log: () => {}});
     };
-    const rejects = (p: Promise<unknown>, re: RegExp) => assert.rejects(p, (e: unknown) => e instanceof ScgError && e.code === 'BAD_INPUT' && re.test(e.message));
+    const rejects = (p: Promise<unknown>, re: RegExp) =>
+      assert.rejects(p, (e: unknown) => e instanceof ScgError && e.code === 'BAD_INPUT' && re.test(e.message));
     await rejects(build([`eval.inceptionPath=${dir}/nope`]), /model\.json does not exist/);
     await rejects(build([]), /eval\.inceptionPath is not set/);
     await saveLayersModel(tinyInception(), dir);
     await rejects(build([`eval.inceptionPath=${dir}`, 'eval.inceptionPoolLayer=pool5']), /no layer 'pool5'/);
     fs.rmSync(path.join(dir, 'weights.bin'));
-    await rejects(build([`eval.inceptionPath=${dir}`]), /weight shard .*weights\.bin listed in .*model\.json is missing/);
+    await rejects(
+      build([`eval.inceptionPath=${dir}`]),
+      /weight shard .*weights\.bin listed in .*model\.json is missing/,
+    );
   });
 });

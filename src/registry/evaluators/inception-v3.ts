@@ -3,21 +3,28 @@
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../../errors';
 import {readModelFiles} from '../../core/model-files';
-import {EvaluatorDescriptor} from './descriptor';
+import type {EvaluatorDescriptor} from './descriptor';
 
 export const inceptionV3: EvaluatorDescriptor = {
   name: 'inception-v3',
-  summary: 'InceptionV3 in tfjs layers format from eval.inceptionPath: images resized to its input (299) and scaled to [-1, 1]',
+  summary:
+    'InceptionV3 in tfjs layers format from eval.inceptionPath: images resized to its input (299) and scaled to [-1, 1]',
   build: async ({config}) => {
     const location = config.eval.inceptionPath;
     if (!location) {
-      throw new ScgError('BAD_INPUT', 'eval.evaluator is inception-v3 but eval.inceptionPath is not set', {hint: 'set eval.inceptionPath to the folder of the converted model (README: Inception weights)'});
+      throw new ScgError('BAD_INPUT', 'eval.evaluator is inception-v3 but eval.inceptionPath is not set', {
+        hint: 'set eval.inceptionPath to the folder of the converted model (README: Inception weights)',
+      });
     }
     const files = readModelFiles(location, 'eval.inceptionPath');
     if (files.format !== 'layers-model') {
-      throw new ScgError('BAD_INPUT', `eval.inceptionPath: ${location} holds a ${files.format}; scg needs a layers model`, {
-        hint: 'convert the Keras model with tensorflowjs_converter --input_format keras (README: Inception weights)',
-      });
+      throw new ScgError(
+        'BAD_INPUT',
+        `eval.inceptionPath: ${location} holds a ${files.format}; scg needs a layers model`,
+        {
+          hint: 'convert the Keras model with tensorflowjs_converter --input_format keras (README: Inception weights)',
+        },
+      );
     }
     const model = await tf.loadLayersModel({load: async () => files.artifacts});
     const poolName = config.eval.inceptionPoolLayer;
@@ -25,7 +32,12 @@ export const inceptionV3: EvaluatorDescriptor = {
     try {
       pool = model.getLayer(poolName).output as tf.SymbolicTensor;
     } catch {
-      throw new ScgError('BAD_INPUT', `eval.inceptionPoolLayer: the model has no layer '${poolName}'`, {hint: `layers near the top: ${model.layers.slice(-4).map((l) => l.name).join(', ')}`});
+      throw new ScgError('BAD_INPUT', `eval.inceptionPoolLayer: the model has no layer '${poolName}'`, {
+        hint: `layers near the top: ${model.layers
+          .slice(-4)
+          .map((l) => l.name)
+          .join(', ')}`,
+      });
     }
     const both = tf.model({inputs: model.inputs, outputs: [pool, model.outputs[0]!]});
     const [, h, w] = model.inputs[0]!.shape as number[];
@@ -34,16 +46,24 @@ export const inceptionV3: EvaluatorDescriptor = {
       name: 'inception-v3',
       weightsSha256: files.sha256,
       featureDim,
-      details: {inputSize: h, poolLayer: poolName, featureDim, classes: model.outputs[0]!.shape[1], isDefinition: 'the model\'s output, softmax-normalised if it is not already a distribution'},
-      extract: (images) => tf.tidy(() => {
-        // scg images are already in [-1, 1], the scaling Keras' inception_v3.preprocess_input produces.
-        const x = tf.image.resizeBilinear(images, [h!, w!]);
-        const [f, out] = both.predict(x) as tf.Tensor[];
-        const features = tf.reshape(f!, [images.shape[0], featureDim]) as tf.Tensor2D;
-        const sums = tf.sum(out!, 1);
-        const isDistribution = tf.all(tf.less(tf.abs(tf.sub(sums, 1)), 1e-3)).dataSync()[0] === 1 && tf.min(out!).dataSync()[0]! >= 0;
-        return {features, probs: (isDistribution ? out! : tf.softmax(out!)) as tf.Tensor2D};
-      }),
+      details: {
+        inputSize: h,
+        poolLayer: poolName,
+        featureDim,
+        classes: model.outputs[0]!.shape[1],
+        isDefinition: "the model's output, softmax-normalised if it is not already a distribution",
+      },
+      extract: (images) =>
+        tf.tidy(() => {
+          // scg images are already in [-1, 1], the scaling Keras' inception_v3.preprocess_input produces.
+          const x = tf.image.resizeBilinear(images, [h!, w!]);
+          const [f, out] = both.predict(x) as tf.Tensor[];
+          const features = tf.reshape(f!, [images.shape[0], featureDim]) as tf.Tensor2D;
+          const sums = tf.sum(out!, 1);
+          const isDistribution =
+            tf.all(tf.less(tf.abs(tf.sub(sums, 1)), 1e-3)).dataSync()[0] === 1 && tf.min(out!).dataSync()[0]! >= 0;
+          return {features, probs: (isDistribution ? out! : tf.softmax(out!)) as tf.Tensor2D};
+        }),
       dispose: () => both.dispose(),
     };
   },

@@ -10,7 +10,7 @@ import {useWasm} from '../../../test/support';
 import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../test/tiny';
 import {backbones} from '../../registry';
 import {writeCheckpoint} from '../../core/checkpoint';
-import {EncoderSource} from '../pretrained-encoders';
+import type {EncoderSource} from '../pretrained-encoders';
 import {buildGan} from './gan-trainer';
 import {startParallelGan} from './gan-shard';
 
@@ -22,17 +22,32 @@ describe('data-parallel GAN phase', () => {
     const {config, dataset} = await tinyExperiment(sets);
     const enc = tinyEncoders(config, dataset);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-dp-')), 'enc.ckpt');
-    const {sha256} = writeCheckpoint(file, {runId: 'r', configHash: 'h', phase: 'pretrain', step: 1, rng: {seed: 0, scheme: 'keyed-sfc32'}, extra: {}}, enc.params.variables);
-    const source: EncoderSource = {kind: 'checkpoint', config: config.encoders, vocabSize: dataset.vocab.size, checkpoint: file, sha256};
+    const {sha256} = writeCheckpoint(
+      file,
+      {runId: 'r', configHash: 'h', phase: 'pretrain', step: 1, rng: {seed: 0, scheme: 'keyed-sfc32'}, extra: {}},
+      enc.params.variables,
+    );
+    const source: EncoderSource = {
+      kind: 'checkpoint',
+      config: config.encoders,
+      vocabSize: dataset.vocab.size,
+      checkpoint: file,
+      sha256,
+    };
     const one = buildGan(config, dataset, enc.encoders);
     const rank0 = buildGan(config, dataset, enc.encoders, {rank: 0, size: 2});
     const two = await startParallelGan(rank0, config, dataset, source, 2);
-    return {one, rank0, two, close: async () => {
-      await two.close();
-      one.dispose();
-      rank0.dispose();
-      enc.params.dispose();
-    }};
+    return {
+      one,
+      rank0,
+      two,
+      close: async () => {
+        await two.close();
+        one.dispose();
+        rank0.dispose();
+        enc.params.dispose();
+      },
+    };
   };
 
   for (const backbone of backbones.names()) {
@@ -56,7 +71,7 @@ describe('data-parallel GAN phase', () => {
       const q = await pair([tinyBackbone(backbone), 'train.batchSize=4']);
       try {
         assertSameLosses(q.one, q.two, 3);
-        assert.deepEqual(q.two.divergence(), {max: 0}, 'the threads\' weights differ');
+        assert.deepEqual(q.two.divergence(), {max: 0}, "the threads' weights differ");
       } finally {
         await q.close();
       }

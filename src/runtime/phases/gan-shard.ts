@@ -1,10 +1,18 @@
 // The GAN phase's data-parallel worker: the frozen encoders rebuilt from their source, then this rank's trainer.
-import {ExperimentConfig} from '../../config/types';
-import {Dataset} from '../../data/dataset';
-import {ShardPlace, ShardProgram} from '../../parallel/group';
-import {fromTrainingOnly, ParallelPhase, PhaseMessage, phaseProgram, startParallelPhase, trainingOnly, WorkerDataset} from '../parallel-phase';
-import {EncoderSource, encodersFromSource} from '../pretrained-encoders';
-import {buildGan, GanTrainer} from './gan-trainer';
+import type {ExperimentConfig} from '../../config/types';
+import type {Dataset} from '../../data/dataset';
+import type {ShardPlace, ShardProgram} from '../../parallel/group';
+import {
+  fromTrainingOnly,
+  type ParallelPhase,
+  type PhaseMessage,
+  phaseProgram,
+  startParallelPhase,
+  trainingOnly,
+  type WorkerDataset,
+} from '../parallel-phase';
+import {type EncoderSource, encodersFromSource} from '../pretrained-encoders';
+import {buildGan, type GanTrainer} from './gan-trainer';
 
 interface GanShardArgs {
   config: ExperimentConfig;
@@ -23,6 +31,16 @@ export async function ganShard(args: GanShardArgs, place: ShardPlace): Promise<S
 }
 
 /** Starts the worker threads around rank 0's `trainer` (built with place {rank: 0, size: threads}). */
-export function startParallelGan(trainer: GanTrainer, config: ExperimentConfig, dataset: Dataset, encoders: EncoderSource, threads: number): Promise<ParallelPhase> {
-  return startParallelPhase(trainer, {module: __filename, factory: 'ganShard', args: {config, dataset: trainingOnly(dataset), encoders}}, threads);
+export function startParallelGan(
+  trainer: GanTrainer,
+  config: ExperimentConfig,
+  dataset: Dataset,
+  encoders: EncoderSource,
+  threads: number,
+): Promise<ParallelPhase> {
+  return startParallelPhase(
+    trainer,
+    {module: __filename, factory: 'ganShard', args: {config, dataset: trainingOnly(dataset), encoders}},
+    threads,
+  );
 }

@@ -1,16 +1,16 @@
 // The GAN step of the paper's second phase, for one batch of two branches (one image, two captions each).
 import * as tf from '@tensorflow/tfjs';
-import {ExperimentConfig} from '../../config/types';
+import type {ExperimentConfig} from '../../config/types';
 import {batchLabels, makeBatch, sameClassMask, selectBatch, sliceSelection} from '../../data/batch';
-import {Dataset} from '../../data/dataset';
+import type {Dataset} from '../../data/dataset';
 import {damsmSentenceLoss, damsmWordLossFromScores, damsmWordScores} from '../../losses/damsm';
-import {Adam} from '../../nn/adam';
-import {Ema} from '../../nn/ema';
+import type {Adam} from '../../nn/adam';
+import type {Ema} from '../../nn/ema';
 import {namedGrads} from '../../nn/grads';
 import {activeCollective, averageGradients, gatherRows} from '../../parallel/sharded-ops';
-import {GanModel} from '../../registry/backbones/descriptor';
-import {ContrastiveTerm} from '../../registry/contrastive/descriptor';
-import {EncoderPair} from '../../registry/encoders/descriptor';
+import type {GanModel} from '../../registry/backbones/descriptor';
+import type {ContrastiveTerm} from '../../registry/contrastive/descriptor';
+import type {EncoderPair} from '../../registry/encoders/descriptor';
 import {Rng} from '../../core/rng';
 
 /** Everything one GAN step reads and updates; built once by `buildGan`. */
@@ -76,8 +76,16 @@ export function ganStep(parts: GanStepParts, index: number, update: boolean): Re
     const mask = tf.concat(batch.masks, 0) as tf.Tensor2D;
     const text = enc.encodeText(tf.concat(batch.tokens, 0) as tf.Tensor2D, mask); // frozen: no dropout, no gradient
     const sentences = tf.split(text.sentence, 2) as [tf.Tensor2D, tf.Tensor2D];
-    const inputs = {noise: tf.tensor2d(noise, [2 * rows, model.zDim]), caNoise: tf.tensor2d(caNoise, [2 * rows, model.condDim]), sentence: text.sentence, words: text.words, wordMask: mask};
-    const reals = model.stageResolutions.map((r) => (r === finalRes ? batch.images : tf.avgPool(batch.images, finalRes / r, finalRes / r, 'valid')));
+    const inputs = {
+      noise: tf.tensor2d(noise, [2 * rows, model.zDim]),
+      caNoise: tf.tensor2d(caNoise, [2 * rows, model.condDim]),
+      sentence: text.sentence,
+      words: text.words,
+      wordMask: mask,
+    };
+    const reals = model.stageResolutions.map((r) =>
+      r === finalRes ? batch.images : tf.avgPool(batch.images, finalRes / r, finalRes / r, 'valid'),
+    );
     // The batch-wide terms (DAMSM sentence, contrastive) see every thread's sentence codes. The word loss, the
     // costliest of them, is split: this thread scores its own captions against every fake, and the score rows
     // are gathered.
@@ -102,18 +110,36 @@ export function ganStep(parts: GanStepParts, index: number, update: boolean): Re
       const regions = tf.split(gatherRows(img.regions, 2), 2) as tf.Tensor3D[];
       const globals = tf.split(gatherRows(img.global, 2), 2) as tf.Tensor2D[];
       const opts = {sameClass};
-      const damsmWord = tf.addN([0, 1].map((b) =>
-        damsmWordLossFromScores(gatherRows(damsmWordScores(regions[b]!, localWords[b]!, batch.masks[b]!, opts)), opts))) as tf.Scalar;
-      const damsmSentence = tf.addN([0, 1].map((b) => damsmSentenceLoss(globals[b]!, allSentences[b]!, opts))) as tf.Scalar;
+      const damsmWord = tf.addN(
+        [0, 1].map((b) =>
+          damsmWordLossFromScores(
+            gatherRows(damsmWordScores(regions[b]!, localWords[b]!, batch.masks[b]!, opts)),
+            opts,
+          ),
+        ),
+      ) as tf.Scalar;
+      const damsmSentence = tf.addN(
+        [0, 1].map((b) => damsmSentenceLoss(globals[b]!, allSentences[b]!, opts)),
+      ) as tf.Scalar;
       const kl = tf.mul(gen.kl, 2) as tf.Scalar; // a mean over both branches; the branches' terms are summed
       const feats: tf.Tensor2D[] = [];
       if (views.includes('image')) feats.push(...globals);
       if (views.includes('text')) feats.push(...allSentences);
       const contrast = term.loss(tf.stack(feats, 1) as tf.Tensor3D, labels) ?? tf.scalar(0);
       const total = tf.addN([
-        adv.loss, tf.mul(tf.add(damsmWord, damsmSentence), model.lambdaDamsm), tf.mul(kl, model.lambdaKl), tf.mul(contrast, config.contrastive.lambda2),
+        adv.loss,
+        tf.mul(tf.add(damsmWord, damsmSentence), model.lambdaDamsm),
+        tf.mul(kl, model.lambdaKl),
+        tf.mul(contrast, config.contrastive.lambda2),
       ]) as tf.Scalar;
-      keepAll({g_loss: total, ...adv.terms, g_damsm_word: damsmWord, g_damsm_sentence: damsmSentence, g_kl: kl, contrastive: contrast});
+      keepAll({
+        g_loss: total,
+        ...adv.terms,
+        g_damsm_word: damsmWord,
+        g_damsm_sentence: damsmSentence,
+        g_kl: kl,
+        contrastive: contrast,
+      });
       return total;
     };
     if (update) {

@@ -1,22 +1,22 @@
 // The GAN phase's trainable state around frozen encoders: G, D, the contrastive head, both optimizers and the
 // EMA, built seeded, checkpointed by name, and stepped by \`ganStep\`.
-import * as tf from '@tensorflow/tfjs';
-import {ExperimentConfig} from '../../config/types';
-import {Dataset} from '../../data/dataset';
+import type * as tf from '@tensorflow/tfjs';
+import type {ExperimentConfig} from '../../config/types';
+import type {Dataset} from '../../data/dataset';
 import {Adam} from '../../nn/adam';
 import {Ema} from '../../nn/ema';
 import {ParamSet} from '../../nn/params';
-import {ShardPlace, shardRows} from '../../parallel/group';
+import {type ShardPlace, shardRows} from '../../parallel/group';
 import {activeCollective, averageNumbers, broadcastState} from '../../parallel/sharded-ops';
 import {backbones, contrastiveModes} from '../../registry';
-import {GanModel} from '../../registry/backbones/descriptor';
-import {ContrastiveTerm} from '../../registry/contrastive/descriptor';
-import {EncoderPair} from '../../registry/encoders/descriptor';
+import type {GanModel} from '../../registry/backbones/descriptor';
+import type {ContrastiveTerm} from '../../registry/contrastive/descriptor';
+import type {EncoderPair} from '../../registry/encoders/descriptor';
 import {restoreVariables} from '../../core/checkpoint';
 import {Rng} from '../../core/rng';
 import {readLosses} from '../phase-loop';
-import {ShardableModel} from '../parallel-phase';
-import {ganStep, GanStepParts} from './gan-step';
+import type {ShardableModel} from '../parallel-phase';
+import {ganStep, type GanStepParts} from './gan-step';
 
 export interface GanTrainer extends ShardableModel {
   model: GanModel;
@@ -34,14 +34,25 @@ export interface GanTrainer extends ShardableModel {
  * pairs, DAMSM and the contrastive term then see the whole batch through the group's collectives, and the
  * averaged gradients equal the one-thread ones up to float rounding.
  */
-export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: EncoderPair, place: ShardPlace = {rank: 0, size: 1}): GanTrainer {
+export function buildGan(
+  config: ExperimentConfig,
+  dataset: Dataset,
+  enc: EncoderPair,
+  place: ShardPlace = {rank: 0, size: 1},
+): GanTrainer {
   const t = config.train;
   const g = new ParamSet('g', Rng.for(config.seed, 'init', 'g'));
   const d = new ParamSet('d', Rng.for(config.seed, 'init', 'd'));
-  const model = backbones.get(config.backbone.name).build(config.backbone, {resolution: dataset.resolution, embedDim: enc.embedDim, g, d, encoders: enc});
+  const model = backbones
+    .get(config.backbone.name)
+    .build(config.backbone, {resolution: dataset.resolution, embedDim: enc.embedDim, g, d, encoders: enc});
   const extra = new ParamSet('gan_contrastive', Rng.for(config.seed, 'init', 'gan_contrastive'));
   const term: ContrastiveTerm = contrastiveModes.get(config.contrastive.mode).build({
-    config: config.contrastive, labelKind: dataset.labelKind, classes: dataset.classNames.length, embedDim: enc.embedDim, params: extra,
+    config: config.contrastive,
+    labelKind: dataset.labelKind,
+    classes: dataset.classNames.length,
+    embedDim: enc.embedDim,
+    params: extra,
   });
   const gVars = new Map([...g.variables, ...extra.variables]);
   const adamG = new Adam(gVars, {lr: t.lrG, beta1: t.beta1, beta2: t.beta2});
@@ -49,11 +60,30 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
   const ema = model.ema > 0 ? new Ema(g.variables, model.ema) : undefined;
 
   const [first, end] = shardRows(t.batchSize, place);
-  const parts: GanStepParts = {config, dataset, enc, model, term, adamG, adamD, gVars, dVars: d.variables, ema, first, end};
+  const parts: GanStepParts = {
+    config,
+    dataset,
+    enc,
+    model,
+    term,
+    adamG,
+    adamD,
+    gVars,
+    dVars: d.variables,
+    ema,
+    first,
+    end,
+  };
 
-  const stateVariables = () => new Map<string, tf.Variable>([
-    ...g.all(), ...d.all(), ...extra.all(), ...adamG.stateTensors(), ...adamD.stateTensors(), ...(ema?.stateTensors() ?? []),
-  ]);
+  const stateVariables = () =>
+    new Map<string, tf.Variable>([
+      ...g.all(),
+      ...d.all(),
+      ...extra.all(),
+      ...adamG.stateTensors(),
+      ...adamD.stateTensors(),
+      ...(ema?.stateTensors() ?? []),
+    ]);
 
   const setExtra = (extra: Record<string, unknown>) => {
     adamG.step = Number(extra['adamGStep'] ?? 0);
@@ -62,7 +92,9 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
   };
 
   return {
-    model, ema, extra,
+    model,
+    ema,
+    extra,
     imagesPerStep: 2 * t.batchSize,
     stateTensors: stateVariables,
     stateExtra: () => ({adamGStep: adamG.step, adamDStep: adamD.step, emaUpdates: ema?.updates ?? 0}),
@@ -86,4 +118,3 @@ export function buildGan(config: ExperimentConfig, dataset: Dataset, enc: Encode
     },
   };
 }
-

@@ -5,19 +5,35 @@ import {damsmSentenceLoss, damsmWordLossFromScores, damsmWordScores} from '../..
 import {Adam, clipByGlobalNorm} from '../../nn/adam';
 import {namedGrads} from '../../nn/grads';
 import {ParamSet} from '../../nn/params';
-import {ShardPlace, ShardProgram, shardRows} from '../../parallel/group';
-import {activeCollective, averageGradients, averageNumbers, broadcastState, gatherRows} from '../../parallel/sharded-ops';
+import {type ShardPlace, type ShardProgram, shardRows} from '../../parallel/group';
+import {
+  activeCollective,
+  averageGradients,
+  averageNumbers,
+  broadcastState,
+  gatherRows,
+} from '../../parallel/sharded-ops';
 import {contrastiveModes} from '../../registry';
 import {trainedEncoders} from '../../registry/encoders';
-import {ContrastiveTerm} from '../../registry/contrastive/descriptor';
-import {EncoderPair} from '../../registry/encoders/descriptor';
+import type {ContrastiveTerm} from '../../registry/contrastive/descriptor';
+import type {EncoderPair} from '../../registry/encoders/descriptor';
 import {restoreVariables} from '../../core/checkpoint';
-import {fromTrainingOnly, ParallelPhase, PhaseMessage, phaseProgram, phaseThreads, ShardableModel, startParallelPhase, trainingOnly, WorkerDataset} from '../parallel-phase';
-import {readLosses, RunContext, runPhaseLoop} from '../phase-loop';
+import {
+  fromTrainingOnly,
+  type ParallelPhase,
+  type PhaseMessage,
+  phaseProgram,
+  phaseThreads,
+  type ShardableModel,
+  startParallelPhase,
+  trainingOnly,
+  type WorkerDataset,
+} from '../parallel-phase';
+import {readLosses, type RunContext, runPhaseLoop} from '../phase-loop';
 import {Rng} from '../../core/rng';
 import {probeEncoders} from '../encoder-probe';
-import {ExperimentConfig} from '../../config/types';
-import {Dataset} from '../../data/dataset';
+import type {ExperimentConfig} from '../../config/types';
+import type {Dataset} from '../../data/dataset';
 
 export const PRETRAIN_LOSSES = ['loss', 'damsm_word', 'damsm_sentence', 'contrastive'] as const;
 
@@ -34,13 +50,21 @@ export interface PretrainModel extends ShardableModel {
  * of a data-parallel group it computes its rows of every batch; DAMSM and the contrastive term see the whole
  * batch's codes, dropout draws the whole batch's mask, and the averaged gradients are clipped as one thread's.
  */
-export function buildPretrain(config: ExperimentConfig, dataset: Dataset, place: ShardPlace = {rank: 0, size: 1}): PretrainModel {
+export function buildPretrain(
+  config: ExperimentConfig,
+  dataset: Dataset,
+  place: ShardPlace = {rank: 0, size: 1},
+): PretrainModel {
   const rngInit = Rng.for(config.seed, 'init', 'pretrain');
   const params = new ParamSet('encoders', rngInit);
   const enc = trainedEncoders(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params});
   const headParams = new ParamSet('contrastive', rngInit);
   const term: ContrastiveTerm = contrastiveModes.get(config.contrastive.mode).build({
-    config: config.contrastive, labelKind: dataset.labelKind, classes: dataset.classNames.length, embedDim: enc.embedDim, params: headParams,
+    config: config.contrastive,
+    labelKind: dataset.labelKind,
+    classes: dataset.classNames.length,
+    embedDim: enc.embedDim,
+    params: headParams,
   });
   const variables = new Map([...params.variables, ...headParams.variables]);
   const p = config.pretrain;
@@ -51,7 +75,13 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset, place:
   const B = p.batchSize;
   const [first, end] = shardRows(B, place);
   // Where this thread's text rows (branch 1, then branch 2) sit among the whole batch's 2B.
-  const textRows = {rows: [...Array.from({length: end - first}, (_, k) => first + k), ...Array.from({length: end - first}, (_, k) => B + first + k)], total: 2 * B};
+  const textRows = {
+    rows: [
+      ...Array.from({length: end - first}, (_, k) => first + k),
+      ...Array.from({length: end - first}, (_, k) => B + first + k),
+    ],
+    total: 2 * B,
+  };
 
   /** The loss terms of step `index`, as kept scalars (caller disposes). `training` enables dropout. */
   const terms = (index: number, training: boolean): Record<string, tf.Scalar> => {
@@ -68,13 +98,24 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset, place:
       const local = enc.encodeImage(batch.images);
       const img = {regions: gatherRows(local.regions), global: gatherRows(local.global)};
       // Both branches' captions go through the text encoder as one batch: half the LSTM steps' op count.
-      const both = enc.encodeText(tf.concat(batch.tokens, 0), tf.concat(batch.masks, 0), training ? seed : undefined, place.size > 1 ? textRows : undefined);
+      const both = enc.encodeText(
+        tf.concat(batch.tokens, 0),
+        tf.concat(batch.masks, 0),
+        training ? seed : undefined,
+        place.size > 1 ? textRows : undefined,
+      );
       const sentences = gatherRows(both.sentence, 2);
       const texts = [0, 1].map((b) => tf.slice(sentences, [b * B, 0], [B, -1]) as tf.Tensor2D);
       // Word loss: this thread scores its own captions against every image; the score rows are gathered.
       const localWords = tf.split(both.words, 2) as tf.Tensor3D[];
-      const word = tf.addN([0, 1].map((b) =>
-        damsmWordLossFromScores(gatherRows(damsmWordScores(img.regions, localWords[b]!, batch.masks[b]!, opts)), opts))) as tf.Scalar;
+      const word = tf.addN(
+        [0, 1].map((b) =>
+          damsmWordLossFromScores(
+            gatherRows(damsmWordScores(img.regions, localWords[b]!, batch.masks[b]!, opts)),
+            opts,
+          ),
+        ),
+      ) as tf.Scalar;
       const sentence = tf.addN(texts.map((t) => damsmSentenceLoss(img.global, t, opts))) as tf.Scalar;
       const feats: tf.Tensor2D[] = [];
       if (views.includes('image')) feats.push(img.global);
@@ -127,7 +168,10 @@ export function buildPretrain(config: ExperimentConfig, dataset: Dataset, place:
 }
 
 /** Worker-thread factory: this rank's pretraining model. */
-export function pretrainShard(args: {config: ExperimentConfig; dataset: WorkerDataset}, place: ShardPlace): ShardProgram<PhaseMessage, unknown> {
+export function pretrainShard(
+  args: {config: ExperimentConfig; dataset: WorkerDataset},
+  place: ShardPlace,
+): ShardProgram<PhaseMessage, unknown> {
   const model = buildPretrain(args.config, fromTrainingOnly(args.dataset), place);
   return phaseProgram(model, () => model.dispose());
 }
@@ -141,11 +185,18 @@ export async function runPretrain(ctx: RunContext): Promise<void> {
   let parallel: ParallelPhase | undefined;
   try {
     if (threads > 1) {
-      parallel = await startParallelPhase(model, {module: __filename, factory: 'pretrainShard', args: {config: ctx.config, dataset: trainingOnly(ctx.dataset)}}, threads);
+      parallel = await startParallelPhase(
+        model,
+        {module: __filename, factory: 'pretrainShard', args: {config: ctx.config, dataset: trainingOnly(ctx.dataset)}},
+        threads,
+      );
       ctx.log(`pretrain: data-parallel over ${threads} threads, ${p.batchSize / threads} images (× 2 captions) each`);
     }
     await runPhaseLoop(ctx, parallel ?? model, {
-      phase: 'pretrain', steps: p.steps, checkpointEvery: p.checkpointEvery, logEvery: p.logEvery,
+      phase: 'pretrain',
+      steps: p.steps,
+      checkpointEvery: p.checkpointEvery,
+      logEvery: p.logEvery,
       // At every checkpoint: do the codes tell the classes apart yet? (The GAN can only draw what they carry.)
       afterStep: async (completed) => {
         if (completed % p.checkpointEvery !== 0 && completed !== p.steps) return;
@@ -160,7 +211,9 @@ export async function runPretrain(ctx: RunContext): Promise<void> {
           {phase: 'pretrain', key: 'probe_text_acc', step: completed, value: probe.text, wall_time: wall},
           {phase: 'pretrain', key: 'probe_image_acc', step: completed, value: probe.image, wall_time: wall},
         ]);
-        ctx.progress.log(`pretrain @${completed}: class probe (nearest centroid, test split): text ${probe.text.toFixed(3)}, image ${probe.image.toFixed(3)}, chance ${(1 / ctx.dataset.classNames.length).toFixed(3)}`);
+        ctx.progress.log(
+          `pretrain @${completed}: class probe (nearest centroid, test split): text ${probe.text.toFixed(3)}, image ${probe.image.toFixed(3)}, chance ${(1 / ctx.dataset.classNames.length).toFixed(3)}`,
+        );
       },
     });
   } finally {

@@ -3,8 +3,8 @@
 // itself is \`ganStep\` (gan-step.ts); the state it updates is \`buildGan\` (gan-trainer.ts).
 import {cacheDirOf} from '../evaluate-run';
 import {evaluateGenerator, formatEval} from '../evaluate';
-import {RunContext, runPhaseLoop} from '../phase-loop';
-import {ParallelPhase, phaseThreads} from '../parallel-phase';
+import {type RunContext, runPhaseLoop} from '../phase-loop';
+import {type ParallelPhase, phaseThreads} from '../parallel-phase';
 import {loadPretrainedEncoders} from '../pretrained-encoders';
 import {writeSampleGrid} from '../sample-grid';
 import {buildGan} from './gan-trainer';
@@ -14,7 +14,10 @@ import {startParallelGan} from './gan-shard';
 export async function runTrain(ctx: RunContext): Promise<void> {
   const pre = await loadPretrainedEncoders(ctx.store, ctx.run, ctx.config, ctx.dataset.vocab);
   ctx.log(`train: frozen encoders from ${pre.origin}`);
-  if (pre.unknownWords.length) ctx.log(`train: warning: the encoders do not know ${pre.unknownWords.length} dataset word(s), encoded as their unknown token: ${pre.unknownWords.slice(0, 20).join(', ')}${pre.unknownWords.length > 20 ? ', …' : ''}`);
+  if (pre.unknownWords.length)
+    ctx.log(
+      `train: warning: the encoders do not know ${pre.unknownWords.length} dataset word(s), encoded as their unknown token: ${pre.unknownWords.slice(0, 20).join(', ')}${pre.unknownWords.length > 20 ? ', …' : ''}`,
+    );
   const {threads, note} = phaseThreads(ctx.config, 'train');
   if (note) ctx.log(`train: ${note}`);
   const trainer = buildGan(ctx.config, ctx.dataset, pre.encoders, {rank: 0, size: threads});
@@ -27,15 +30,27 @@ export async function runTrain(ctx: RunContext): Promise<void> {
       ctx.log(`train: data-parallel over ${threads} threads, ${t.batchSize / threads} images (× 2 captions) each`);
     }
     await runPhaseLoop(ctx, parallel ?? trainer, {
-      phase: 'train', steps: t.steps, checkpointEvery: t.checkpointEvery, logEvery: t.logEvery, derivedPhases: ['eval'],
+      phase: 'train',
+      steps: t.steps,
+      checkpointEvery: t.checkpointEvery,
+      logEvery: t.logEvery,
+      derivedPhases: ['eval'],
       afterStep: async (completed) => {
         if (completed % ctx.config.eval.every !== 0 && completed !== t.steps) return;
         await writeSampleGrid(ctx, trainer, pre.encoders, completed);
         // The final step is evaluated by the eval phase, from the checkpoint, like `scg eval` would.
         if (evaluating && completed < t.steps) {
           const r = await evaluateGenerator({
-            store: ctx.store, runId: ctx.run.id, step: completed, config: ctx.config, dataset: ctx.dataset, model: trainer.model, ema: trainer.ema,
-            encoders: pre.encoders, cacheDir: cacheDirOf(ctx.store), log: ctx.log,
+            store: ctx.store,
+            runId: ctx.run.id,
+            step: completed,
+            config: ctx.config,
+            dataset: ctx.dataset,
+            model: trainer.model,
+            ema: trainer.ema,
+            encoders: pre.encoders,
+            cacheDir: cacheDirOf(ctx.store),
+            log: ctx.log,
           });
           ctx.progress.log(`eval @${completed}: ${formatEval(r.metrics)}`);
         }

@@ -49,10 +49,34 @@ export interface TorchAddon {
   Fill(shape: number[], value: number, dtype: number): Handle;
   Range(start: number, stop: number, step: number, dtype: number, n: number): Handle;
   BatchMatMul(a: Handle, b: Handle, ta: boolean, tb: boolean): Handle;
-  FusedMatMul(a: Handle, b: Handle, bias: Handle | null, ta: boolean, tb: boolean, act: number, prelu: Handle | null, alpha: number): Handle;
-  BatchNorm(x: Handle, mean: Handle, variance: Handle, offset: Handle | null, scale: Handle | null, eps: number): Handle;
+  FusedMatMul(
+    a: Handle,
+    b: Handle,
+    bias: Handle | null,
+    ta: boolean,
+    tb: boolean,
+    act: number,
+    prelu: Handle | null,
+    alpha: number,
+  ): Handle;
+  BatchNorm(
+    x: Handle,
+    mean: Handle,
+    variance: Handle,
+    offset: Handle | null,
+    scale: Handle | null,
+    eps: number,
+  ): Handle;
   Conv2D(x: Handle, w: Handle, conv: number[]): Handle;
-  FusedConv2D(x: Handle, w: Handle, conv: number[], bias: Handle | null, act: number, prelu: Handle | null, alpha: number): Handle;
+  FusedConv2D(
+    x: Handle,
+    w: Handle,
+    conv: number[],
+    bias: Handle | null,
+    act: number,
+    prelu: Handle | null,
+    alpha: number,
+  ): Handle;
   Conv2DBackpropInput(dy: Handle, w: Handle, inputShape: number[], conv: number[]): Handle;
   Conv2DBackpropFilter(x: Handle, dy: Handle, filterShape: number[], conv: number[]): Handle;
   AvgPool(x: Handle, filter: number[], conv: number[]): Handle;
@@ -63,7 +87,17 @@ export interface TorchAddon {
   ResizeBilinearGrad(x: Handle, dy: Handle, alignCorners: boolean, halfPixelCenters: boolean): Handle;
   ResizeNearest(x: Handle, h: number, w: number, alignCorners: boolean, halfPixelCenters: boolean): Handle;
   ResizeNearestGrad(x: Handle, dy: Handle, alignCorners: boolean, halfPixelCenters: boolean): Handle;
-  Info(): {version: string; cudaDevices: number; cudaCompiled: boolean; mkldnn: boolean; openmp: boolean; threads: number; device: string; config: string; parallel: string};
+  Info(): {
+    version: string;
+    cudaDevices: number;
+    cudaCompiled: boolean;
+    mkldnn: boolean;
+    openmp: boolean;
+    threads: number;
+    device: string;
+    config: string;
+    parallel: string;
+  };
   SetThreads(n: number): void;
   SetDevice(device: string): string;
   SetAutotune(on: boolean): void;
@@ -84,7 +118,9 @@ export const INSTALL_HINT =
   'on Debian/Ubuntu: `apt-get install libtorch-dev libopenblas0-pthread`, then `npm ci` (or `node native/build.js`); ' +
   'for GPUs: `pip install torch` (a CUDA build) and `SCG_LIBTORCH_USE_PYTORCH=1 npm ci`';
 
-export type AddonState = {ok: true; addon: TorchAddon; build: LibtorchBuild} | {ok: false; reason: string; build?: LibtorchBuild};
+export type AddonState =
+  | {ok: true; addon: TorchAddon; build: LibtorchBuild}
+  | {ok: false; reason: string; build?: LibtorchBuild};
 let state: AddonState | undefined;
 
 /** The libtorch version a folder's headers declare (`torch/csrc/api/include/torch/version.h`), if readable. */
@@ -116,12 +152,19 @@ export function loadAddon(): AddonState {
   const build = readBuild();
   const addonPath = path.join(buildDir(), 'Release', 'scg_torch.node');
   if (!fs.existsSync(addonPath) || !build) {
-    state = {ok: false, reason: `the libtorch addon is not built (no ${fs.existsSync(addonPath) ? path.join(buildDir(), 'libtorch.json') : addonPath})`};
+    state = {
+      ok: false,
+      reason: `the libtorch addon is not built (no ${fs.existsSync(addonPath) ? path.join(buildDir(), 'libtorch.json') : addonPath})`,
+    };
     return state;
   }
   const now = headerVersion(build.includes[0] ?? '');
   if (now !== undefined && now !== build.version) {
-    state = {ok: false, build, reason: `the addon was built against libtorch ${build.version} in ${build.root}, which now holds ${now}; rebuild it with \`node native/build.js\``};
+    state = {
+      ok: false,
+      build,
+      reason: `the addon was built against libtorch ${build.version} in ${build.root}, which now holds ${now}; rebuild it with \`node native/build.js\``,
+    };
     return state;
   }
   // OpenMP reads its wait policy when libtorch loads: spinning threads starve the other core on a loaded machine.
@@ -130,12 +173,20 @@ export function loadAddon(): AddonState {
     const addon = require(addonPath) as TorchAddon;
     const info = addon.Info();
     if (info.version !== build.version) {
-      state = {ok: false, build, reason: `the addon reports libtorch ${info.version} but was built for ${build.version}; rebuild it with \`node native/build.js\``};
+      state = {
+        ok: false,
+        build,
+        reason: `the addon reports libtorch ${info.version} but was built for ${build.version}; rebuild it with \`node native/build.js\``,
+      };
       return state;
     }
     state = {ok: true, addon, build};
   } catch (err) {
-    state = {ok: false, build, reason: `the libtorch addon failed to load (built against ${build.version} in ${build.libDir}): ${(err as Error).message.split('\n')[0]}`};
+    state = {
+      ok: false,
+      build,
+      reason: `the libtorch addon failed to load (built against ${build.version} in ${build.libDir}): ${(err as Error).message.split('\n')[0]}`,
+    };
   }
   return state;
 }

@@ -18,7 +18,10 @@ const skip = torchPresent() ? false : 'the torch addon is not built here';
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
 describe('torch backend', {skip}, () => {
-  for (const [from, to] of [['wasm', 'torch'], ['torch', 'wasm']] as const) {
+  for (const [from, to] of [
+    ['wasm', 'torch'],
+    ['torch', 'wasm'],
+  ] as const) {
     it(`a GAN checkpoint written on ${from} resumes on ${to}: same state, and the next step's losses agree`, async () => {
       await useBackend(from);
       const {config, dataset} = await tinyExperiment([tinyBackbone('attngan')]);
@@ -26,7 +29,18 @@ describe('torch backend', {skip}, () => {
       const a = buildGan(config, dataset, enc.encoders);
       a.step(0);
       const file = path.join(tmp('scg-port-'), 'g.ckpt');
-      const {sha256} = writeCheckpoint(file, {runId: 'r', configHash: 'h', phase: 'train', step: 1, rng: {seed: 0, scheme: 'keyed-sfc32'}, extra: a.stateExtra()}, a.stateTensors());
+      const {sha256} = writeCheckpoint(
+        file,
+        {
+          runId: 'r',
+          configHash: 'h',
+          phase: 'train',
+          step: 1,
+          rng: {seed: 0, scheme: 'keyed-sfc32'},
+          extra: a.stateExtra(),
+        },
+        a.stateTensors(),
+      );
       const state = new Map([...a.stateTensors()].map(([k, t]) => [k, Float32Array.from(t.dataSync())]));
       const encState = new Map([...enc.params.variables].map(([k, t]) => [k, Float32Array.from(t.dataSync())]));
       const expected = a.step(1);
@@ -38,9 +52,14 @@ describe('torch backend', {skip}, () => {
       for (const [k, v] of enc2.params.variables) v.assign(tf.tensor(encState.get(k)!, v.shape));
       const b = buildGan(config, dataset, enc2.encoders);
       b.restore(readCheckpoint(file, sha256), file);
-      for (const [name, t] of b.stateTensors()) assert.deepEqual(Float32Array.from(t.dataSync()), state.get(name), name);
+      for (const [name, t] of b.stateTensors())
+        assert.deepEqual(Float32Array.from(t.dataSync()), state.get(name), name);
       const got = b.step(1);
-      for (const [k, v] of Object.entries(expected)) assert.ok(Math.abs(got[k]! - v) <= 1e-3 * Math.max(1, Math.abs(v)), `${k}: ${got[k]} on ${to} vs ${v} on ${from}`);
+      for (const [k, v] of Object.entries(expected))
+        assert.ok(
+          Math.abs(got[k]! - v) <= 1e-3 * Math.max(1, Math.abs(v)),
+          `${k}: ${got[k]} on ${to} vs ${v} on ${from}`,
+        );
       b.dispose();
       enc2.params.dispose();
     });
@@ -65,7 +84,9 @@ describe('torch backend: bad input', () => {
   it('runtime.backend: torch without the addon is exit 2 naming what is missing and the install command, and writes no store', () => {
     const dir = tmp('scg-notorch-');
     const db = path.join(dir, 'experiments.db');
-    const r = scg(['run', TINY_CONFIG, '--db', db, '--set', 'runtime.backend=torch'], {SCG_TORCH_BUILD_DIR: path.join(dir, 'none')});
+    const r = scg(['run', TINY_CONFIG, '--db', db, '--set', 'runtime.backend=torch'], {
+      SCG_TORCH_BUILD_DIR: path.join(dir, 'none'),
+    });
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /runtime.backend is 'torch' but the libtorch addon is not built/);
     assert.match(r.stderr, /apt-get install libtorch-dev libopenblas0-pthread/);
@@ -88,7 +109,12 @@ describe('torch backend: bad input', () => {
     fs.writeFileSync(path.join(dir, 'libtorch.json'), JSON.stringify({...build, version: '0.9.0'}));
     const r = scg(['doctor', '--backend', 'torch'], {SCG_TORCH_BUILD_DIR: dir});
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`built against libtorch 0\\.9\\.0 .* which now holds ${build.version.replace(/\./g, '\\.')}; rebuild it with`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `built against libtorch 0\\.9\\.0 .* which now holds ${build.version.replace(/\./g, '\\.')}; rebuild it with`,
+      ),
+    );
   });
 
   it('runtime.device: cuda where libtorch sees no GPU is exit 2 with the reason, and writes no store', {skip}, () => {
@@ -107,7 +133,10 @@ describe('torch backend: bad input', () => {
 
   it('SCG_LIBTORCH pointing at a folder without libtorch: the install step succeeds and says why it skipped', () => {
     const empty = tmp('scg-nolibtorch-');
-    const r = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'native', 'build.js'), '--find'], {encoding: 'utf8', env: {...process.env, SCG_LIBTORCH: empty}});
+    const r = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'native', 'build.js'), '--find'], {
+      encoding: 'utf8',
+      env: {...process.env, SCG_LIBTORCH: empty},
+    });
     assert.equal(r.status, 0);
     assert.match(r.stderr, new RegExp(`libtorch not found \\(SCG_LIBTORCH: no ATen/ATen.h under ${empty}/include\\)`));
   });

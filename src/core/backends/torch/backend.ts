@@ -1,6 +1,6 @@
 // The tfjs KernelBackend whose tensors live in libtorch: data ids map to addon handles; data crosses on read only.
 import * as tf from '@tensorflow/tfjs';
-import {Handle, TorchAddon} from './addon';
+import type {Handle, TorchAddon} from './addon';
 
 export const TORCH_BACKEND = 'torch';
 
@@ -14,12 +14,14 @@ const DTYPE_CODES: Partial<Record<tf.DataType, number>> = {float32: 0, int32: 1,
 /** The addon's code for a tfjs dtype; string and complex tensors have no torch form here. */
 export function dtypeCode(dtype: tf.DataType): number {
   const code = DTYPE_CODES[dtype];
-  if (code === undefined) throw new Error(`torch backend: dtype ${dtype} is not supported (float32, int32 and bool are)`);
+  if (code === undefined)
+    throw new Error(`torch backend: dtype ${dtype} is not supported (float32, int32 and bool are)`);
   return code;
 }
 
 function typedFor(values: tf.backend_util.BackendValues, dtype: tf.DataType): ArrayBufferView {
-  if (dtype === 'float32') return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+  if (dtype === 'float32')
+    return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
   if (dtype === 'int32') return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number>);
   if (dtype === 'bool') return values instanceof Uint8Array ? values : Uint8Array.from(values as ArrayLike<number>);
   throw new Error(`torch backend: dtype ${dtype} is not supported (float32, int32 and bool are)`);
@@ -56,13 +58,21 @@ export class TorchBackend extends tf.KernelBackend {
     return dataId;
   }
 
-  override move(dataId: object, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+  override move(
+    dataId: object,
+    values: tf.backend_util.BackendValues,
+    shape: number[],
+    dtype: tf.DataType,
+    refCount: number,
+  ): void {
     this.data.set(dataId, {t: this.addon.FromArray(typedFor(values, dtype), shape, dtypeCode(dtype)), refCount});
   }
 
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo {
     const size = shape.reduce((a, b) => a * b, 1);
-    const vals = values ?? (dtype === 'float32' ? new Float32Array(size) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size));
+    const vals =
+      values ??
+      (dtype === 'float32' ? new Float32Array(size) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size));
     return {dataId: this.write(vals, shape, dtype), shape, dtype};
   }
 

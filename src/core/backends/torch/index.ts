@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import {loadAddon, LibtorchBuild, TorchAddon} from './addon';
+import {loadAddon, type LibtorchBuild, type TorchAddon} from './addon';
 import {TORCH_BACKEND, TorchBackend} from './backend';
 import {torchKernels} from './kernels';
 
@@ -47,7 +47,10 @@ export function registerTorch(): {ok: true; addon: TorchAddon; build: LibtorchBu
  */
 function blasOf(config: string): string {
   try {
-    const libs = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').map((l) => l.split(/\s+/).pop() ?? '');
+    const libs = fs
+      .readFileSync('/proc/self/maps', 'utf8')
+      .split('\n')
+      .map((l) => l.split(/\s+/).pop() ?? '');
     const blas = [...new Set(libs.filter((l) => /lib(open)?blas|libmkl_core/.test(l)))];
     if (blas.length) return blas.join(', ');
   } catch {
@@ -57,13 +60,24 @@ function blasOf(config: string): string {
 }
 
 /** Sets libtorch's intra-op threads (default: every core) and its device; throws the addon's reason on a bad device. */
-export function configureTorch(addon: TorchAddon, build: LibtorchBuild, threads: number | undefined, device: string): TorchDetails {
+export function configureTorch(
+  addon: TorchAddon,
+  build: LibtorchBuild,
+  threads: number | undefined,
+  device: string,
+): TorchDetails {
   addon.SetThreads(threads ?? os.availableParallelism());
   const info = addon.Info();
   const want = device === 'auto' ? (info.cudaDevices > 0 ? 'cuda:0' : 'cpu') : device;
   const chosen = addon.SetDevice(want);
   return {
-    build, version: info.version, device: chosen, cudaDevices: info.cudaDevices, threads: addon.Info().threads, mkldnn: info.mkldnn,
-    blas: blasOf(info.config), kernels: torchKernels(addon).length,
+    build,
+    version: info.version,
+    device: chosen,
+    cudaDevices: info.cudaDevices,
+    threads: addon.Info().threads,
+    mkldnn: info.mkldnn,
+    blas: blasOf(info.config),
+    kernels: torchKernels(addon).length,
   };
 }

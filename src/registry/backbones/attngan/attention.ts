@@ -1,12 +1,17 @@
 // AttnGAN's word-level attention (GlobalAttentionGeneral): every image location attends over the words.
 import * as tf from '@tensorflow/tfjs';
-import {dense, Dense, ParamSet} from '../../../nn/params';
+import {dense, type Dense, type ParamSet} from '../../../nn/params';
 
 export class WordAttention {
   private readonly context: Dense;
 
   /** Projects words (embedDim) to the image feature channels with a bias-free 1×1 conv (= dense per word). */
-  constructor(params: ParamSet, name: string, embedDim: number, readonly channels: number) {
+  constructor(
+    params: ParamSet,
+    name: string,
+    embedDim: number,
+    readonly channels: number,
+  ) {
     this.context = params.dense(`${name}/conv_context`, embedDim, channels, false);
   }
 

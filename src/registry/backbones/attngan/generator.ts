@@ -1,9 +1,9 @@
 // AttnGAN's refinement stage (NEXT_STAGE_G): [h ‖ word attention(h, words)] → residual blocks → GLU upsampling.
 import * as tf from '@tensorflow/tfjs';
-import {BatchNormMode} from '../../../nn/batch-norm';
-import {ParamSet} from '../../../nn/params';
+import type {BatchNormMode} from '../../../nn/batch-norm';
+import type {ParamSet} from '../../../nn/params';
 import {ResBlock, UpBlock} from '../shared/blocks';
-import {MultiStageGenerator, MultiStageOptions, RefinementStage} from '../shared/multi-stage-generator';
+import {MultiStageGenerator, type MultiStageOptions, type RefinementStage} from '../shared/multi-stage-generator';
 import {WordAttention} from './attention';
 
 class AttentionStage implements RefinementStage {
@@ -17,7 +17,12 @@ class AttentionStage implements RefinementStage {
     this.up = new UpBlock(params, `${name}/up`, 2 * width, width);
   }
 
-  apply(h: tf.Tensor4D, words: tf.Tensor3D, mask: tf.Tensor2D, mode: BatchNormMode): {h: tf.Tensor4D; map: tf.Tensor3D} {
+  apply(
+    h: tf.Tensor4D,
+    words: tf.Tensor3D,
+    mask: tf.Tensor2D,
+    mode: BatchNormMode,
+  ): {h: tf.Tensor4D; map: tf.Tensor3D} {
     const {context, attention} = this.attention.apply(h, words, mask);
     let x = tf.concat([h, context], 3) as tf.Tensor4D;
     for (const r of this.res) x = r.apply(x, mode);

@@ -1,5 +1,5 @@
 // The `attngan` backbone entry (taoxugit/AttnGAN): multi-stage generator with word attention, one D per stage.
-import {BackboneDescriptor} from '../descriptor';
+import type {BackboneDescriptor} from '../descriptor';
 import {multiStageBackbone} from '../shared/multi-stage-backbone';
 import {AttnGanGenerator} from './generator';
 

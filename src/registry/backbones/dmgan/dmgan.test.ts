@@ -15,7 +15,10 @@ describe('dmgan memory stage', () => {
     tf.tidy(() => {
       const h = tf.tensor4d(seededValues(2 * 3 * 3 * 4, 1), [2, 3, 3, 4]);
       const words = tf.tensor3d(seededValues(2 * 5 * 6, 2), [2, 5, 6]);
-      const mask = tf.tensor2d([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]]);
+      const mask = tf.tensor2d([
+        [1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 1],
+      ]);
       const r = stage.read(h, words, mask);
       for (const g of [r.writeGate, r.responseGate]) {
         assert.ok(tf.min(g).dataSync()[0]! > 0 && tf.max(g).dataSync()[0]! < 1);
@@ -30,7 +33,10 @@ describe('dmgan memory stage', () => {
       // The response gate mixes: the fused features lie between h and the memory output, not equal to h.
       assert.ok(tf.max(tf.abs(tf.sub(r.h, h))).dataSync()[0]! > 0);
       const other = stage.read(tf.mul(h, 3) as tf.Tensor4D, words, mask);
-      assert.ok(tf.max(tf.abs(tf.sub(other.writeGate, r.writeGate))).dataSync()[0]! > 1e-6, 'write gate sees the pooled image');
+      assert.ok(
+        tf.max(tf.abs(tf.sub(other.writeGate, r.writeGate))).dataSync()[0]! > 1e-6,
+        'write gate sees the pooled image',
+      );
     });
     params.dispose();
   });

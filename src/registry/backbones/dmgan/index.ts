@@ -1,8 +1,8 @@
 // The `dmgan` backbone entry (MinfengZhu/DM-GAN): AttnGAN's pipeline with a dynamic memory in every refinement stage.
-import {ParamSet} from '../../../nn/params';
-import {BackboneDescriptor} from '../descriptor';
+import type {ParamSet} from '../../../nn/params';
+import type {BackboneDescriptor} from '../descriptor';
 import {multiStageBackbone} from '../shared/multi-stage-backbone';
-import {MultiStageGenerator, MultiStageOptions} from '../shared/multi-stage-generator';
+import {MultiStageGenerator, type MultiStageOptions} from '../shared/multi-stage-generator';
 import {MemoryStage} from './memory-stage';
 
 /** G_NET whose refinement stages are memory stages; `maps` holds each stage's key addressing `[n, H·W, T]`. */
@@ -14,7 +14,8 @@ export class DmGanGenerator extends MultiStageGenerator {
 
 export const dmgan: BackboneDescriptor = {
   name: 'dmgan',
-  summary: 'DM-GAN: AttnGAN\'s stages with a dynamic memory (writing gate, key addressing, value reading, response gate)',
+  summary:
+    "DM-GAN: AttnGAN's stages with a dynamic memory (writing gate, key addressing, value reading, response gate)",
   tiny: {stages: 2, width: 4, dWidth: 4, zDim: 8, condDim: 4, resBlocks: 1},
   ...multiStageBackbone((g, opts) => new DmGanGenerator(g, opts)),
 };

@@ -1,11 +1,11 @@
 // DM-GAN's refinement stage: dynamic memory writing (gated words + pooled image), key addressing and value
 // reading per location, a response gate fusing image features and memory output, then residual + upsampling.
 import * as tf from '@tensorflow/tfjs';
-import {BatchNormMode} from '../../../nn/batch-norm';
-import {conv, Conv, dense, Dense, ParamSet} from '../../../nn/params';
+import type {BatchNormMode} from '../../../nn/batch-norm';
+import {conv, type Conv, dense, type Dense, type ParamSet} from '../../../nn/params';
 import {stopGradient} from '../../../ops/stop-gradient';
 import {ResBlock, UpBlock} from '../shared/blocks';
-import {RefinementStage} from '../shared/multi-stage-generator';
+import type {RefinementStage} from '../shared/multi-stage-generator';
 
 export interface MemoryRead {
   h: tf.Tensor4D;
@@ -45,14 +45,19 @@ export class MemoryStage implements RefinementStage {
     const [n, hh, ww, c] = h.shape;
     // Memory writing: g = σ(A(w) + B(h̄)), memory = M_w(w)·g + M_r(h̄)·(1 − g); h̄ carries no gradient (as in the original).
     const hAvg = stopGradient(tf.mean(h, [1, 2])) as tf.Tensor2D;
-    const writeGate = tf.sigmoid(tf.add(dense(words, this.gateWord), tf.reshape(dense(hAvg, this.gateImage), [n, 1, 1]))) as tf.Tensor3D;
+    const writeGate = tf.sigmoid(
+      tf.add(dense(words, this.gateWord), tf.reshape(dense(hAvg, this.gateImage), [n, 1, 1])),
+    ) as tf.Tensor3D;
     const fromWords = tf.relu(dense(words, this.writeWord));
     const fromImage = tf.reshape(tf.relu(dense(hAvg, this.writeImage)), [n, 1, 2 * c]);
     const memory = tf.add(tf.mul(fromWords, writeGate), tf.mul(fromImage, tf.sub(1, writeGate))) as tf.Tensor3D;
     // Key addressing and value reading: each location attends over the memory slots (padding masked out).
     const key = tf.relu(dense(memory, this.key)) as tf.Tensor3D;
     const value = tf.relu(dense(memory, this.value)) as tf.Tensor3D;
-    const logits = tf.add(tf.matMul(tf.reshape(h, [n, hh * ww, c]), key, false, true), tf.mul(tf.sub(tf.expandDims(mask, 1), 1), 1e9));
+    const logits = tf.add(
+      tf.matMul(tf.reshape(h, [n, hh * ww, c]), key, false, true),
+      tf.mul(tf.sub(tf.expandDims(mask, 1), 1), 1e9),
+    );
     const addressing = tf.softmax(logits) as tf.Tensor3D;
     const out = tf.reshape(tf.matMul(addressing, value), [n, hh, ww, c]) as tf.Tensor4D;
     // Response gate: h' = h·(1 − r) + r·memory_out.
@@ -61,7 +66,12 @@ export class MemoryStage implements RefinementStage {
     return {h: fused, writeGate, addressing, responseGate};
   }
 
-  apply(h: tf.Tensor4D, words: tf.Tensor3D, mask: tf.Tensor2D, mode: BatchNormMode): {h: tf.Tensor4D; map: tf.Tensor3D} {
+  apply(
+    h: tf.Tensor4D,
+    words: tf.Tensor3D,
+    mask: tf.Tensor2D,
+    mode: BatchNormMode,
+  ): {h: tf.Tensor4D; map: tf.Tensor3D} {
     const r = this.read(h, words, mask);
     let x = tf.concat([r.h, r.h], 3) as tf.Tensor4D;
     for (const b of this.res) x = b.apply(x, mode);

@@ -11,14 +11,16 @@ describe('galip', () => {
     const {config, dataset} = await tinyExperiment([tinyBackbone('galip')]);
     const enc = tinyEncoders(config, dataset);
     const trainer = buildGan(config, dataset, enc.encoders);
-    const snapshot = (m: Map<string, {dataSync(): ArrayLike<number>}>) => new Map([...m].map(([k, v]) => [k, Array.from(v.dataSync())]));
+    const snapshot = (m: Map<string, {dataSync(): ArrayLike<number>}>) =>
+      new Map([...m].map(([k, v]) => [k, Array.from(v.dataSync())]));
     const frozen = snapshot(enc.params.variables);
     const g = snapshot(trainer.model.g.variables);
     const d = snapshot(trainer.model.d.variables);
     const losses = trainer.step(0);
     trainer.step(1);
     assert.ok('g_neg_cos' in losses && 'd_magp' in losses);
-    for (const [k, v] of enc.params.variables) assert.deepEqual(Array.from(v.dataSync()), frozen.get(k), `encoder ${k} changed`);
+    for (const [k, v] of enc.params.variables)
+      assert.deepEqual(Array.from(v.dataSync()), frozen.get(k), `encoder ${k} changed`);
     const moved = (before: Map<string, number[]>, now: Map<string, {dataSync(): ArrayLike<number>}>) =>
       [...now].filter(([k, v]) => Array.from(v.dataSync()).some((x, i) => x !== before.get(k)![i])).length;
     assert.ok(moved(g, trainer.model.g.variables) > 0.5 * g.size, 'G learns through the frozen bridge');

@@ -1,8 +1,8 @@
 // Building blocks of the AttnGAN family (AttnGAN, DM-GAN): GLU, upsampling, residual and 3×3 blocks, the
 // downsampling image encoder of the discriminators. NHWC throughout; every conv is followed by batch norm.
 import * as tf from '@tensorflow/tfjs';
-import {batchNorm, BatchNormMode} from '../../../nn/batch-norm';
-import {BatchNormParams, conv, Conv, ParamSet} from '../../../nn/params';
+import {batchNorm, type BatchNormMode} from '../../../nn/batch-norm';
+import {type BatchNormParams, conv, type Conv, type ParamSet} from '../../../nn/params';
 import {ScgError} from '../../../errors';
 
 /** Gated linear unit over channels: first half × sigmoid(second half). */
@@ -28,7 +28,12 @@ function applyConvBn(x: tf.Tensor4D, l: ConvBn, mode: BatchNormMode, stride = 1)
 /** upBlock: nearest ×2 → conv3×3 (cin → 2·cout) → BN → GLU. */
 export class UpBlock {
   private readonly l: ConvBn;
-  constructor(params: ParamSet, name: string, cin: number, readonly cout: number) {
+  constructor(
+    params: ParamSet,
+    name: string,
+    cin: number,
+    readonly cout: number,
+  ) {
     this.l = convBn(params, name, 3, cin, 2 * cout);
   }
   apply(x: tf.Tensor4D, mode: BatchNormMode): tf.Tensor4D {
@@ -64,7 +69,12 @@ export class ToImage {
 /** Block3x3_leakRelu: conv3×3 → BN → LeakyReLU(0.2). */
 export class LeakyBlock3x3 {
   private readonly l: ConvBn;
-  constructor(params: ParamSet, name: string, cin: number, readonly cout: number) {
+  constructor(
+    params: ParamSet,
+    name: string,
+    cin: number,
+    readonly cout: number,
+  ) {
     this.l = convBn(params, name, 3, cin, cout);
   }
   apply(x: tf.Tensor4D, mode: BatchNormMode): tf.Tensor4D {
@@ -85,7 +95,12 @@ export class DownEncoder {
 
   constructor(params: ParamSet, name: string, resolution: number, ndf: number) {
     const n = Math.log2(resolution / 4);
-    if (!Number.isInteger(n) || n < 1) throw new ScgError('BAD_INPUT', `dataset.resolution: the discriminator needs 4·2^k pixels with k ≥ 1, got ${resolution}`, {hint: 'use 16, 32, 64, 128 or 256'});
+    if (!Number.isInteger(n) || n < 1)
+      throw new ScgError(
+        'BAD_INPUT',
+        `dataset.resolution: the discriminator needs 4·2^k pixels with k ≥ 1, got ${resolution}`,
+        {hint: 'use 16, 32, 64, 128 or 256'},
+      );
     this.first = params.conv(`${name}/down0`, 4, 3, ndf, false);
     let ch = ndf;
     for (let i = 1; i < n; i++) {

@@ -1,11 +1,15 @@
 // Conditioning augmentation (StackGAN/AttnGAN CA_NET): sentence → GLU(fc) → μ, logσ²; c = μ + ε·σ; KL to N(0, I).
 import * as tf from '@tensorflow/tfjs';
-import {dense, Dense, ParamSet} from '../../../nn/params';
+import {dense, type Dense, type ParamSet} from '../../../nn/params';
 import {glu} from './blocks';
 
 export class ConditioningAugmentation {
   private readonly fc: Dense;
-  constructor(params: ParamSet, embedDim: number, readonly condDim: number) {
+  constructor(
+    params: ParamSet,
+    embedDim: number,
+    readonly condDim: number,
+  ) {
     this.fc = params.dense('ca/fc', embedDim, 4 * condDim);
   }
 

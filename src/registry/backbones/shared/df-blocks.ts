@@ -1,8 +1,8 @@
 // DF-GAN-family generator blocks (SSA-GAN, GALIP): sentence-conditioned affine modulation of batch-normalised
 // features (optionally only inside a predicted mask), residual blocks with a learned gate, mask predictors.
 import * as tf from '@tensorflow/tfjs';
-import {batchNorm, BatchNormMode} from '../../../nn/batch-norm';
-import {BatchNormParams, conv, Conv, dense, Dense, ParamSet} from '../../../nn/params';
+import {batchNorm, type BatchNormMode} from '../../../nn/batch-norm';
+import {type BatchNormParams, conv, type Conv, dense, type Dense, type ParamSet} from '../../../nn/params';
 
 /** Mask predictor: conv3×3 → BN → ReLU → conv1×1 → 1 channel (a logit; sigmoid is applied by the caller). */
 export class MaskPredictor {
@@ -29,9 +29,13 @@ export class MaskedAffine {
   private readonly beta: [Dense, Dense];
   constructor(params: ParamSet, name: string, channels: number, embedDim: number) {
     this.bn = params.batchNorm(`${name}/bn`, channels, false);
-    const mlp = (k: string): [Dense, Dense] => [params.dense(`${name}/${k}1`, embedDim, embedDim), {
-      w: params.constant(`${name}/${k}2/w`, [embedDim, channels], 0), b: params.constant(`${name}/${k}2/b`, [channels], 0),
-    }];
+    const mlp = (k: string): [Dense, Dense] => [
+      params.dense(`${name}/${k}1`, embedDim, embedDim),
+      {
+        w: params.constant(`${name}/${k}2/w`, [embedDim, channels], 0),
+        b: params.constant(`${name}/${k}2/b`, [channels], 0),
+      },
+    ];
     this.gamma = mlp('gamma');
     this.beta = mlp('beta');
   }
@@ -65,11 +69,15 @@ export class DfBlock {
     this.gate = params.constant(`${name}/gamma`, [], 0);
     this.mask = maskWidth > 0 ? new MaskPredictor(params, `${name}/mask`, cout, maskWidth) : undefined;
   }
-  apply(x: tf.Tensor4D, sentence: tf.Tensor2D, mask: tf.Tensor4D, mode: BatchNormMode): {h: tf.Tensor4D; maskLogit?: tf.Tensor4D} {
+  apply(
+    x: tf.Tensor4D,
+    sentence: tf.Tensor2D,
+    mask: tf.Tensor4D,
+    mode: BatchNormMode,
+  ): {h: tf.Tensor4D; maskLogit?: tf.Tensor4D} {
     let r = conv(tf.relu(this.a0.apply(x, sentence, mask, mode)) as tf.Tensor4D, this.c1);
     r = conv(tf.relu(this.a1.apply(r, sentence, mask, mode)) as tf.Tensor4D, this.c2);
     const h = tf.add(this.shortcut ? conv(x, this.shortcut) : x, tf.mul(this.gate, r)) as tf.Tensor4D;
     return this.mask ? {h, maskLogit: this.mask.apply(h, mode)} : {h};
   }
 }
-

@@ -1,13 +1,18 @@
 // DF-GAN-family losses (SSA-GAN, GALIP): hinge with real / fake / mismatched terms, and MA-GP, the matching-aware
 // gradient penalty k·mean(‖∇_(x, s) D(x, s)‖^p) on real images with their sentences (DF-GAN: k = 2, p = 6).
 import * as tf from '@tensorflow/tfjs';
-import {LossTerms} from '../descriptor';
+import type {LossTerms} from '../descriptor';
 import {mismatchedPairs} from './mismatched';
 
 /** The MA-GP knobs of every DF-GAN-family backbone's schema. */
 export const maGpProperties = {
   maGpWeight: {type: 'number', minimum: 0, default: 2, description: 'MA-GP weight k (DF-GAN, SSA-GAN, GALIP: 2).'},
-  maGpPower: {type: 'number', exclusiveMinimum: 0, default: 6, description: 'MA-GP power p of the gradient norm (DF-GAN, SSA-GAN, GALIP: 6).'},
+  maGpPower: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    default: 6,
+    description: 'MA-GP power p of the gradient norm (DF-GAN, SSA-GAN, GALIP: 6).',
+  },
 };
 
 /** D(x, s) → `[n]` logits; the discriminator as these losses see it. */
@@ -18,9 +23,20 @@ export type JointD = (images: tf.Tensor4D, sentence: tf.Tensor2D) => tf.Tensor1D
  * and summed over both; plus MA-GP on the real pairs of each branch. The penalty needs a gradient of a gradient:
  * the comparison-kernel gradients registered with the wasm patches make that work in tfjs.
  */
-export function hingeMaGpDiscriminatorLoss(D: JointD, real: tf.Tensor4D, fakes: tf.Tensor4D, sentences: [tf.Tensor2D, tf.Tensor2D], gp: {weight: number; power: number}): LossTerms {
+export function hingeMaGpDiscriminatorLoss(
+  D: JointD,
+  real: tf.Tensor4D,
+  fakes: tf.Tensor4D,
+  sentences: [tf.Tensor2D, tf.Tensor2D],
+  gp: {weight: number; power: number},
+): LossTerms {
   const fakeOut = tf.split(D(fakes, tf.concat(sentences, 0) as tf.Tensor2D), 2);
-  const parts = {d_real: [] as tf.Scalar[], d_fake: [] as tf.Scalar[], d_wrong: [] as tf.Scalar[], d_magp: [] as tf.Scalar[]};
+  const parts = {
+    d_real: [] as tf.Scalar[],
+    d_fake: [] as tf.Scalar[],
+    d_wrong: [] as tf.Scalar[],
+    d_magp: [] as tf.Scalar[],
+  };
   sentences.forEach((sent, b) => {
     parts.d_real.push(tf.mean(tf.relu(tf.sub(1, D(real, sent)))) as tf.Scalar);
     parts.d_fake.push(tf.div(tf.mean(tf.relu(tf.add(1, fakeOut[b]!))), 2) as tf.Scalar);
@@ -28,7 +44,10 @@ export function hingeMaGpDiscriminatorLoss(D: JointD, real: tf.Tensor4D, fakes: 
     const wrong = pairs ? tf.mul(tf.mean(tf.relu(tf.add(1, D(pairs.x, pairs.sentences)))), pairs.weight) : tf.scalar(0);
     parts.d_wrong.push(tf.div(wrong, 2) as tf.Scalar);
     // MA-GP: gradient of Σ D(x, s) w.r.t. the real images and their sentence codes.
-    const [gx, gs] = tf.grads((x: tf.Tensor, s: tf.Tensor) => tf.sum(D(x as tf.Tensor4D, s as tf.Tensor2D)))([real, sent]);
+    const [gx, gs] = tf.grads((x: tf.Tensor, s: tf.Tensor) => tf.sum(D(x as tf.Tensor4D, s as tf.Tensor2D)))([
+      real,
+      sent,
+    ]);
     const norm = tf.sqrt(tf.add(tf.add(tf.sum(tf.square(gx!), [1, 2, 3]), tf.sum(tf.square(gs!), 1)), 1e-12));
     parts.d_magp.push(tf.mul(tf.mean(tf.pow(norm, gp.power)), gp.weight) as tf.Scalar);
   });

@@ -1,7 +1,7 @@
 // DF-GAN's discriminator (SSA-GAN, and GALIP on frozen encoder features): conv3×3, residual downsampling blocks
 // with a learned gate, and a joint head on the 4×4 features concatenated with the tiled sentence.
 import * as tf from '@tensorflow/tfjs';
-import {conv, Conv, ParamSet} from '../../../nn/params';
+import {conv, type Conv, type ParamSet} from '../../../nn/params';
 
 /** resD: avgpool(shortcut(x)) + γ·[conv4×4/2 → LReLU → conv3×3 → LReLU](x), γ learned from 0. */
 class DownBlock {
@@ -16,7 +16,21 @@ class DownBlock {
     this.gate = params.constant(`${name}/gamma`, [], 0);
   }
   apply(x: tf.Tensor4D): tf.Tensor4D {
-    const r = tf.leakyRelu(conv(tf.leakyRelu(conv(x, this.c1, 2, [[0, 0], [1, 1], [1, 1], [0, 0]] as unknown as number), 0.2) as tf.Tensor4D, this.c2), 0.2);
+    const r = tf.leakyRelu(
+      conv(
+        tf.leakyRelu(
+          conv(x, this.c1, 2, [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ] as unknown as number),
+          0.2,
+        ) as tf.Tensor4D,
+        this.c2,
+      ),
+      0.2,
+    );
     const s = tf.avgPool(this.shortcut ? conv(x, this.shortcut) : x, 2, 2, 'valid');
     return tf.add(s, tf.mul(this.gate, r)) as tf.Tensor4D;
   }
@@ -33,7 +47,13 @@ export class JointDiscriminator {
    * Channels ndf·2^(i+1) per downsampling, at most 16ndf (the original's 256 px schedule). `resolution` and
    * `inChannels` describe the input: images (3) or an encoder's feature map.
    */
-  constructor(params: ParamSet, resolution: number, ndf: number, readonly embedDim: number, inChannels = 3) {
+  constructor(
+    params: ParamSet,
+    resolution: number,
+    ndf: number,
+    readonly embedDim: number,
+    inChannels = 3,
+  ) {
     this.stem = params.conv('stem', 3, inChannels, ndf);
     let ch = ndf;
     for (let i = 0; i < Math.log2(resolution / 4); i++) {

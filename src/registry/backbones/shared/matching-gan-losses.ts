@@ -1,15 +1,20 @@
 // The AttnGAN family's adversarial losses (miscc/losses.py): per stage, BCE on unconditional and
 // sentence-conditional logits, with a mismatched-caption term for D.
 import * as tf from '@tensorflow/tfjs';
-import {LossTerms} from '../descriptor';
+import type {LossTerms} from '../descriptor';
 import {mismatchedPairs} from './mismatched';
-import {bceWithLogits, StageDiscriminator} from './stage-discriminator';
+import {bceWithLogits, type StageDiscriminator} from './stage-discriminator';
 
 /**
  * Per stage and branch b: errD = (real + condReal_b)/2 + (fake_b + condFake_b + wrong_b)/3, where wrong pairs
  * real image i with sentence i+1 of the same branch. Summed over stages and both branches.
  */
-export function matchingDiscriminatorLoss(ds: StageDiscriminator[], reals: tf.Tensor4D[], fakes: tf.Tensor4D[], sentences: [tf.Tensor2D, tf.Tensor2D]): LossTerms {
+export function matchingDiscriminatorLoss(
+  ds: StageDiscriminator[],
+  reals: tf.Tensor4D[],
+  fakes: tf.Tensor4D[],
+  sentences: [tf.Tensor2D, tf.Tensor2D],
+): LossTerms {
   const parts = {d_real: [] as tf.Scalar[], d_fake: [] as tf.Scalar[], d_wrong: [] as tf.Scalar[]};
   ds.forEach((d, s) => {
     const realF = d.features(reals[s]!);
@@ -31,7 +36,11 @@ export function matchingDiscriminatorLoss(ds: StageDiscriminator[], reals: tf.Te
 }
 
 /** Per stage and branch: BCE(uncond(fake), real) + BCE(cond(fake, sentence), real); summed. */
-export function matchingGeneratorLoss(ds: StageDiscriminator[], fakes: tf.Tensor4D[], sentences: [tf.Tensor2D, tf.Tensor2D]): LossTerms {
+export function matchingGeneratorLoss(
+  ds: StageDiscriminator[],
+  fakes: tf.Tensor4D[],
+  sentences: [tf.Tensor2D, tf.Tensor2D],
+): LossTerms {
   const uncond: tf.Scalar[] = [];
   const cond: tf.Scalar[] = [];
   ds.forEach((d, s) => {

@@ -28,8 +28,17 @@ export function mismatchedPairs<T extends tf.Tensor>(x: T, sentences: tf.Tensor2
   const total = all.shape[0];
   const count = Math.min(start + rows, total - 1) - start;
   // Every thread must make the same collective calls, so none may skip D: each needs one pair at least.
-  if (count < 1) throw new ScgError('BAD_INPUT', `runtime.threads: thread ${c.rank} has ${rows} row(s) of the batch, too few for a data-parallel D step`, {hint: 'use fewer threads or a larger train.batchSize'});
-  return {x: sliceRows(x, 0, count), sentences: sliceRows(all, start + 1, count), weight: (count * c.size) / (total - 1)};
+  if (count < 1)
+    throw new ScgError(
+      'BAD_INPUT',
+      `runtime.threads: thread ${c.rank} has ${rows} row(s) of the batch, too few for a data-parallel D step`,
+      {hint: 'use fewer threads or a larger train.batchSize'},
+    );
+  return {
+    x: sliceRows(x, 0, count),
+    sentences: sliceRows(all, start + 1, count),
+    weight: (count * c.size) / (total - 1),
+  };
 }
 
 function sliceRows<T extends tf.Tensor>(x: T, start: number, count: number): T {

@@ -2,9 +2,9 @@
 // resolution with GLU upsampling, then refinement stages (word attention in AttnGAN, dynamic memory in DM-GAN)
 // that each double the resolution, with an image head per stage.
 import * as tf from '@tensorflow/tfjs';
-import {batchNorm, BatchNormMode} from '../../../nn/batch-norm';
-import {BatchNormParams, dense, Dense, ParamSet} from '../../../nn/params';
-import {GeneratorInputs, GeneratorOutput} from '../descriptor';
+import {batchNorm, type BatchNormMode} from '../../../nn/batch-norm';
+import {type BatchNormParams, dense, type Dense, type ParamSet} from '../../../nn/params';
+import type {GeneratorInputs, GeneratorOutput} from '../descriptor';
 import {glu, ToImage, UpBlock} from './blocks';
 import {ConditioningAugmentation} from './conditioning';
 
@@ -24,7 +24,12 @@ export interface RefinementStage {
   apply(h: tf.Tensor4D, words: tf.Tensor3D, mask: tf.Tensor2D, mode: BatchNormMode): {h: tf.Tensor4D; map: tf.Tensor};
 }
 
-export type RefinementFactory = (params: ParamSet, name: string, opts: MultiStageOptions, inputResolution: number) => RefinementStage;
+export type RefinementFactory = (
+  params: ParamSet,
+  name: string,
+  opts: MultiStageOptions,
+  inputResolution: number,
+) => RefinementStage;
 
 /** INIT_STAGE_G: fc(c ‖ z) → BN → GLU → 4×4 → u GLU upsamplings to the base resolution. */
 export class InitStage {
@@ -38,11 +43,17 @@ export class InitStage {
     this.startChannels = width * 2 ** u;
     this.fc = params.dense('init/fc', inDim, 4 * 4 * this.startChannels * 2, false);
     this.bn = params.batchNorm('init/fc_bn', 4 * 4 * this.startChannels * 2);
-    for (let i = 0, ch = this.startChannels; i < u; i++, ch /= 2) this.ups.push(new UpBlock(params, `init/up${i}`, ch, ch / 2));
+    for (let i = 0, ch = this.startChannels; i < u; i++, ch /= 2)
+      this.ups.push(new UpBlock(params, `init/up${i}`, ch, ch / 2));
   }
 
   apply(zc: tf.Tensor2D, mode: BatchNormMode): tf.Tensor4D {
-    let h = tf.reshape(glu(batchNorm(dense(zc, this.fc), this.bn, mode)), [-1, 4, 4, this.startChannels]) as tf.Tensor4D;
+    let h = tf.reshape(glu(batchNorm(dense(zc, this.fc), this.bn, mode)), [
+      -1,
+      4,
+      4,
+      this.startChannels,
+    ]) as tf.Tensor4D;
     for (const up of this.ups) h = up.apply(h, mode);
     return h;
   }
@@ -55,7 +66,11 @@ export class MultiStageGenerator {
   private readonly toImage: ToImage[] = [];
   readonly stageResolutions: number[];
 
-  constructor(params: ParamSet, readonly opts: MultiStageOptions, refinement: RefinementFactory) {
+  constructor(
+    params: ParamSet,
+    readonly opts: MultiStageOptions,
+    refinement: RefinementFactory,
+  ) {
     const base = opts.resolution / 2 ** (opts.stages - 1);
     this.stageResolutions = Array.from({length: opts.stages}, (_, s) => base * 2 ** s);
     this.ca = new ConditioningAugmentation(params, opts.embedDim, opts.condDim);

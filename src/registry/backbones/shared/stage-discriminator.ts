@@ -1,8 +1,8 @@
 // One discriminator per generator stage (AttnGAN's D_NET64/128/256): image → 4×4 features → an unconditional
 // logit and a sentence-conditioned logit (the sentence tiled over 4×4, a joint 3×3 block, a 4×4 conv).
 import * as tf from '@tensorflow/tfjs';
-import {BatchNormMode} from '../../../nn/batch-norm';
-import {conv, Conv, ParamSet} from '../../../nn/params';
+import type {BatchNormMode} from '../../../nn/batch-norm';
+import {conv, type Conv, type ParamSet} from '../../../nn/params';
 import {DownEncoder, LeakyBlock3x3} from './blocks';
 
 const TRAINING: BatchNormMode = {training: true};
@@ -13,7 +13,13 @@ export class StageDiscriminator {
   private readonly uncondOut: Conv;
   private readonly condOut: Conv;
 
-  constructor(params: ParamSet, name: string, readonly resolution: number, ndf: number, readonly embedDim: number) {
+  constructor(
+    params: ParamSet,
+    name: string,
+    readonly resolution: number,
+    ndf: number,
+    readonly embedDim: number,
+  ) {
     this.encoder = new DownEncoder(params, `${name}/encoder`, resolution, ndf);
     const ch = this.encoder.outChannels;
     this.joint = new LeakyBlock3x3(params, `${name}/joint`, ch + embedDim, ch);
@@ -42,5 +48,7 @@ export class StageDiscriminator {
 
 /** Mean binary cross-entropy of logits against a constant target (1 = real), in the stable form. */
 export function bceWithLogits(logits: tf.Tensor, target: 0 | 1): tf.Scalar {
-  return tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, target)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))) as tf.Scalar;
+  return tf.mean(
+    tf.add(tf.sub(tf.relu(logits), tf.mul(logits, target)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))),
+  ) as tf.Scalar;
 }

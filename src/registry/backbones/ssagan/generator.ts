@@ -1,10 +1,10 @@
 // SSA-GAN's generator (wtliao/text2image NetG): a DF-GAN-style single stage in which every block predicts a
 // semantic mask, and the sentence-conditioned affine modulation acts only where the mask is on.
 import * as tf from '@tensorflow/tfjs';
-import {batchNorm, BatchNormMode} from '../../../nn/batch-norm';
-import {BatchNormParams, conv, Conv, dense, Dense, ParamSet} from '../../../nn/params';
+import {batchNorm, type BatchNormMode} from '../../../nn/batch-norm';
+import {type BatchNormParams, conv, type Conv, dense, type Dense, type ParamSet} from '../../../nn/params';
 import {DfBlock, MaskPredictor} from '../shared/df-blocks';
-import {GeneratorInputs, GeneratorOutput} from '../descriptor';
+import type {GeneratorInputs, GeneratorOutput} from '../descriptor';
 
 export interface SsaGanOptions {
   width: number;
@@ -23,7 +23,10 @@ export class SsaGanGenerator {
   private readonly toRgb: Conv;
   private readonly channels: number[];
 
-  constructor(params: ParamSet, readonly opts: SsaGanOptions) {
+  constructor(
+    params: ParamSet,
+    readonly opts: SsaGanOptions,
+  ) {
     const u = Math.log2(opts.resolution / 4);
     // Block i outputs ngf·min(8, 2^(u−i)): 8ngf until the last three blocks halve it (the 256 px original's schedule).
     this.channels = Array.from({length: u + 1}, (_, i) => opts.width * Math.min(8, 2 ** (u - i)));
@@ -55,7 +58,9 @@ export class SsaGanGenerator {
       h = out.h;
       if (out.maskLogit) logit = out.maskLogit;
     });
-    const img = tf.tanh(conv(tf.leakyRelu(batchNorm(h, this.outBn, mode), 0.2) as tf.Tensor4D, this.toRgb)) as tf.Tensor4D;
+    const img = tf.tanh(
+      conv(tf.leakyRelu(batchNorm(h, this.outBn, mode), 0.2) as tf.Tensor4D, this.toRgb),
+    ) as tf.Tensor4D;
     return {images: [img], kl: tf.scalar(0), maps};
   }
 }

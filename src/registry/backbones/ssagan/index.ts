@@ -1,41 +1,83 @@
 // The `ssagan` backbone entry (wtliao/text2image): single-stage, mask-guided sentence modulation, hinge + MA-GP.
-import {BackboneDescriptor} from '../descriptor';
+import type {BackboneDescriptor} from '../descriptor';
 import {hingeGeneratorLoss, hingeMaGpDiscriminatorLoss, maGpProperties} from '../shared/hinge-ma-gp';
 import {JointDiscriminator} from '../shared/joint-discriminator';
 import {SsaGanGenerator} from './generator';
 
 export const ssagan: BackboneDescriptor = {
   name: 'ssagan',
-  summary: 'SSA-GAN: DF-GAN-style single stage, every block predicts a mask and modulates with the sentence only inside it; hinge + MA-GP',
+  summary:
+    'SSA-GAN: DF-GAN-style single stage, every block predicts a mask and modulates with the sentence only inside it; hinge + MA-GP',
   tiny: {width: 2, dWidth: 2, zDim: 8, maskWidth: 4},
   schema: {
     properties: {
-      width: {type: 'integer', minimum: 1, default: 32, description: 'Generator width ngf; blocks have up to 8ngf channels (original: 64).'},
-      dWidth: {type: 'integer', minimum: 1, default: 32, description: 'Discriminator width ndf; blocks have up to 16ndf channels (original: 32).'},
+      width: {
+        type: 'integer',
+        minimum: 1,
+        default: 32,
+        description: 'Generator width ngf; blocks have up to 8ngf channels (original: 64).',
+      },
+      dWidth: {
+        type: 'integer',
+        minimum: 1,
+        default: 32,
+        description: 'Discriminator width ndf; blocks have up to 16ndf channels (original: 32).',
+      },
       zDim: {type: 'integer', minimum: 1, default: 100, description: 'Noise size (original: 100).'},
-      maskWidth: {type: 'integer', minimum: 1, default: 100, description: 'Hidden channels of each mask predictor (original: 100).'},
-      lambdaDamsm: {type: 'number', minimum: 0, default: 0.05, description: 'Weight of DAMSM in the G loss (original: 0.05).'},
+      maskWidth: {
+        type: 'integer',
+        minimum: 1,
+        default: 100,
+        description: 'Hidden channels of each mask predictor (original: 100).',
+      },
+      lambdaDamsm: {
+        type: 'number',
+        minimum: 0,
+        default: 0.05,
+        description: 'Weight of DAMSM in the G loss (original: 0.05).',
+      },
       ...maGpProperties,
-      ema: {type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0, description: 'Moving average of G for samples; the original keeps none (0).'},
+      ema: {
+        type: 'number',
+        minimum: 0,
+        exclusiveMaximum: 1,
+        default: 0,
+        description: 'Moving average of G for samples; the original keeps none (0).',
+      },
     },
   },
-  check: (_cfg, resolution) => (resolution >= 8 ? undefined : {path: ['dataset', 'resolution'], message: `resolution ${resolution} is too small for ssagan (at least 8)`}),
+  check: (_cfg, resolution) =>
+    resolution >= 8
+      ? undefined
+      : {path: ['dataset', 'resolution'], message: `resolution ${resolution} is too small for ssagan (at least 8)`},
   build: (cfg, {resolution, embedDim, g, d}) => {
     const num = (k: string) => cfg[k] as number;
-    const gen = new SsaGanGenerator(g, {width: num('width'), zDim: num('zDim'), embedDim, resolution, maskWidth: num('maskWidth')});
+    const gen = new SsaGanGenerator(g, {
+      width: num('width'),
+      zDim: num('zDim'),
+      embedDim,
+      resolution,
+      maskWidth: num('maskWidth'),
+    });
     const disc = new JointDiscriminator(d, resolution, num('dWidth'), embedDim);
-    const D = (x: Parameters<JointDiscriminator['apply']>[0], s: Parameters<JointDiscriminator['apply']>[1]) => disc.apply(x, s);
+    const D = (x: Parameters<JointDiscriminator['apply']>[0], s: Parameters<JointDiscriminator['apply']>[1]) =>
+      disc.apply(x, s);
     return {
       zDim: num('zDim'),
       condDim: 0,
       stageResolutions: [resolution],
-      g, d,
+      g,
+      d,
       lambdaDamsm: num('lambdaDamsm'),
       lambdaKl: 0,
       ema: num('ema'),
       masks: true,
       generate: (inputs, mode) => gen.apply(inputs, mode),
-      discriminatorLoss: (reals, fakes, sentences) => hingeMaGpDiscriminatorLoss(D, reals[0]!, fakes[0]!, sentences, {weight: num('maGpWeight'), power: num('maGpPower')}),
+      discriminatorLoss: (reals, fakes, sentences) =>
+        hingeMaGpDiscriminatorLoss(D, reals[0]!, fakes[0]!, sentences, {
+          weight: num('maGpWeight'),
+          power: num('maGpPower'),
+        }),
       generatorLoss: (fakes, sentences) => hingeGeneratorLoss(D, fakes[0]!, sentences),
     };
   },

@@ -13,19 +13,30 @@ describe('ssagan', () => {
     const params = new ParamSet('g', Rng.for(0, 'ssa'));
     const gen = new SsaGanGenerator(params, {width: 2, zDim: 4, embedDim: 6, resolution: 16, maskWidth: 3});
     // The affine MLPs' last layers start at zero (as in the original): give them values so the sentence matters.
-    for (const [name, v] of params.variables) if (/(gamma|beta)2\/w$/.test(name)) v.assign(tf.tensor(seededValues(v.size, v.size), v.shape));
+    for (const [name, v] of params.variables)
+      if (/(gamma|beta)2\/w$/.test(name)) v.assign(tf.tensor(seededValues(v.size, v.size), v.shape));
     return {params, gen};
   }
   const inputs = (sentSeed: number) => ({
-    noise: tf.tensor2d(seededValues(2 * 4, 1), [2, 4]), caNoise: tf.zeros([2, 0]) as tf.Tensor2D,
-    sentence: tf.tensor2d(seededValues(2 * 6, sentSeed), [2, 6]), words: tf.zeros([2, 1, 6]) as tf.Tensor3D, wordMask: tf.ones([2, 1]) as tf.Tensor2D,
+    noise: tf.tensor2d(seededValues(2 * 4, 1), [2, 4]),
+    caNoise: tf.zeros([2, 0]) as tf.Tensor2D,
+    sentence: tf.tensor2d(seededValues(2 * 6, sentSeed), [2, 6]),
+    words: tf.zeros([2, 1, 6]) as tf.Tensor3D,
+    wordMask: tf.ones([2, 1]) as tf.Tensor2D,
   });
 
   it('predicts one mask per block, in (0, 1), at each block resolution', () => {
     const {params, gen} = setup();
     tf.tidy(() => {
       const out = gen.apply(inputs(2), {training: true});
-      assert.deepEqual(out.maps.map((m) => m.shape), [[2, 4, 4, 1], [2, 8, 8, 1], [2, 16, 16, 1]]);
+      assert.deepEqual(
+        out.maps.map((m) => m.shape),
+        [
+          [2, 4, 4, 1],
+          [2, 8, 8, 1],
+          [2, 16, 16, 1],
+        ],
+      );
       for (const m of out.maps) assert.ok(tf.min(m).dataSync()[0]! > 0 && tf.max(m).dataSync()[0]! < 1);
       assert.deepEqual(out.images[0]!.shape, [2, 16, 16, 3]);
     });
@@ -36,7 +47,20 @@ describe('ssagan', () => {
     const {params, gen} = setup();
     const maskLast = [...params.variables.entries()].filter(([n]) => /mask\d*\/c2\/b$|block\d+\/mask\/c2\/b$/.test(n));
     assert.ok(maskLast.length >= 3, 'every mask predictor found');
-    const diff = () => tf.tidy(() => tf.max(tf.abs(tf.sub(gen.apply(inputs(2), {training: false}).images[0]!, gen.apply(inputs(3), {training: false}).images[0]!))).dataSync()[0]!);
+    const diff = () =>
+      tf.tidy(
+        () =>
+          tf
+            .max(
+              tf.abs(
+                tf.sub(
+                  gen.apply(inputs(2), {training: false}).images[0]!,
+                  gen.apply(inputs(3), {training: false}).images[0]!,
+                ),
+              ),
+            )
+            .dataSync()[0]!,
+      );
     // Give the residual branches weight so that modulation reaches the image.
     for (const [name, v] of params.variables) if (/block\d+\/gamma$/.test(name)) v.assign(tf.scalar(1));
     assert.ok(diff() > 1e-4, 'with masks on, a different sentence changes the image');

@@ -1,6 +1,6 @@
 // DAMSM image encoder: a CNN giving region features (for word attention) and a global code (for sentences).
 import * as tf from '@tensorflow/tfjs';
-import {conv, Conv, dense, Dense, ParamSet} from '../../../nn/params';
+import {conv, type Conv, dense, type Dense, type ParamSet} from '../../../nn/params';
 
 export interface ImageEncoderOptions {
   /** Channels of the first conv; doubled at each downsampling. */
@@ -26,10 +26,17 @@ export class ImageEncoder {
   private readonly regionProj: Conv;
   private readonly globalProj: Dense;
 
-  constructor(params: ParamSet, readonly opts: ImageEncoderOptions) {
+  constructor(
+    params: ParamSet,
+    readonly opts: ImageEncoderOptions,
+  ) {
     const w = opts.width;
     this.stem = params.conv('stem', 3, 3, w);
-    this.down = [params.conv('down1', 4, w, 2 * w), params.conv('down2', 4, 2 * w, 4 * w), params.conv('down3', 4, 4 * w, 8 * w)];
+    this.down = [
+      params.conv('down1', 4, w, 2 * w),
+      params.conv('down2', 4, 2 * w, 4 * w),
+      params.conv('down3', 4, 4 * w, 8 * w),
+    ];
     this.regionProj = params.conv('region_proj', 1, 4 * w, opts.embedDim);
     this.globalProj = params.dense('global_proj', 8 * w, opts.embedDim);
   }

@@ -1,5 +1,5 @@
 // The `damsm` encoders entry: AttnGAN's BiLSTM text encoder with a CNN image encoder (see image-encoder.ts).
-import {EncoderDescriptor} from '../descriptor';
+import type {EncoderDescriptor} from '../descriptor';
 import {ImageEncoder} from './image-encoder';
 import {TextEncoder} from './text-encoder';
 
@@ -9,15 +9,37 @@ export const damsm: EncoderDescriptor = {
   summary: 'DAMSM dual encoder: embedding + BiLSTM for text, a CNN with region and global codes for images',
   schema: {
     properties: {
-      embedDim: {type: 'integer', minimum: 4, multipleOf: 2, default: 64, description: 'Joint embedding size (AttnGAN: 256). Even: each LSTM direction has half.'},
+      embedDim: {
+        type: 'integer',
+        minimum: 4,
+        multipleOf: 2,
+        default: 64,
+        description: 'Joint embedding size (AttnGAN: 256). Even: each LSTM direction has half.',
+      },
       wordDim: {type: 'integer', minimum: 2, default: 32, description: 'Word embedding size (AttnGAN: 300).'},
-      imageWidth: {type: 'integer', minimum: 2, default: 32, description: 'Channels of the image CNN\'s first conv, doubled at each of 3 downsamplings.'},
-      dropout: {type: 'number', minimum: 0, maximum: 0.95, default: 0.5, description: 'Dropout on word embeddings while training (AttnGAN: 0.5).'},
+      imageWidth: {
+        type: 'integer',
+        minimum: 2,
+        default: 32,
+        description: "Channels of the image CNN's first conv, doubled at each of 3 downsamplings.",
+      },
+      dropout: {
+        type: 'number',
+        minimum: 0,
+        maximum: 0.95,
+        default: 0.5,
+        description: 'Dropout on word embeddings while training (AttnGAN: 0.5).',
+      },
     },
   },
   build: (cfg, {vocabSize, params}) => {
     const embedDim = cfg.embedDim;
-    const text = new TextEncoder(params.scope('text'), {vocabSize, wordDim: cfg['wordDim'] as number, embedDim, dropout: cfg['dropout'] as number});
+    const text = new TextEncoder(params.scope('text'), {
+      vocabSize,
+      wordDim: cfg['wordDim'] as number,
+      embedDim,
+      dropout: cfg['dropout'] as number,
+    });
     const image = new ImageEncoder(params.scope('image'), {width: cfg['imageWidth'] as number, embedDim});
     return {
       embedDim,

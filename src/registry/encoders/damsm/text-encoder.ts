@@ -1,7 +1,7 @@
 // DAMSM text encoder: word embedding → bidirectional LSTM → word features and a sentence feature.
 import * as tf from '@tensorflow/tfjs';
-import {BatchRows} from '../descriptor';
-import {dense, Dense, ParamSet} from '../../../nn/params';
+import type {BatchRows} from '../descriptor';
+import {dense, type Dense, type ParamSet} from '../../../nn/params';
 import {ScgError} from '../../../errors';
 
 export interface TextEncoderOptions {
@@ -34,13 +34,24 @@ export class TextEncoder {
   private readonly bwd: Direction;
   readonly hidden: number;
 
-  constructor(params: ParamSet, readonly opts: TextEncoderOptions) {
-    if (opts.embedDim % 2 !== 0) throw new ScgError('BAD_INPUT', `encoders.embedDim: the bidirectional text encoder needs an even size, got ${opts.embedDim}`, {hint: 'each direction gets half of it'});
+  constructor(
+    params: ParamSet,
+    readonly opts: TextEncoderOptions,
+  ) {
+    if (opts.embedDim % 2 !== 0)
+      throw new ScgError(
+        'BAD_INPUT',
+        `encoders.embedDim: the bidirectional text encoder needs an even size, got ${opts.embedDim}`,
+        {hint: 'each direction gets half of it'},
+      );
     this.hidden = opts.embedDim / 2;
     this.embedding = params.uniform('embedding', [opts.vocabSize, opts.wordDim], 0.1);
     const bound = 1 / Math.sqrt(this.hidden);
     const direction = (name: string): Direction => ({
-      input: {w: params.uniform(`${name}/w_ih`, [opts.wordDim, 4 * this.hidden], bound), b: params.uniform(`${name}/b`, [4 * this.hidden], bound)},
+      input: {
+        w: params.uniform(`${name}/w_ih`, [opts.wordDim, 4 * this.hidden], bound),
+        b: params.uniform(`${name}/b`, [4 * this.hidden], bound),
+      },
       hidden: {w: params.uniform(`${name}/w_hh`, [this.hidden, 4 * this.hidden], bound), b: undefined},
     });
     this.fwd = direction('lstm_fwd');
@@ -72,7 +83,10 @@ export class TextEncoder {
       const outputs: tf.Tensor2D[] = new Array(steps);
       for (const t of order) {
         const m = tf.slice(mask, [0, t], [batch, 1]);
-        const gates = tf.add(tf.reshape(tf.slice(xProj, [0, t, 0], [batch, 1, 4 * this.hidden]), [batch, 4 * this.hidden]), tf.matMul(h, dir.hidden.w));
+        const gates = tf.add(
+          tf.reshape(tf.slice(xProj, [0, t, 0], [batch, 1, 4 * this.hidden]), [batch, 4 * this.hidden]),
+          tf.matMul(h, dir.hidden.w),
+        );
         const [i, f, g, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         const cNew = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
         const hNew = tf.mul(tf.sigmoid(o), tf.tanh(cNew));
@@ -83,8 +97,14 @@ export class TextEncoder {
       }
       return {outputs: tf.stack(outputs, 1) as tf.Tensor3D, last: h};
     };
-    const forward = run(this.fwd, Array.from({length: steps}, (_, t) => t));
-    const backward = run(this.bwd, Array.from({length: steps}, (_, t) => steps - 1 - t));
+    const forward = run(
+      this.fwd,
+      Array.from({length: steps}, (_, t) => t),
+    );
+    const backward = run(
+      this.bwd,
+      Array.from({length: steps}, (_, t) => steps - 1 - t),
+    );
     return {
       words: tf.concat([forward.outputs, backward.outputs], 2),
       sentence: tf.concat([forward.last, backward.last], 1),

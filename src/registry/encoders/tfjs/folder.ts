@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../../../errors';
-import {ModelFiles, readModelFiles} from '../../../core/model-files';
+import {type ModelFiles, readModelFiles} from '../../../core/model-files';
 
 export const FOLDER_FORMAT = 'scg-dual-encoder';
 
@@ -42,14 +42,16 @@ function readManifest(file: string): EncoderManifest {
   } catch (err) {
     throw bad(`encoders.path: ${file} is not valid JSON (${(err as Error).message})`);
   }
-  if (m.format !== FOLDER_FORMAT || m.version !== 1) throw bad(`encoders.path: ${file} must have "format": "${FOLDER_FORMAT}" and "version": 1`);
+  if (m.format !== FOLDER_FORMAT || m.version !== 1)
+    throw bad(`encoders.path: ${file} must have "format": "${FOLDER_FORMAT}" and "version": 1`);
   if (!Array.isArray(m.vocab) || m.vocab.length < 2 || !m.vocab.every((w) => typeof w === 'string')) {
     throw bad(`encoders.path: ${file}: "vocab" must be a list of at least 2 words (index = token id, 0 = padding)`);
   }
   if (!Number.isInteger(m.unknownToken) || m.unknownToken! <= 0 || m.unknownToken! >= m.vocab.length) {
     throw bad(`encoders.path: ${file}: "unknownToken" must be a token id in 1..${m.vocab.length - 1}`);
   }
-  if (m.bridgeAfter !== undefined && typeof m.bridgeAfter !== 'string') throw bad(`encoders.path: ${file}: "bridgeAfter" must be a layer name`);
+  if (m.bridgeAfter !== undefined && typeof m.bridgeAfter !== 'string')
+    throw bad(`encoders.path: ${file}: "bridgeAfter" must be a layer name`);
   return m as EncoderManifest;
 }
 
@@ -60,10 +62,19 @@ function outputShapes(model: tf.LayersModel): (number | null)[][] {
 
 function checkTowers(dir: string, text: tf.LayersModel, image: tf.LayersModel): void {
   const [tokens] = text.inputs;
-  if (text.inputs.length !== 1 || tokens!.shape.length !== 2) throw bad(`encoders.path: ${dir}/text takes ${text.inputs.length} input(s) of shape [${tokens?.shape}]; it must take one [batch, words] input of token ids`);
+  if (text.inputs.length !== 1 || tokens!.shape.length !== 2)
+    throw bad(
+      `encoders.path: ${dir}/text takes ${text.inputs.length} input(s) of shape [${tokens?.shape}]; it must take one [batch, words] input of token ids`,
+    );
   const [words, sentence] = outputShapes(text);
   if (text.outputs.length !== 2 || words!.length !== 3 || sentence!.length !== 2 || words![2] !== sentence![1]) {
-    throw bad(`encoders.path: ${dir}/text must output [batch, words, D] word codes and a [batch, D] sentence code; it outputs ${outputShapes(text).map((s) => `[${s}]`).join(', ')}`);
+    throw bad(
+      `encoders.path: ${dir}/text must output [batch, words, D] word codes and a [batch, D] sentence code; it outputs ${outputShapes(
+        text,
+      )
+        .map((s) => `[${s}]`)
+        .join(', ')}`,
+    );
   }
   const [pixels] = image.inputs;
   const side = pixels!.shape;
@@ -72,13 +83,27 @@ function checkTowers(dir: string, text: tf.LayersModel, image: tf.LayersModel): 
   }
   const [regions, global] = outputShapes(image);
   if (image.outputs.length !== 2 || regions!.length !== 4 || global!.length !== 2 || regions![3] !== global![1]) {
-    throw bad(`encoders.path: ${dir}/image must output a [batch, h, w, D] region map and a [batch, D] global code; it outputs ${outputShapes(image).map((s) => `[${s}]`).join(', ')}`);
+    throw bad(
+      `encoders.path: ${dir}/image must output a [batch, h, w, D] region map and a [batch, D] global code; it outputs ${outputShapes(
+        image,
+      )
+        .map((s) => `[${s}]`)
+        .join(', ')}`,
+    );
   }
-  if (global![1] !== sentence![1]) throw bad(`encoders.path: ${dir}: the image codes have ${global![1]} dimensions and the text codes ${sentence![1]}; they must share one embedding space`);
+  if (global![1] !== sentence![1])
+    throw bad(
+      `encoders.path: ${dir}: the image codes have ${global![1]} dimensions and the text codes ${sentence![1]}; they must share one embedding space`,
+    );
 }
 
 /** The folder's manifest and both towers' files, read and checked (no models built yet). */
-export function readFolderFiles(dir: string): {manifest: EncoderManifest; manifestFile: string; text: ModelFiles; image: ModelFiles} {
+export function readFolderFiles(dir: string): {
+  manifest: EncoderManifest;
+  manifestFile: string;
+  text: ModelFiles;
+  image: ModelFiles;
+} {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw bad(`encoders.path: ${dir} is not a folder`);
   const manifestFile = path.join(dir, 'encoder.json');
   const manifest = readManifest(manifestFile);
@@ -94,7 +119,9 @@ export async function readDualEncoderFolder(dir: string): Promise<DualEncoderFol
     try {
       return await tf.loadLayersModel({load: async () => files.artifacts});
     } catch (err) {
-      throw bad(`encoders.path: ${dir}/${which}/model.json does not load as a tfjs layers model: ${(err as Error).message}`);
+      throw bad(
+        `encoders.path: ${dir}/${which}/model.json does not load as a tfjs layers model: ${(err as Error).message}`,
+      );
     }
   };
   const text = await load(textFiles, 'text');
@@ -106,6 +133,11 @@ export async function readDualEncoderFolder(dir: string): Promise<DualEncoderFol
     image.dispose();
     throw err;
   }
-  const sha256 = crypto.createHash('sha256').update(fs.readFileSync(manifestFile)).update(textFiles.sha256).update(imageFiles.sha256).digest('hex');
+  const sha256 = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(manifestFile))
+    .update(textFiles.sha256)
+    .update(imageFiles.sha256)
+    .digest('hex');
   return {manifest, text, image, sha256};
 }

@@ -1,9 +1,9 @@
 // The `tfjs` encoders entry: a CLIP-style dual encoder loaded frozen from a folder of tfjs layers models.
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../../../errors';
-import {Vocabulary} from '../../../text/vocabulary';
-import {EncoderPair, FileEncoderDescriptor, ImageLayers, LoadedEncoders} from '../descriptor';
-import {DualEncoderFolder, readDualEncoderFolder, readFolderFiles} from './folder';
+import type {Vocabulary} from '../../../text/vocabulary';
+import type {EncoderPair, FileEncoderDescriptor, ImageLayers, LoadedEncoders} from '../descriptor';
+import {type DualEncoderFolder, readDualEncoderFolder, readFolderFiles} from './folder';
 
 /** Dataset token id → the model's token id (padding stays 0; unknown words get the model's unknown token). */
 function tokenTable(vocab: Vocabulary, folder: DualEncoderFolder): {table: Int32Array; unknown: string[]} {
@@ -23,22 +23,34 @@ function tokenTable(vocab: Vocabulary, folder: DualEncoderFolder): {table: Int32
  * The image tower split after layer `after`: `lower` runs the input up to that layer; `upper` re-applies the
  * layers from there to the region output. They must form a chain (one input each), as in a ViT or CNN trunk.
  */
-function splitImageTower(image: tf.LayersModel, after: string, resize: (x: tf.Tensor4D) => tf.Tensor4D): {layers: ImageLayers; models: tf.LayersModel[]} {
+function splitImageTower(
+  image: tf.LayersModel,
+  after: string,
+  resize: (x: tf.Tensor4D) => tf.Tensor4D,
+): {layers: ImageLayers; models: tf.LayersModel[]} {
   let split: tf.layers.Layer;
   try {
     split = image.getLayer(after);
   } catch {
-    throw new ScgError('BAD_INPUT', `encoders.path: encoder.json's bridgeAfter names layer '${after}', which the image tower does not have`, {
-      hint: `its layers: ${image.layers.map((l) => l.name).join(', ')}`,
-    });
+    throw new ScgError(
+      'BAD_INPUT',
+      `encoders.path: encoder.json's bridgeAfter names layer '${after}', which the image tower does not have`,
+      {
+        hint: `its layers: ${image.layers.map((l) => l.name).join(', ')}`,
+      },
+    );
   }
   const chain: tf.layers.Layer[] = [];
-  for (let layer = image.outputs[0]!.sourceLayer; layer !== split;) {
+  for (let layer = image.outputs[0]!.sourceLayer; layer !== split; ) {
     const inbound = layer.inboundNodes[0]?.inboundLayers ?? [];
     if (inbound.length !== 1) {
-      throw new ScgError('BAD_INPUT', `encoders.path: the image tower's layers from '${after}' to its region output must form a chain, but '${layer.name}' has ${inbound.length} inputs`, {
-        hint: 'set bridgeAfter to a layer on the trunk that leads to the region output',
-      });
+      throw new ScgError(
+        'BAD_INPUT',
+        `encoders.path: the image tower's layers from '${after}' to its region output must form a chain, but '${layer.name}' has ${inbound.length} inputs`,
+        {
+          hint: 'set bridgeAfter to a layer on the trunk that leads to the region output',
+        },
+      );
     }
     chain.unshift(layer);
     layer = inbound[0]!;
@@ -66,15 +78,22 @@ export async function loadTfjsEncoders(dir: string, vocab: Vocabulary, maxWords:
   try {
     const modelWords = text.inputs[0]!.shape[1];
     if (modelWords !== null && modelWords! < maxWords) {
-      throw new ScgError('BAD_INPUT', `encoders.path: ${dir}/text takes ${modelWords} words, but the dataset's captions have up to ${maxWords}`, {
-        hint: 'lower dataset.maxWords, or export the text tower with a longer (or unknown) word axis',
-      });
+      throw new ScgError(
+        'BAD_INPUT',
+        `encoders.path: ${dir}/text takes ${modelWords} words, but the dataset's captions have up to ${maxWords}`,
+        {
+          hint: 'lower dataset.maxWords, or export the text tower with a longer (or unknown) word axis',
+        },
+      );
     }
     const tokenDtype = text.inputs[0]!.dtype;
     const side = image.inputs[0]!.shape[1]!;
     const embedDim = text.outputs[1]!.shape[1]!;
     const resize = (x: tf.Tensor4D) => (x.shape[1] === side ? x : tf.image.resizeBilinear(x, [side, side]));
-    const split = folder.manifest.bridgeAfter === undefined ? undefined : splitImageTower(image, folder.manifest.bridgeAfter, resize);
+    const split =
+      folder.manifest.bridgeAfter === undefined
+        ? undefined
+        : splitImageTower(image, folder.manifest.bridgeAfter, resize);
     for (const m of [...models, ...(split?.models ?? [])]) m.trainable = false;
     // `upper` applies tower layers anew, which tfjs counts as uses to release; `lower` only reuses the tower's graph.
     if (split) models.push(split.models[1]!);
@@ -85,8 +104,15 @@ export async function loadTfjsEncoders(dir: string, vocab: Vocabulary, maxWords:
       encodeText: (tokens) => {
         const t = tokens.shape[1];
         let mapped = tf.gather(table as tf.Tensor, tokens) as tf.Tensor2D;
-        if (modelWords !== null && modelWords! > t) mapped = tf.pad(mapped, [[0, 0], [0, modelWords! - t]]);
-        const [words, sentence] = text.apply(tf.cast(mapped, tokenDtype), {training: false}) as [tf.Tensor3D, tf.Tensor2D];
+        if (modelWords !== null && modelWords! > t)
+          mapped = tf.pad(mapped, [
+            [0, 0],
+            [0, modelWords! - t],
+          ]);
+        const [words, sentence] = text.apply(tf.cast(mapped, tokenDtype), {training: false}) as [
+          tf.Tensor3D,
+          tf.Tensor2D,
+        ];
         return {words: words.shape[1] === t ? words : tf.slice(words, [0, 0, 0], [-1, t, -1]), sentence};
       },
       encodeImage: (images) => {
@@ -98,7 +124,9 @@ export async function loadTfjsEncoders(dir: string, vocab: Vocabulary, maxWords:
       ...(split ? {imageLayers: split.layers} : {}),
     };
     return {
-      encoders, unknownWords: unknown, sha256: folder.sha256,
+      encoders,
+      unknownWords: unknown,
+      sha256: folder.sha256,
       dispose: () => {
         table.dispose();
         for (const m of models) m.dispose();
@@ -113,10 +141,16 @@ export async function loadTfjsEncoders(dir: string, vocab: Vocabulary, maxWords:
 export const tfjsEncoders: FileEncoderDescriptor = {
   name: 'tfjs',
   kind: 'files',
-  summary: 'A CLIP-style dual encoder loaded frozen from a folder of tfjs layers models (no pretraining; see docs/encoders.md)',
+  summary:
+    'A CLIP-style dual encoder loaded frozen from a folder of tfjs layers models (no pretraining; see docs/encoders.md)',
   schema: {
     properties: {
-      path: {type: 'string', minLength: 1, description: 'Folder with encoder.json, text/model.json and image/model.json (relative to the working directory).'},
+      path: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'Folder with encoder.json, text/model.json and image/model.json (relative to the working directory).',
+      },
     },
     required: ['path'],
   },

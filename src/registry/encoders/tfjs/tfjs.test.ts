@@ -19,7 +19,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'scg-tfjs-enc-'));
 describe('tfjs encoders (a CLIP-style dual encoder loaded from a folder)', () => {
   before(useBestBackend);
 
-  it('maps dataset words to the model\'s tokens, names the words it lacks, and gives codes of the right shapes', async () => {
+  it("maps dataset words to the model's tokens, names the words it lacks, and gives codes of the right shapes", async () => {
     const dir = tmp();
     await saveTinyDualEncoder(dir, {vocab: ['<pad>', '<unk>', 'red', 'circle', 'a'], words: 12});
     const vocab = new Vocabulary(['<pad>', '<unk>', 'a', 'red', 'blue', 'circle']);
@@ -35,8 +35,13 @@ describe('tfjs encoders (a CLIP-style dual encoder loaded from a folder)', () =>
       assert.deepEqual(text.sentence.shape, [1, 8]);
       // In the model's vocabulary 'a' is 4, 'circle' 3, and 'blue' is missing (its unknown token, 1); captions are
       // padded to the tower's 12 words, and the word codes cut back to the dataset's 10.
-      const [words, sentence] = raw.predict(tf.tensor2d([[4, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]], [1, 12], 'int32')) as tf.Tensor[];
-      assert.deepEqual(Array.from(text.words.dataSync()), Array.from(tf.slice(words!, [0, 0, 0], [1, 10, 8]).dataSync()));
+      const [words, sentence] = raw.predict(
+        tf.tensor2d([[4, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]], [1, 12], 'int32'),
+      ) as tf.Tensor[];
+      assert.deepEqual(
+        Array.from(text.words.dataSync()),
+        Array.from(tf.slice(words!, [0, 0, 0], [1, 10, 8]).dataSync()),
+      );
       assert.deepEqual(Array.from(text.sentence.dataSync()), Array.from(sentence!.dataSync()));
       const img = loaded.encoders.encodeImage(tf.zeros([2, 32, 32, 3]) as tf.Tensor4D); // resized to the tower's 16 px
       assert.deepEqual(img.regions.shape, [2, 16, 8]);
@@ -46,18 +51,29 @@ describe('tfjs encoders (a CLIP-style dual encoder loaded from a folder)', () =>
     assert.equal(loaded.encoders.imageLayers, undefined, 'no bridgeAfter: no split');
     const before = tf.memory().numTensors;
     loaded.dispose();
-    assert.equal(tf.memory().numTensors, before - 8 - 3 - 1, 'dispose frees both towers\' weights and the token table');
+    assert.equal(tf.memory().numTensors, before - 8 - 3 - 1, "dispose frees both towers' weights and the token table");
   });
 
   it('drives a GALIP G+D step through its split image tower, frozen, without leaks', async () => {
     const dir = tmp();
     const {dataset} = await tinyExperiment();
     await saveTinyDualEncoder(dir, {vocab: dataset.vocab.words.slice(0, 30), bridgeAfter: 'stem'});
-    const {config} = loadConfig(TINY_CONFIG, [tinyBackbone('galip'), `encoders={name: tfjs, path: ${dir}}`, 'phases=[train]']);
+    const {config} = loadConfig(TINY_CONFIG, [
+      tinyBackbone('galip'),
+      `encoders={name: tfjs, path: ${dir}}`,
+      'phases=[train]',
+    ]);
     const start = tf.memory().numTensors;
     const loaded = await loadTfjsEncoders(dir, dataset.vocab, config.dataset.maxWords);
     assert.deepEqual(loaded.encoders.imageLayers!.shapes(16), {lower: [8, 6], upper: [4, 8]});
-    const frozen = tf.tidy(() => tf.concat([loaded.encoders.encodeImage(tf.ones([1, 16, 16, 3]) as tf.Tensor4D).global, loaded.encoders.encodeText(tf.ones([1, 10], 'int32') as tf.Tensor2D, tf.ones([1, 10])).sentence]).arraySync());
+    const frozen = tf.tidy(() =>
+      tf
+        .concat([
+          loaded.encoders.encodeImage(tf.ones([1, 16, 16, 3]) as tf.Tensor4D).global,
+          loaded.encoders.encodeText(tf.ones([1, 10], 'int32') as tf.Tensor2D, tf.ones([1, 10])).sentence,
+        ])
+        .arraySync(),
+    );
     const trainer = buildGan(config, dataset, loaded.encoders);
     const g0 = trainer.model.g.variables.get('g/decoder2/c1/w')!.arraySync();
     trainer.step(0);
@@ -65,8 +81,19 @@ describe('tfjs encoders (a CLIP-style dual encoder loaded from a folder)', () =>
     const losses = trainer.step(1);
     assert.equal(tf.memory().numTensors, between, 'no tensors leak across steps');
     for (const [k, v] of Object.entries(losses)) assert.ok(Number.isFinite(v), `${k} finite`);
-    assert.notDeepEqual(trainer.model.g.variables.get('g/decoder2/c1/w')!.arraySync(), g0, 'G learns through the bridge');
-    const after = tf.tidy(() => tf.concat([loaded.encoders.encodeImage(tf.ones([1, 16, 16, 3]) as tf.Tensor4D).global, loaded.encoders.encodeText(tf.ones([1, 10], 'int32') as tf.Tensor2D, tf.ones([1, 10])).sentence]).arraySync());
+    assert.notDeepEqual(
+      trainer.model.g.variables.get('g/decoder2/c1/w')!.arraySync(),
+      g0,
+      'G learns through the bridge',
+    );
+    const after = tf.tidy(() =>
+      tf
+        .concat([
+          loaded.encoders.encodeImage(tf.ones([1, 16, 16, 3]) as tf.Tensor4D).global,
+          loaded.encoders.encodeText(tf.ones([1, 10], 'int32') as tf.Tensor2D, tf.ones([1, 10])).sentence,
+        ])
+        .arraySync(),
+    );
     assert.deepEqual(after, frozen, 'the loaded encoders stay frozen');
     trainer.dispose();
     loaded.dispose();
@@ -76,14 +103,20 @@ describe('tfjs encoders (a CLIP-style dual encoder loaded from a folder)', () =>
   it('rejects broken folders with BAD_INPUT naming the file', async () => {
     const vocab = new Vocabulary(['<pad>', '<unk>', 'a']);
     const expectBad = async (dir: string, pattern: RegExp) => {
-      await assert.rejects(loadTfjsEncoders(dir, vocab, 10), (err: unknown) => err instanceof ScgError && err.code === 'BAD_INPUT' && pattern.test(err.message));
+      await assert.rejects(
+        loadTfjsEncoders(dir, vocab, 10),
+        (err: unknown) => err instanceof ScgError && err.code === 'BAD_INPUT' && pattern.test(err.message),
+      );
     };
     await expectBad(path.join(tmp(), 'missing'), /is not a folder/);
     const noManifest = tmp();
     await expectBad(noManifest, /encoder\.json does not exist/);
     const wrong = tmp();
     await saveTinyDualEncoder(wrong, {vocab: ['<pad>', '<unk>', 'a']});
-    fs.writeFileSync(path.join(wrong, 'encoder.json'), JSON.stringify({format: 'clip', version: 1, vocab: ['<pad>', '<unk>'], unknownToken: 1}));
+    fs.writeFileSync(
+      path.join(wrong, 'encoder.json'),
+      JSON.stringify({format: 'clip', version: 1, vocab: ['<pad>', '<unk>'], unknownToken: 1}),
+    );
     await expectBad(wrong, /encoder\.json must have "format": "scg-dual-encoder"/);
     const badLayer = tmp();
     await saveTinyDualEncoder(badLayer, {vocab: ['<pad>', '<unk>', 'a'], bridgeAfter: 'nope'});
@@ -101,8 +134,14 @@ describe('tfjs encoders (a CLIP-style dual encoder loaded from a folder)', () =>
     const tiny = TINY_CONFIG;
     const enc = 'encoders={name: tfjs, path: /nowhere}';
     assert.doesNotThrow(() => loadConfig(tiny, [enc, 'phases=[train]']));
-    assert.throws(() => loadConfig(tiny, [enc, 'phases=[pretrain, train]']), /loaded frozen from \/nowhere; the pretrain phase has nothing to train/);
-    assert.throws(() => loadConfig(tiny, [enc, 'phases=[train]', 'train.encodersFrom=abc']), /train\.encodersFrom has nothing to take/);
+    assert.throws(
+      () => loadConfig(tiny, [enc, 'phases=[pretrain, train]']),
+      /loaded frozen from \/nowhere; the pretrain phase has nothing to train/,
+    );
+    assert.throws(
+      () => loadConfig(tiny, [enc, 'phases=[train]', 'train.encodersFrom=abc']),
+      /train\.encodersFrom has nothing to take/,
+    );
     assert.throws(() => loadConfig(tiny, ['encoders={name: tfjs}', 'phases=[train]']), /path/);
   });
 });

@@ -1,6 +1,6 @@
 // How a torch kernel is declared: a tfjs KernelConfig for backend `torch` whose function gets the TorchBackend.
 import * as tf from '@tensorflow/tfjs';
-import {TORCH_BACKEND, TorchBackend} from '../backend';
+import {TORCH_BACKEND, type TorchBackend} from '../backend';
 
 export interface TorchKernelArgs {
   inputs: tf.NamedTensorInfoMap;
@@ -24,7 +24,9 @@ export function input(args: TorchKernelArgs, name: string): tf.TensorInfo {
 
 /** The kernel's inputs as a list (Concat, Pack, AddN pass an array). */
 export function inputList(args: TorchKernelArgs): tf.TensorInfo[] {
-  return Array.isArray(args.inputs) ? (args.inputs as tf.TensorInfo[]) : Object.values(args.inputs) as tf.TensorInfo[];
+  return Array.isArray(args.inputs)
+    ? (args.inputs as tf.TensorInfo[])
+    : (Object.values(args.inputs) as tf.TensorInfo[]);
 }
 
 /** Normalised axes of a reduction-like attr. */
@@ -35,5 +37,14 @@ export function axesOf(axis: unknown, shape: number[]): number[] {
 /** [strideH, strideW, padTop, padBottom, padLeft, padRight, dilationH, dilationW] from a tfjs conv info. */
 export function convArgs(info: tf.backend_util.Conv2DInfo): number[] {
   const p = info.padInfo;
-  return [info.strideHeight, info.strideWidth, p.top, p.bottom, p.left, p.right, info.dilationHeight, info.dilationWidth];
+  return [
+    info.strideHeight,
+    info.strideWidth,
+    p.top,
+    p.bottom,
+    p.left,
+    p.right,
+    info.dilationHeight,
+    info.dilationWidth,
+  ];
 }

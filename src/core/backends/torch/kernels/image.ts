@@ -9,7 +9,11 @@ export const resizeBilinear = torchKernel('ResizeBilinear', (args) => {
   const x = input(args, 'images');
   const [h, w] = args.attrs['size'] as [number, number];
   const b = args.backend;
-  return b.output(b.addon.ResizeBilinear(b.handle(x), h, w, ...flags(args.attrs)), [x.shape[0]!, h, w, x.shape[3]!], 'float32');
+  return b.output(
+    b.addon.ResizeBilinear(b.handle(x), h, w, ...flags(args.attrs)),
+    [x.shape[0]!, h, w, x.shape[3]!],
+    'float32',
+  );
 });
 
 export const resizeBilinearGrad = torchKernel('ResizeBilinearGrad', (args) => {
@@ -23,7 +27,11 @@ export const resizeNearestNeighbor = torchKernel('ResizeNearestNeighbor', (args)
   const x = input(args, 'images');
   const [h, w] = args.attrs['size'] as [number, number];
   const b = args.backend;
-  return b.output(b.addon.ResizeNearest(b.handle(x), h, w, ...flags(args.attrs)), [x.shape[0]!, h, w, x.shape[3]!], x.dtype);
+  return b.output(
+    b.addon.ResizeNearest(b.handle(x), h, w, ...flags(args.attrs)),
+    [x.shape[0]!, h, w, x.shape[3]!],
+    x.dtype,
+  );
 });
 
 export const resizeNearestNeighborGrad = torchKernel('ResizeNearestNeighborGrad', (args) => {

@@ -1,6 +1,6 @@
 // Reduction torch kernels: Sum/Mean/Max/Min/Prod/All/Any over axes (keepDims), ArgMax/ArgMin, Softmax.
 import * as tf from '@tensorflow/tfjs';
-import {TorchAddon} from '../addon';
+import type {TorchAddon} from '../addon';
 import {axesOf, input, torchKernel} from './define';
 
 /** The attr that names a reduction's axes: Max and Min call it reductionIndices, the others axis. */
@@ -17,20 +17,22 @@ function reduceDtype(op: string, x: tf.TensorInfo): tf.DataType {
 
 /** One kernel per entry of the addon's reduction table. */
 export function reduceKernels(addon: TorchAddon): tf.KernelConfig[] {
-  return addon.reduceOps.map((op, code) => torchKernel(op, (args) => {
-    const x = input(args, 'x');
-    const keepDims = Boolean(args.attrs['keepDims']);
-    const axes = axesOf(axisAttr(args.attrs), x.shape);
-    const [outShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
-    const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-    const b = args.backend;
-    const dtype = reduceDtype(op, x);
-    if (axes.length === 0) {
-      const same = b.addon.Reshape(b.handle(x), shape);
-      return b.output(dtype === x.dtype ? same : castAndFree(addon, same, dtype), shape, dtype);
-    }
-    return b.output(addon.Reduce(code, b.handle(x), axes, keepDims), shape, dtype);
-  }));
+  return addon.reduceOps.map((op, code) =>
+    torchKernel(op, (args) => {
+      const x = input(args, 'x');
+      const keepDims = Boolean(args.attrs['keepDims']);
+      const axes = axesOf(axisAttr(args.attrs), x.shape);
+      const [outShape] = tf.backend_util.computeOutAndReduceShapes(x.shape, axes);
+      const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+      const b = args.backend;
+      const dtype = reduceDtype(op, x);
+      if (axes.length === 0) {
+        const same = b.addon.Reshape(b.handle(x), shape);
+        return b.output(dtype === x.dtype ? same : castAndFree(addon, same, dtype), shape, dtype);
+      }
+      return b.output(addon.Reduce(code, b.handle(x), axes, keepDims), shape, dtype);
+    }),
+  );
 }
 
 function castAndFree(addon: TorchAddon, h: object, dtype: tf.DataType): object {
@@ -44,7 +46,11 @@ function argKernel(name: 'ArgMax' | 'ArgMin') {
     const x = input(args, 'x');
     const [axis] = axesOf(args.attrs['axis'], x.shape);
     const shape = x.shape.filter((_, i) => i !== axis);
-    return args.backend.output(args.backend.addon.ArgMinMax(args.backend.handle(x), axis!, name === 'ArgMax'), shape, 'int32');
+    return args.backend.output(
+      args.backend.addon.ArgMinMax(args.backend.handle(x), axis!, name === 'ArgMax'),
+      shape,
+      'int32',
+    );
   });
 }
 

@@ -1,7 +1,7 @@
 // Shape and indexing torch kernels: reshape family, transpose, slices, concat/stack/split, pad, tile, gather, fills.
 import * as tf from '@tensorflow/tfjs';
 import {dtypeCode} from '../backend';
-import {axesOf, input, inputList, torchKernel, TorchKernelArgs} from './define';
+import {axesOf, input, inputList, torchKernel, type TorchKernelArgs} from './define';
 
 /** A new tensor that shares x's storage under another shape (reshape, expandDims, squeeze, identity). */
 function view(args: TorchKernelArgs, shape: number[], name = 'x'): tf.TensorInfo {
@@ -34,12 +34,20 @@ export const squeeze = torchKernel('Squeeze', (args) => {
 export const transpose = torchKernel('Transpose', (args) => {
   const x = input(args, 'x');
   const perm = args.attrs['perm'] as number[];
-  return args.backend.output(args.backend.addon.Transpose(args.backend.handle(x), perm), perm.map((p) => x.shape[p]!), x.dtype);
+  return args.backend.output(
+    args.backend.addon.Transpose(args.backend.handle(x), perm),
+    perm.map((p) => x.shape[p]!),
+    x.dtype,
+  );
 });
 
 export const slice = torchKernel('Slice', (args) => {
   const x = input(args, 'x');
-  const [begin, size] = tf.slice_util.parseSliceParams(x, args.attrs['begin'] as number[], args.attrs['size'] as number[]);
+  const [begin, size] = tf.slice_util.parseSliceParams(
+    x,
+    args.attrs['begin'] as number[],
+    args.attrs['size'] as number[],
+  );
   tf.slice_util.assertParamsValid(x, begin!, size!);
   return args.backend.output(args.backend.addon.Slice(args.backend.handle(x), begin!, size!), size!, x.dtype);
 });
@@ -47,18 +55,34 @@ export const slice = torchKernel('Slice', (args) => {
 export const stridedSlice = torchKernel('StridedSlice', (args) => {
   const x = input(args, 'x');
   const a = args.attrs;
-  const info = tf.slice_util.sliceInfo(x.shape, a['begin'] as number[], a['end'] as number[], a['strides'] as number[],
-    a['beginMask'] as number, a['endMask'] as number, a['ellipsisMask'] as number, a['newAxisMask'] as number, a['shrinkAxisMask'] as number);
+  const info = tf.slice_util.sliceInfo(
+    x.shape,
+    a['begin'] as number[],
+    a['end'] as number[],
+    a['strides'] as number[],
+    a['beginMask'] as number,
+    a['endMask'] as number,
+    a['ellipsisMask'] as number,
+    a['newAxisMask'] as number,
+    a['shrinkAxisMask'] as number,
+  );
   const b = args.backend;
   const h = b.handle(x);
   if (info.isIdentity) return b.output(b.addon.Reshape(h, info.finalShape), info.finalShape, x.dtype);
-  return b.output(b.addon.StridedSlice(h, info.begin, info.end, info.strides, info.finalShape), info.finalShape, x.dtype);
+  return b.output(
+    b.addon.StridedSlice(h, info.begin, info.end, info.strides, info.finalShape),
+    info.finalShape,
+    x.dtype,
+  );
 });
 
 export const concat = torchKernel('Concat', (args) => {
   const xs = inputList(args);
   const axis = axesOf(args.attrs['axis'], xs[0]!.shape)[0]!;
-  const shape = tf.backend_util.computeOutShape(xs.map((x) => x.shape), axis);
+  const shape = tf.backend_util.computeOutShape(
+    xs.map((x) => x.shape),
+    axis,
+  );
   const kept = xs.filter((x) => tf.util.sizeFromShape(x.shape) > 0);
   const b = args.backend;
   const parts = (kept.length ? kept : xs.slice(0, 1)).map((x) => b.handle(x));
@@ -73,7 +97,14 @@ export const pack = torchKernel('Pack', (args) => {
   const shape = [...first.shape];
   shape.splice(axis, 0, xs.length);
   const b = args.backend;
-  return b.output(b.addon.Pack(xs.map((x) => b.handle(x)), axis), shape, first.dtype);
+  return b.output(
+    b.addon.Pack(
+      xs.map((x) => b.handle(x)),
+      axis,
+    ),
+    shape,
+    first.dtype,
+  );
 });
 
 export const unpack = torchKernel('Unpack', (args) => {
@@ -107,7 +138,11 @@ export const padV2 = torchKernel('PadV2', (args) => {
 export const tile = torchKernel('Tile', (args) => {
   const x = input(args, 'x');
   const reps = args.attrs['reps'] as number[];
-  return args.backend.output(args.backend.addon.Tile(args.backend.handle(x), reps), x.shape.map((d, i) => d * reps[i]!), x.dtype);
+  return args.backend.output(
+    args.backend.addon.Tile(args.backend.handle(x), reps),
+    x.shape.map((d, i) => d * reps[i]!),
+    x.dtype,
+  );
 });
 
 export const reverse = torchKernel('Reverse', (args) => {
@@ -139,9 +174,18 @@ export const unsortedSegmentSum = torchKernel('UnsortedSegmentSum', (args) => {
 
 export const oneHot = torchKernel('OneHot', (args) => {
   const indices = input(args, 'indices');
-  const {depth, onValue, offValue, dtype} = args.attrs as {depth: number; onValue: number; offValue: number; dtype: tf.DataType};
+  const {depth, onValue, offValue, dtype} = args.attrs as {
+    depth: number;
+    onValue: number;
+    offValue: number;
+    dtype: tf.DataType;
+  };
   const b = args.backend;
-  return b.output(b.addon.OneHot(b.handle(indices), depth, onValue, offValue, dtypeCode(dtype)), [...indices.shape, depth], dtype);
+  return b.output(
+    b.addon.OneHot(b.handle(indices), depth, onValue, offValue, dtypeCode(dtype)),
+    [...indices.shape, depth],
+    dtype,
+  );
 });
 
 export const fill = torchKernel('Fill', (args) => {
@@ -161,7 +205,12 @@ export const zerosLike = filledLike('ZerosLike', 0);
 export const onesLike = filledLike('OnesLike', 1);
 
 export const range = torchKernel('Range', (args) => {
-  const {start, stop, step, dtype} = args.attrs as {start: number; stop: number; step: number; dtype: 'float32' | 'int32'};
+  const {start, stop, step, dtype} = args.attrs as {
+    start: number;
+    stop: number;
+    step: number;
+    dtype: 'float32' | 'int32';
+  };
   const empty = start === stop || (start < stop && step < 0) || (stop < start && step > 1);
   const n = empty ? 0 : Math.abs(Math.ceil((stop - start) / step));
   const stride = stop < start && step === 1 ? -1 : step; // as tfjs' rangeImpl counts down
