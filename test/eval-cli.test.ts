@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import Database from 'better-sqlite3';
-import {TINY_CONFIG} from './tiny';
+import {TINY_CONFIG, TINY_EVAL_SETS} from './tiny';
 
 const BIN = path.resolve(__dirname, '../../bin/run.js');
 const scg = (args: string[]) =>
@@ -16,16 +16,7 @@ describe('evaluation end to end', () => {
   it('the eval phase and scg eval store FID, IS and R-precision, each linked to its protocol', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-eval-'));
     const db = path.join(dir, 'experiments.db');
-    const sets = [
-      '--set',
-      'phases=[pretrain, train, eval]',
-      '--set',
-      'eval.samples=12',
-      '--set',
-      'eval.builtinSteps=10',
-      '--set',
-      'train.steps=2',
-    ];
+    const sets = TINY_EVAL_SETS;
     const r = scg(['run', TINY_CONFIG, '--db', db, ...sets, '--json']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /evaluator builtin: test accuracy/);

@@ -11,6 +11,18 @@ import {Rng} from '../src/core/rng';
 
 export const TINY_CONFIG = path.resolve(__dirname, '../../test/fixtures/tiny.yaml');
 
+/** `--set` flags that make the tiny config a [pretrain, train, eval] run with a quick builtin evaluator. */
+export const TINY_EVAL_SETS: readonly string[] = [
+  '--set',
+  'phases=[pretrain, train, eval]',
+  '--set',
+  'eval.samples=12',
+  '--set',
+  'eval.builtinSteps=10',
+  '--set',
+  'train.steps=2',
+];
+
 /** `--set` overrides that put backbone `name` with its tiny knobs in place of the fixture's backbone section. */
 export function tinyBackbone(name: string): string {
   const knobs = Object.entries(backbones.get(name).tiny).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);

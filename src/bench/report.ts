@@ -138,37 +138,16 @@ function torchVsWasm(
   return {ratios, ...(torch ? {torch} : {}), ...(wasm ? {wasm} : {})};
 }
 
+/** `scg bench` of the reference step next to PyTorch, on `backend`. */
+function referenceArgs(backend: string): string[] {
+  return `bench --reference --torch --threads 2 --rounds 3 --steps 5 --profile --backend ${backend}`.split(' ');
+}
+
 function main(): void {
   const started = new Date();
   const commands = {
-    torchReference: [
-      'bench',
-      '--reference',
-      '--torch',
-      '--threads',
-      '2',
-      '--rounds',
-      '3',
-      '--steps',
-      '5',
-      '--profile',
-      '--backend',
-      'torch',
-    ],
-    reference: [
-      'bench',
-      '--reference',
-      '--torch',
-      '--threads',
-      '2',
-      '--rounds',
-      '3',
-      '--steps',
-      '5',
-      '--profile',
-      '--backend',
-      'wasm',
-    ],
+    torchReference: referenceArgs('torch'),
+    reference: referenceArgs('wasm'),
     quickstart: ['bench', 'configs/quickstart.yaml', '--steps', '5', '--set', 'runtime.threads=2'],
     tinyTorch: ['bench', '--tiny-op', '--backend', 'torch'],
     tinyWasm: ['bench', '--tiny-op', '--backend', 'wasm'],

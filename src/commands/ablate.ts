@@ -1,12 +1,11 @@
 // `scg ablate <sweep.yaml>`: expand a sweep and run its cells (resumable, parallel workers, job-array scripts).
-import * as fs from 'node:fs';
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
-import {type AblateResult, registerSweepIn, runSweep, summaryText} from '../sweep/ablate';
-import {emitScript, type EmitKind} from '../sweep/emit';
+import {runSweep, summaryText, sweepExitCode} from '../sweep/ablate';
+import {type EmitKind, emitSweep} from '../sweep/emit';
 import {dryRun, planText} from '../sweep/plan';
 import {loadSweep} from '../sweep/spec';
-import {workCells, type WorkerResult} from '../sweep/worker';
+import {runWorkerProcess} from '../sweep/worker';
 
 export default class Ablate extends BaseCommand {
   static override summary = 'Run a sweep (grid, zip, cells, seeds) as normal runs: resumable, with parallel workers';
@@ -47,50 +46,28 @@ export default class Ablate extends BaseCommand {
     const {args, flags} = await this.parse(Ablate);
     const sweep = loadSweep(args.sweep);
     const dbPath = dbPathOf(flags.db);
+    const {retries, grace: graceSeconds, extend} = flags;
+    const common = {dbPath, retries, graceSeconds, failFast: flags['fail-fast'], extend};
     if (flags['dry-run']) {
       const plan = dryRun(sweep, dbPath, flags.grace);
       if (!this.jsonEnabled()) this.log(planText(plan, sweep.axes));
       return plan;
     }
     if (flags.emit) {
-      registerSweepIn(dbPath, sweep, flags.extend);
-      const script = emitScript(flags.emit as EmitKind, sweep, dbPath, {
-        retries: flags.retries,
-        graceSeconds: flags.grace,
-      });
-      if (flags.out) {
-        fs.writeFileSync(flags.out, script, {mode: 0o755});
-        this.note(`wrote ${flags.out}: ${sweep.cells.length} tasks`);
-      } else if (!this.jsonEnabled()) process.stdout.write(script);
-      return {sweep: sweep.spec.name, kind: flags.emit, cells: sweep.cells.length, out: flags.out ?? null, script};
+      const emitted = emitSweep(sweep, dbPath, {...common, kind: flags.emit as EmitKind, out: flags.out});
+      if (flags.out) this.note(`wrote ${flags.out}: ${emitted.cells} tasks`);
+      else if (!this.jsonEnabled()) process.stdout.write(emitted.script);
+      return emitted;
     }
     if (flags.cell !== undefined || flags.worker) {
-      if (flags.cell !== undefined) registerSweepIn(dbPath, sweep, flags.extend, flags.cell);
-      const log = (l: string) => process.stderr.write(`${l}\n`);
-      const r: WorkerResult = await workCells(sweep, {
-        dbPath,
-        retries: flags.retries,
-        graceSeconds: flags.grace,
-        index: flags.cell,
-        failFast: flags['fail-fast'],
-        log,
-      });
-      if (r.interrupted) this.exit(130);
-      if (r.failed > 0 && !flags.worker) this.exit(1); // a pool worker records failures in the store; its coordinator reports them
-      return r;
+      const worker = await runWorkerProcess(sweep, {...common, index: flags.cell, pooled: flags.worker});
+      if (worker.exitCode !== 0) this.exit(worker.exitCode);
+      return worker.result;
     }
-    const result: AblateResult = await runSweep(sweep, {
-      dbPath,
-      workers: flags.workers,
-      retries: flags.retries,
-      graceSeconds: flags.grace,
-      failFast: flags['fail-fast'],
-      extend: flags.extend,
-      quiet: this.jsonEnabled(),
-      log: (l) => this.note(l),
-    });
+    const log = (l: string) => this.note(l);
+    const result = await runSweep(sweep, {...common, workers: flags.workers, quiet: this.jsonEnabled(), log});
     if (!this.jsonEnabled()) this.log(summaryText(result));
-    const code = result.interrupted ? 130 : result.failed > 0 || result.pending > 0 ? 1 : 0;
+    const code = sweepExitCode(result);
     if (code !== 0) {
       if (this.jsonEnabled()) this.logJson(result);
       this.exit(code);

@@ -2,15 +2,8 @@
 // optionally next to the same step in PyTorch.
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, setFlag} from '../cli/base-command';
-import * as os from 'node:os';
-import type {BenchResult} from '../bench/bench';
-import {benchExperiment} from '../bench/experiment-bench';
-import {benchReference, type BenchReport, benchText} from '../bench/reference-run';
-import {loadConfig} from '../config/load';
-import {ScgError} from '../errors';
-import {tinyOpMicros} from '../bench/tiny-op';
-import {type BackendChoice, describeBackend, initBackend} from '../core/backend';
-import {wantedGanThreads} from '../runtime/parallel-phase';
+import {benchText} from '../bench/reference-run';
+import {runBench} from '../bench/scg-bench';
 
 export default class Bench extends BaseCommand {
   static override summary =
@@ -61,45 +54,15 @@ export default class Bench extends BaseCommand {
 
   async run(): Promise<object> {
     const {args, flags} = await this.parse(Bench);
-    if (!flags.reference && !args.config && !flags['tiny-op'])
-      throw new ScgError('BAD_INPUT', 'give a config to time, or --reference (or --tiny-op)', {
-        hint: 'scg bench configs/quickstart.yaml, or scg bench --reference --torch',
-      });
-    const loaded = args.config ? loadConfig(args.config, flags.set) : undefined;
-    const requested = (flags.backend ?? loaded?.config.runtime.backend ?? 'auto') as BackendChoice;
-    // torch threads its own kernels: --threads (or the config's runtime.threads) is libtorch's intra-op thread count.
-    const torchThreads = flags.threads ?? (loaded ? wantedGanThreads(loaded.config) : os.availableParallelism());
-    const backend = await initBackend(requested, {
-      threads: torchThreads,
-      device: flags.device ?? loaded?.config.runtime.device ?? 'auto',
+    const {reference, torch, steps, rounds, res, batch, threads, profile, backend, device} = flags;
+    const report = await runBench({
+      ...{reference, torch, steps, rounds, res, batch, threads, profile, backend, device},
+      config: args.config,
+      sets: flags.set,
+      tinyOp: flags['tiny-op'],
+      note: (l) => this.note(l),
     });
-    this.note(describeBackend(backend));
-    const report: BenchReport = {backend: backend.name, threads: backend.threads, results: {}};
-    const inProcessThreads = backend.name === 'torch' || backend.name === 'tensorflow';
-    if (flags['tiny-op']) report.tinyOpMicros = tinyOpMicros();
-    if (loaded) {
-      for (const r of await benchExperiment(loaded.config, {steps: flags.steps, profile: flags.profile})) {
-        report.results[r.name] = inProcessThreads ? ({...r, threads: backend.threads} as BenchResult) : r;
-      }
-    } else if (flags.reference) {
-      Object.assign(
-        report,
-        await benchReference({
-          backend: backend.name,
-          torchDevice: backend.torch?.device ?? 'cpu',
-          threads: inProcessThreads ? 1 : (flags.threads ?? os.availableParallelism()),
-          reportThreads: inProcessThreads ? backend.threads : undefined,
-          res: flags.res,
-          batch: flags.batch,
-          steps: flags.steps,
-          rounds: flags.rounds,
-          profile: flags.profile,
-          torch: flags.torch,
-          note: (l) => this.note(l),
-        }),
-      );
-    }
-    if (!this.jsonEnabled()) this.log(benchText(report, backend.name));
+    if (!this.jsonEnabled()) this.log(benchText(report, report.backend));
     return report;
   }
 }

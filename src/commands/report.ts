@@ -1,31 +1,7 @@
 // `scg report`: comparison tables of a sweep, an experiment or named runs (seeds aggregated, Δ vs baseline), in five formats.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
-import {ScgError} from '../errors';
-import {buildReport, DEFAULT_METRICS} from '../report/aggregate';
-import {experimentSource, type ReportSource, runsSource, sweepSource} from '../report/collect';
-import {reportFigures, writeFigures} from '../report/figures';
-import {formatReport, type TextFormat} from '../report/format';
-import {reportHtml} from '../report/html';
-import {Store} from '../store/store';
-import type {Assignment} from '../sweep/spec';
-import {parse} from 'yaml';
-
-function parseBaseline(items: string[]): Assignment | undefined {
-  if (items.length === 0) return undefined;
-  return Object.fromEntries(
-    items.map((item) => {
-      const eq = item.indexOf('=');
-      if (eq <= 0)
-        throw new ScgError('BAD_INPUT', `--baseline ${item}: expected key.path=value`, {
-          hint: 'for example --baseline contrastive.mode=none',
-        });
-      return [item.slice(0, eq), parse(item.slice(eq + 1)) as unknown];
-    }),
-  );
-}
+import {makeReport} from '../report/make-report';
 
 export default class Report extends BaseCommand {
   static override summary =
@@ -64,48 +40,17 @@ export default class Report extends BaseCommand {
 
   async run(): Promise<object> {
     const {args, flags} = await this.parse(Report);
-    const chosen = [args.sweep, flags.runs, flags.experiment].filter((x) => x !== undefined).length;
-    if (chosen !== 1) {
-      throw new ScgError(
-        'BAD_INPUT',
-        chosen === 0
-          ? 'say what to report: a sweep name, --runs or --experiment'
-          : 'give only one of: a sweep name, --runs, --experiment',
-        {
-          hint: 'scg report smoke, scg report --experiment quickstart, or scg report --runs <id> <id>',
-        },
-      );
-    }
-    const baseline = parseBaseline(flags.baseline ?? []);
-    if (baseline && args.sweep)
-      throw new ScgError('BAD_INPUT', '--baseline: a sweep names its baseline in its file', {
-        hint: 'set baseline: in the sweep file',
-      });
-    const store = Store.openExisting(dbPathOf(flags.db));
-    try {
-      const source: ReportSource = args.sweep
-        ? sweepSource(store, args.sweep)
-        : flags.runs
-          ? runsSource(store, flags.runs, baseline)
-          : experimentSource(store, flags.experiment!, baseline);
-      const report = buildReport(store, source, {
-        metrics: flags.metric?.length ? flags.metric : [...DEFAULT_METRICS],
-        reduce: flags.reduce,
-        sort: flags.sort,
-      });
-      const html = flags.format === 'html';
-      const figures = flags.plot || html ? reportFigures(store, report, source) : [];
-      const written = flags.plot ? writeFigures(flags.plot, figures) : [];
-      const text = html ? reportHtml(store, report, figures) : formatReport(report, flags.format as TextFormat);
-      if (flags.out) {
-        fs.mkdirSync(path.dirname(path.resolve(flags.out)), {recursive: true});
-        fs.writeFileSync(flags.out, text);
-        this.note(`wrote ${flags.out}`);
-      } else if (!this.jsonEnabled()) process.stdout.write(text);
-      if (written.length) this.note(`wrote ${written.length} figures in ${flags.plot}`);
-      return {...report, figures: written};
-    } finally {
-      store.close();
-    }
+    const {runs, experiment, reduce, sort, format, out, plot} = flags;
+    const made = makeReport({
+      ...{runs, experiment, reduce, sort, format, out, plot},
+      db: dbPathOf(flags.db),
+      sweep: args.sweep,
+      metrics: flags.metric,
+      baseline: flags.baseline ?? [],
+    });
+    if (out) this.note(`wrote ${out}`);
+    else if (!this.jsonEnabled()) process.stdout.write(made.text);
+    if (made.figures.length) this.note(`wrote ${made.figures.length} figures in ${plot}`);
+    return {...made.report, figures: made.figures};
   }
 }

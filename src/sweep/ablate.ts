@@ -11,6 +11,7 @@ import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
 import {axisLabel} from './labels';
 import type {Sweep} from './spec';
+import {registerSweep} from './register';
 import {COORDINATOR_ENV} from './worker';
 
 export interface AblateOptions {
@@ -44,23 +45,6 @@ function cliEntry(): string {
   if (!fs.existsSync(entry))
     throw new ScgError('RUN_FAILED', `cannot find the scg entry point at ${entry} to start workers`);
   return entry;
-}
-
-/** Adds the sweep to the store (or checks it is unchanged, or extends it); failed cells get their retries again. */
-export function registerSweep(store: Store, sweep: Sweep, extend: boolean) {
-  const sweeps = new SweepStore(store);
-  const reg = sweeps.register(
-    {
-      name: sweep.spec.name,
-      file: path.resolve(sweep.file),
-      specHash: sweep.specHash,
-      specJson: JSON.stringify(sweep.spec),
-      axes: sweep.axes,
-      cells: sweep.cells.map((c) => ({index: c.index, key: c.key, assignment: c.assignment, configHash: c.configHash})),
-    },
-    {extend},
-  );
-  return reg;
 }
 
 /** Steps of every phase of a cell's run, for its bar: pretrain steps, then train steps, then one for eval. */
@@ -270,26 +254,6 @@ function createDisplay(sweep: Sweep, workers: number) {
   };
 }
 
-/**
- * Registers the sweep in the store at `dbPath` (for --emit and --cell, which run no coordinator); `cell`, when
- * given, must be one of the sweep's cells.
- */
-export function registerSweepIn(dbPath: string, sweep: Sweep, extend: boolean, cell?: number): void {
-  if (cell !== undefined && cell >= sweep.cells.length) {
-    throw new ScgError(
-      'BAD_INPUT',
-      `--cell ${cell}: sweep '${sweep.spec.name}' has cells 0..${sweep.cells.length - 1}`,
-      {hint: `see scg ablate ${sweep.file} --dry-run`},
-    );
-  }
-  const store = Store.open(dbPath);
-  try {
-    registerSweep(store, sweep, extend);
-  } finally {
-    store.close();
-  }
-}
-
 /** The lines `scg ablate` prints when the sweep ends. */
 export function summaryText(r: AblateResult): string {
   return [
@@ -297,4 +261,9 @@ export function summaryText(r: AblateResult): string {
     ...(r.failed ? [`worker logs: ${r.workerLogs.join(', ')}`] : []),
     ...(r.completed === r.total ? [`next: scg report ${r.sweep}`] : []),
   ].join('\n');
+}
+
+/** The exit code of a coordinated sweep: 0 all cells completed, 1 some failed or pending, 130 interrupted. */
+export function sweepExitCode(r: AblateResult): number {
+  return r.interrupted ? 130 : r.failed > 0 || r.pending > 0 ? 1 : 0;
 }

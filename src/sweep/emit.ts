@@ -1,5 +1,7 @@
 // `scg ablate --emit slurm|shell`: a script in which each task runs one cell (`scg ablate <sweep> --cell INDEX`) against one store.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import {registerSweepIn} from './register';
 import type {Sweep} from './spec';
 
 export type EmitKind = 'slurm' | 'shell';
@@ -61,4 +63,19 @@ export function emitScript(
     'exit "$status"',
     '',
   ].join('\n');
+}
+
+/**
+ * `scg ablate --emit`: registers the sweep (tasks claim their cells from the store) and returns the script,
+ * written to `out` (executable) when given.
+ */
+export function emitSweep(
+  sweep: Sweep,
+  dbPath: string,
+  opts: {kind: EmitKind; extend: boolean; retries: number; graceSeconds: number; out: string | undefined},
+): {sweep: string; kind: EmitKind; cells: number; out: string | null; script: string} {
+  registerSweepIn(dbPath, sweep, opts.extend);
+  const script = emitScript(opts.kind, sweep, dbPath, {retries: opts.retries, graceSeconds: opts.graceSeconds});
+  if (opts.out) fs.writeFileSync(opts.out, script, {mode: 0o755});
+  return {sweep: sweep.spec.name, kind: opts.kind, cells: sweep.cells.length, out: opts.out ?? null, script};
 }

@@ -5,6 +5,7 @@ import {runExperiment} from '../runtime/run';
 import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
 import {axisLabel} from './labels';
+import {registerSweepIn} from './register';
 import type {Sweep} from './spec';
 
 /** Set by a coordinator on the workers it starts: its pid, so that they stop when it is gone. */
@@ -136,4 +137,19 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
     process.off('SIGTERM', onSignal);
     store.close();
   }
+}
+
+/**
+ * `scg ablate --cell N` (one job-array task: registers the sweep, runs that cell) or `--worker` (one process of
+ * a coordinated pool). Returns the result and the exit code: 130 interrupted; 1 a task's cell failed (a pool
+ * worker records failures in the store, and its coordinator reports them).
+ */
+export async function runWorkerProcess(
+  sweep: Sweep,
+  opts: Omit<WorkerOptions, 'log'> & {extend: boolean; pooled: boolean},
+): Promise<{result: WorkerResult; exitCode: number}> {
+  if (opts.index !== undefined) registerSweepIn(opts.dbPath, sweep, opts.extend, opts.index);
+  const result = await workCells(sweep, {...opts, log: (l) => process.stderr.write(`${l}\n`)});
+  const exitCode = result.interrupted ? 130 : result.failed > 0 && !opts.pooled ? 1 : 0;
+  return {result, exitCode};
 }

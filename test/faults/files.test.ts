@@ -4,23 +4,14 @@ import {strict as assert} from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
-import {TINY_CONFIG} from '../tiny';
+import {TINY_CONFIG, TINY_EVAL_SETS} from '../tiny';
 import {filesMatching, query, scg, tmpDir} from './harness';
 
 describe('fault suite: damaged files beside the store', () => {
   it('damaged caches are rebuilt with the same numbers; a damaged vocab.json is exit 2 naming it', () => {
     const dir = tmpDir('files');
     const db = path.join(dir, 'experiments.db');
-    const sets = [
-      '--set',
-      'phases=[pretrain, train, eval]',
-      '--set',
-      'eval.samples=12',
-      '--set',
-      'eval.builtinSteps=10',
-      '--set',
-      'train.steps=2',
-    ];
+    const sets = TINY_EVAL_SETS;
     const r = scg(['run', TINY_CONFIG, '--db', db, ...sets, '--json']);
     assert.equal(r.status, 0, r.stderr);
     const runId = (JSON.parse(r.stdout) as {runId: string}).runId;
