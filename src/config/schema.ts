@@ -202,6 +202,12 @@ function buildSchema(): JsonSchema {
             minLength: 1,
             description: 'inception-v3 evaluator: folder with the converted model.json and weight shards (see README).',
           },
+          fidInceptionPath: {
+            type: 'string',
+            minLength: 1,
+            description:
+              "fid-inception evaluator: safetensors file of pytorch-fid's FID Inception (scripts/convert-pt-inception.py writes it).",
+          },
           inceptionPoolLayer: {
             type: 'string',
             minLength: 1,

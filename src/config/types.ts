@@ -44,6 +44,7 @@ export interface EvalConfig {
   builtinWidth: number;
   builtinFeatures: number;
   inceptionPath?: string;
+  fidInceptionPath?: string;
   inceptionPoolLayer: string;
 }
 
