@@ -863,6 +863,33 @@ Napi::Value ResizeNearestGrad(const Napi::CallbackInfo& info) {
   return wrap(info.Env(), dx);
 }
 
+// ---- float64 linear algebra for the Fréchet distance (outside tfjs, which has no float64) ------------------------
+
+// Tr((S1 S2)^1/2) of two symmetric PSD n x n matrices given as row-major Float64Arrays, computed as
+// Tr((R S2 R)^1/2) with R = S1^1/2 from S1's eigen decomposition (negative round-off eigenvalues clamp to 0), in
+// double on the CPU with libtorch's LAPACK. Returns [trace, smallest eigenvalue of R S2 R, largest |eigenvalue|],
+// so the caller can judge whether the product was too close to singular.
+Napi::Value TraceSqrtProduct(const Napi::CallbackInfo& info) {
+  auto a = info[0].As<Napi::Float64Array>();
+  auto b = info[1].As<Napi::Float64Array>();
+  int64_t n = i64(info, 2);
+  if (static_cast<int64_t>(a.ElementLength()) != n * n || static_cast<int64_t>(b.ElementLength()) != n * n)
+    throw std::runtime_error("scg torch: TraceSqrtProduct needs two n x n matrices");
+  auto opts = at::TensorOptions().dtype(at::kDouble);
+  at::Tensor s1 = at::from_blob(a.Data(), {n, n}, opts);
+  at::Tensor s2 = at::from_blob(b.Data(), {n, n}, opts);
+  s1 = (s1 + s1.t()) / 2;
+  auto [w, v] = at::linalg_eigh(s1);
+  at::Tensor r = at::matmul(v * w.clamp_min(0).sqrt(), v.t());
+  at::Tensor inner = at::matmul(at::matmul(r, s2), r);
+  at::Tensor e = at::linalg_eigvalsh((inner + inner.t()) / 2);
+  auto out = Napi::Float64Array::New(info.Env(), 3);
+  out[0] = e.clamp_min(0).sqrt().sum().item<double>();
+  out[1] = e.min().item<double>();
+  out[2] = e.abs().max().item<double>();
+  return out;
+}
+
 // ---- runtime ----------------------------------------------------------------------------------------------------
 
 int cudaCount() {
@@ -1063,6 +1090,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   SCG_EXPORT(ResizeBilinearGrad);
   SCG_EXPORT(ResizeNearest);
   SCG_EXPORT(ResizeNearestGrad);
+  SCG_EXPORT(TraceSqrtProduct);
   SCG_EXPORT(Info);
   SCG_EXPORT(SetThreads);
   SCG_EXPORT(SetDevice);

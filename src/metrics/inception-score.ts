@@ -1,12 +1,12 @@
-// Inception Score over class probabilities, with the original improved-GAN code's sequential splits.
+// Inception Score over class probabilities, with the sequential splits of improved-GAN's code and torch-fidelity.
 import type * as tf from '@tensorflow/tfjs';
 import {InputError} from '../errors';
 import {readRows} from './matrix-input';
 
 /**
  * IS = exp(E_x KL(p(y|x) ‖ p(y))), computed per split with p(y) the split's mean prediction. Split k holds rows
- * k·⌊n/s⌋ … (k+1)·⌊n/s⌋ − 1 (a remainder is left out, as in the original). Returns the mean and the population
- * standard deviation (ddof 0) over the splits.
+ * ⌊k·n/s⌋ … ⌊(k+1)·n/s⌋ − 1, so every row is in one split (split sizes differ by at most one when s does not
+ * divide n). Returns the mean and the population standard deviation (ddof 0) over the splits.
  * @example inceptionScore(probs, {splits: 10})  // {mean, std}
  */
 export function inceptionScore(
@@ -24,11 +24,10 @@ export function inceptionScore(
     if (r.some((v) => v < 0) || Math.abs(sum - 1) > 1e-3)
       throw new InputError(FN, `probs row ${i} must be non-negative and sum to 1 (within 1e-3), but sums to ${sum}`);
   });
-  const size = Math.floor(rows.length / splits);
   const classes = rows[0]!.length;
   const scores: number[] = [];
   for (let k = 0; k < splits; k++) {
-    const part = rows.slice(k * size, (k + 1) * size);
+    const part = rows.slice(Math.floor((k * rows.length) / splits), Math.floor(((k + 1) * rows.length) / splits));
     const py = new Float64Array(classes);
     for (const r of part) for (let c = 0; c < classes; c++) py[c] = py[c]! + r[c]! / part.length;
     let kl = 0;

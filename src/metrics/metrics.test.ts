@@ -40,6 +40,18 @@ describe('frechetDistance', () => {
     }
   });
 
+  it("100-d statistics (libtorch's float64 path when the addon is built) match the Denman–Beavers reference", () => {
+    const a = rowsOf(seededValues(300 * 100, 4), 300, 100);
+    const b = rowsOf(seededValues(250 * 100, 5), 250, 100).map((r) => r.map((v, j) => 0.8 * v + 0.01 * j));
+    const sa = gaussianStats(a.map((r) => Float64Array.from(r)));
+    const sb = gaussianStats(b.map((r) => Float64Array.from(r)));
+    let diff = 0;
+    sa.mu.forEach((m, j) => (diff += (m - sb.mu[j]!) ** 2));
+    const want = diff + sa.sigma.trace() + sb.sigma.trace() - 2 * traceSqrtm(sa.sigma.mmul(sb.sigma));
+    const got = frechetDistanceFromStats(sa.mu, sa.sigma, sb.mu, sb.sigma);
+    assert.ok(relDiff(got.distance, want) <= 1e-6, `${got.distance} vs ${want}`);
+  });
+
   it('identical sets give ≈ 0; a pure mean shift gives exactly ‖Δμ‖²; it is symmetric', () => {
     const a = rowsOf(seededValues(50 * 4, 7), 50, 4);
     assert.ok(Math.abs(frechetDistance(a, a).distance) < 1e-8);
@@ -130,8 +142,9 @@ describe('inceptionScore', () => {
     assert.ok(Math.abs(r.mean - k) < 1e-9 && r.std < 1e-9);
   });
 
-  it('splits are sequential, the remainder is dropped, std is the population std', () => {
-    // 5 rows, 2 splits of ⌊5/2⌋ = 2 rows: split 0 = two opposite one-hots (IS 2), split 1 = two equal rows (IS 1); row 4 unused.
+  it('splits are sequential at ⌊k·n/s⌋ and cover every row (n not divisible by s); std is the population std', () => {
+    // 5 rows, 2 splits at rows 0-1 and 2-4. Split 0: two opposite one-hots, IS 2. Split 1: [.5,.5] twice and [1,0],
+    // p(y) = [2/3, 1/3], mean KL = (2 · ½ln(9/8) + ln(3/2)) / 3 = ln(27/16) / 3, IS (27/16)^(1/3).
     const probs = [
       [1, 0],
       [0, 1],
@@ -139,9 +152,23 @@ describe('inceptionScore', () => {
       [0.5, 0.5],
       [1, 0],
     ];
+    const second = (27 / 16) ** (1 / 3);
     const r = inceptionScore(probs, {splits: 2});
-    assert.ok(Math.abs(r.mean - 1.5) < 1e-12, `mean ${r.mean}`);
-    assert.ok(Math.abs(r.std - 0.5) < 1e-12, `std ${r.std}`);
+    assert.ok(Math.abs(r.mean - (2 + second) / 2) < 1e-12, `mean ${r.mean}`);
+    assert.ok(Math.abs(r.std - (2 - second) / 2) < 1e-12, `std ${r.std}`);
+    // 7 rows, 3 splits of 2, 2 and 3 rows (IS 2, 1, 3): mean 2, std √(2/3).
+    const seven = [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0.2, 0.3, 0.5],
+      [0.2, 0.3, 0.5],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
+    const r7 = inceptionScore(seven, {splits: 3});
+    assert.ok(Math.abs(r7.mean - 2) < 1e-12, `mean ${r7.mean}`);
+    assert.ok(Math.abs(r7.std - Math.sqrt(2 / 3)) < 1e-12, `std ${r7.std}`);
   });
 
   it('matches the formula computed directly on random probabilities', () => {

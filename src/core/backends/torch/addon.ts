@@ -87,6 +87,8 @@ export interface TorchAddon {
   ResizeBilinearGrad(x: Handle, dy: Handle, alignCorners: boolean, halfPixelCenters: boolean): Handle;
   ResizeNearest(x: Handle, h: number, w: number, alignCorners: boolean, halfPixelCenters: boolean): Handle;
   ResizeNearestGrad(x: Handle, dy: Handle, alignCorners: boolean, halfPixelCenters: boolean): Handle;
+  /** Tr((S1 S2)^½) in float64 on the CPU: [trace, smallest and largest-magnitude eigenvalue of S1^½ S2 S1^½]. */
+  TraceSqrtProduct(s1: Float64Array, s2: Float64Array, n: number): Float64Array;
   Info(): {
     version: string;
     cudaDevices: number;
