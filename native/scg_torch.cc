@@ -631,14 +631,16 @@ at::Tensor padNchw(const at::Tensor& x, const ConvArgs& c, double value = 0) {
   return at::constant_pad_nd(x, {c.pl, c.pr, c.pt, c.pb}, value);
 }
 
-at::Tensor conv2d(const at::Tensor& x, const at::Tensor& w, const ConvArgs& c) {
+// `bias` (one value per output channel, or undefined) goes into the convolution itself: oneDNN adds it in the
+// same pass instead of a second sweep over the output.
+at::Tensor conv2d(const at::Tensor& x, const at::Tensor& w, const ConvArgs& c, const at::Tensor& bias = {}) {
   at::Tensor xi = nchw(x);
   at::Tensor wi = oihw(w);
   std::vector<int64_t> pad{0, 0};
   if (c.symmetric()) pad = {c.pt, c.pl};
   else xi = padNchw(xi, c);
   auto key = shapeKey("conv", {x.sizes(), w.sizes()}, c);
-  return nhwc(autotuned(key, [&](bool aten) { return at::conv2d(fmt(xi, aten), fmt(wi, aten), {}, {c.sh, c.sw}, pad, {c.dh, c.dw}); }));
+  return nhwc(autotuned(key, [&](bool aten) { return at::conv2d(fmt(xi, aten), fmt(wi, aten), bias, {c.sh, c.sw}, pad, {c.dh, c.dw}); }));
 }
 
 // (x, w, conv args)
@@ -648,9 +650,14 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
 
 // (x, w, conv args, bias|null, activation, preluWeights|null, leakyAlpha)
 Napi::Value FusedConv2D(const Napi::CallbackInfo& info) {
-  at::Tensor y = conv2d(T(info[0]), T(info[1]), convArgs(info, 2));
-  if (!info[3].IsNull()) y = y + T(info[3]);
-  return wrap(info.Env(), activate(y, static_cast<int>(i64(info, 4)), info[5], f64(info, 6)).contiguous());
+  at::Tensor w = T(info[1]);
+  at::Tensor bias = info[3].IsNull() ? at::Tensor() : T(info[3]);
+  bool perChannel = bias.defined() && bias.dim() == 1 && bias.size(0) == w.size(3) && bias.scalar_type() == w.scalar_type();
+  at::Tensor y = conv2d(T(info[0]), w, convArgs(info, 2), perChannel ? bias : at::Tensor());
+  if (bias.defined() && !perChannel) y = y + bias;
+  int act = static_cast<int>(i64(info, 4));
+  if (act == 1) return wrap(info.Env(), at::relu_(y).contiguous());  // y is this call's own tensor: ReLU in place
+  return wrap(info.Env(), activate(y, act, info[5], f64(info, 6)).contiguous());
 }
 
 // Gradients of conv2d through ATen's convolution_backward, on the explicitly padded input shape when the

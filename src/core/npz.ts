@@ -38,7 +38,7 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
   const body = start + headerLength;
   if (bytes.length - body !== count * width)
     throw bad(`holds ${bytes.length - body} data bytes, shape [${shape}] needs ${count * width}`);
-  const copy = bytes.slice(body); // aligned
+  const copy = new Uint8Array(bytes.subarray(body)); // a copy (Buffer.slice would be a view), aligned
   const data = width === 8 ? new Float64Array(copy.buffer) : Float64Array.from(new Float32Array(copy.buffer));
   return {shape, data};
 }

@@ -10,7 +10,7 @@ import {readRows} from './matrix-input';
  * @example inceptionScore(probs, {splits: 10})  // {mean, std}
  */
 export function inceptionScore(
-  probs: number[][] | tf.Tensor2D,
+  probs: readonly ArrayLike<number>[] | tf.Tensor2D,
   options: {splits?: number} = {},
 ): {mean: number; std: number} {
   const FN = 'inceptionScore';

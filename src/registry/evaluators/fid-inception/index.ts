@@ -1,11 +1,12 @@
 // The `fid-inception` evaluator: pytorch-fid's FID Inception (the TF 2015-12-05 graph's weights) from a
 // safetensors file, the network papers' FID and IS numbers come from.
+import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../../../errors';
 import type {EvaluatorDescriptor, FeatureExtractor} from '../descriptor';
 import {CLASSES, FEATURE_DIM, INPUT_SIZE} from './layout';
 import {fidInceptionForward} from './network';
-import {disposeWeights, loadFidInceptionWeights} from './weights';
+import {defaultFidInceptionPath, disposeWeights, loadFidInceptionWeights} from './weights';
 
 /** The extractor over a weights file; images come in [-1, 1] (scg's range) and go to the network in [0, 1]. */
 export function fidInceptionExtractor(file: string, what = 'eval.fidInceptionPath'): FeatureExtractor {
@@ -36,11 +37,15 @@ export const fidInception: EvaluatorDescriptor = {
   summary:
     "pytorch-fid's FID Inception (TF 2015-12-05 weights) from eval.fidInceptionPath: the network papers' FID and IS use",
   build: async ({config}) => {
-    const file = config.eval.fidInceptionPath;
-    if (!file)
-      throw new ScgError('BAD_INPUT', 'eval.evaluator is fid-inception but eval.fidInceptionPath is not set', {
-        hint: 'set eval.fidInceptionPath to the safetensors file scripts/convert-pt-inception.py writes (README: FID Inception weights)',
-      });
+    const file = config.eval.fidInceptionPath ?? defaultFidInceptionPath();
+    if (!config.eval.fidInceptionPath && !fs.existsSync(file))
+      throw new ScgError(
+        'BAD_INPUT',
+        `eval.evaluator is fid-inception but eval.fidInceptionPath is not set and ${file} does not exist`,
+        {
+          hint: 'run scripts/convert-pt-inception.py (it writes that file), or set eval.fidInceptionPath (README: FID Inception weights)',
+        },
+      );
     return fidInceptionExtractor(file);
   },
 };

@@ -91,15 +91,16 @@ export function toNetworkInput(images01: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * Images `[n, h, w, 3]` in [0, 1] (any size) → pool features `[n, 2048]` and logits `[n, 1008]`. The logits
- * are fc.weight · features without fc.bias, the logits the original IS code (and torch-fidelity) take.
+ * Network input `[n, 299, 299, 3]` in [−1, 1] (from `toNetworkInput`) → pool features `[n, 2048]` and logits
+ * `[n, 1008]`. The logits are fc.weight · features without fc.bias, the ones the original IS code (and
+ * torch-fidelity) take.
  */
-export function fidInceptionForward(
-  images01: tf.Tensor4D,
+export function fidInceptionNetwork(
+  x: tf.Tensor4D,
   w: FidInceptionWeights,
 ): {features: tf.Tensor2D; logits: tf.Tensor2D} {
   return tf.tidy(() => {
-    let h = toNetworkInput(images01);
+    let h = x;
     const stem = (name: string) => (h = basicConv(h, w.convs.get(name)!));
     stem('Conv2d_1a_3x3');
     stem('Conv2d_2a_3x3');
@@ -112,4 +113,12 @@ export function fidInceptionForward(
     const features = tf.mean(h, [1, 2]) as tf.Tensor2D;
     return {features, logits: tf.matMul(features, w.fcWeight)};
   });
+}
+
+/** Images `[n, h, w, 3]` in [0, 1], any size: `toNetworkInput`, then `fidInceptionNetwork`. */
+export function fidInceptionForward(
+  images01: tf.Tensor4D,
+  w: FidInceptionWeights,
+): {features: tf.Tensor2D; logits: tf.Tensor2D} {
+  return tf.tidy(() => fidInceptionNetwork(toNetworkInput(images01), w));
 }

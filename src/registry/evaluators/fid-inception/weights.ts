@@ -1,5 +1,7 @@
 // Loads the FID Inception's weights from a safetensors file with pytorch-fid's state_dict names, checks every
 // name and shape against the layout, and folds each batch norm into its conv (NHWC filter + bias).
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {type NamedTensor, readSafetensors} from '../../../core/safetensors';
 import {ScgError} from '../../../errors';
@@ -21,6 +23,14 @@ export interface FidInceptionWeights {
   /** Float tensors and their values, as checked on load. */
   tensorCount: number;
   valueCount: number;
+}
+
+/** Where scripts/convert-pt-inception.py writes the weights by default ($SCG_FID_INCEPTION overrides). */
+export function defaultFidInceptionPath(): string {
+  return (
+    process.env['SCG_FID_INCEPTION'] ??
+    path.join(os.homedir(), '.cache', 'scg', 'pt_inception-2015-12-05-6726825d.safetensors')
+  );
 }
 
 const HINT =
