@@ -10,6 +10,9 @@ import type {TorchTiming} from './torch-peer';
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'bin/run.js');
 
+const FID_NOTE =
+  "`scg fid`'s feature pass against PyTorch's FID Inception has its own page, [performance-fid.md](performance-fid.md), written by `npm run bench:fid`.";
+
 interface Report {
   backend: string;
   threads: number;
@@ -282,6 +285,7 @@ function main(): void {
       ...Object.entries(rss.byPhase).map(([phase, mb]) => `| ${phase} | ${n(mb, 0)} |`),
     );
   out.push('', '## CUDA', '', GPU_NOTE, '');
+  out.push('## `scg fid`', '', FID_NOTE, '');
   fs.writeFileSync(path.join(ROOT, 'docs/performance.md'), out.join('\n'));
   process.stdout.write(out.join('\n'));
 }

@@ -47,7 +47,7 @@ export function parseNpy(bytes: Uint8Array, where: string): NpyArray {
 export function formatNpy(a: NpyArray): Uint8Array {
   const shape = a.shape.length === 1 ? `(${a.shape[0]},)` : `(${a.shape.join(', ')})`;
   let header = `{'descr': '<f8', 'fortran_order': False, 'shape': ${shape}, }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+  header += `${' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64)}\n`;
   const out = new Uint8Array(10 + header.length + a.data.byteLength);
   out.set(MAGIC);
   out[6] = 1;

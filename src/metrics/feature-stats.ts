@@ -37,9 +37,10 @@ export class GaussianAccumulator {
       const c = tf.sub(rows, this.shiftTensor!);
       return [tf.sum(c, 0).dataSync(), tf.matMul(c, c, true, false).dataSync()];
     });
-    for (let j = 0; j < d; j++) this.sum![j]! += centred[j]!;
+    const sum = this.sum!;
+    for (let j = 0; j < d; j++) sum[j] = sum[j]! + centred[j]!;
     const gram = this.gram!;
-    for (let k = 0; k < d * d; k++) gram[k]! += g[k]!;
+    for (let k = 0; k < d * d; k++) gram[k] = gram[k]! + g[k]!;
     this.count += n;
   }
 
