@@ -63,6 +63,8 @@ export interface Protocol {
   resolution: number;
   split: string;
   seed: number;
+  /** The paper protocol followed (`eval.protocol`), when one was; part of the identity. */
+  preset?: string;
   /** Evaluator details worth keeping (its test accuracy, feature size, ...). Not part of the identity. */
   details: Record<string, unknown>;
 }
@@ -221,11 +223,16 @@ export class Store {
     return this.db.pragma('user_version', {simple: true}) as number;
   }
 
+  /**
+   * Runs the pending migrations, each in its own `BEGIN IMMEDIATE` transaction that re-reads the version once it
+   * holds the write lock: two processes opening a new store at once both see version 0 before either writes, and
+   * the second must find the first one's work done instead of creating the tables again.
+   */
   private migrate(): void {
-    const current = this.version;
-    for (let v = current; v < MIGRATIONS.length; v++) {
+    for (let v = this.version; v < MIGRATIONS.length; v++) {
       this.db
         .transaction(() => {
+          if (this.version > v) return; // another process ran this migration while we waited for the lock
           this.db.exec(MIGRATIONS[v]!);
           this.db.pragma(`user_version = ${v + 1}`);
         })
@@ -436,7 +443,9 @@ export class Store {
 
   /** The id of this protocol's row, inserting it the first time (identity: everything but `details`). */
   protocolId(p: Protocol): number {
-    const key = [p.evaluator, p.weightsSha256, p.nGenerated, p.nReal, p.resolution, p.split, p.seed].join('|');
+    const key = [p.evaluator, p.weightsSha256, p.nGenerated, p.nReal, p.resolution, p.split, p.seed]
+      .concat(p.preset ? [p.preset] : [])
+      .join('|');
     this.db
       .prepare(`INSERT OR IGNORE INTO protocols (key, evaluator, weights_sha256, n_generated, n_real, resolution, split, seed, details_json, created_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
