@@ -8,7 +8,7 @@ import {makeCubTree} from '../../../test/dataset-trees';
 import type {Dataset} from '../../data/dataset';
 import {enlargedCrop} from '../../data/image-file';
 import {ScgError} from '../../errors';
-import {cub, type CubConfig} from './cub';
+import {cub, type CubConfig, PAPER_TEST_CLASSES} from './cub';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'scg-cub-'));
 
@@ -69,22 +69,48 @@ describe('dataset cub', () => {
     assert.equal(ds.train.tokens[0]![0]!.length, 12);
   });
 
-  it("split 'classes' holds out the listed classes; without the list it is an error", async () => {
+  it("split 'classes' holds out the listed classes; the shipped list is checked against classes.txt", async () => {
     const tree = await makeCubTree(path.join(tmp(), 'CUB'));
     fs.writeFileSync(path.join(tree.root, 'test-classes.txt'), '# held-out species\n003.Blue_Bird\n');
     const ds = await build(config(tree.root, {split: 'classes', testClasses: 'test-classes.txt'}));
     assert.equal(ds.train.count, 8);
     assert.equal(ds.test.count, 4);
     assert.ok(ds.test.labels!.every((l) => l === 2) && ds.train.labels!.every((l) => l !== 2));
+    // without testClasses the papers' list is used: this tree's classes.txt has none of its birds
     await badInput(
       config(tree.root, {split: 'classes'}),
-      /dataset\.testClasses: split 'classes' needs the list of test classes/,
+      /test-classes\.txt:4: '001\.Black_footed_Albatross' is not a class of classes\.txt/,
     );
     fs.writeFileSync(path.join(tree.root, 'bad-classes.txt'), '004.Purple_Bird\n');
     await badInput(
       config(tree.root, {split: 'classes', testClasses: 'bad-classes.txt'}),
       /bad-classes\.txt:1: '004\.Purple_Bird' is not a class of classes\.txt/,
     );
+  });
+
+  it("the shipped list is the papers' 50 of CUB's 200 classes, and split 'classes' tests on them by default", async () => {
+    const listed = fs
+      .readFileSync(PAPER_TEST_CLASSES, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
+    assert.equal(listed.length, 50);
+    assert.equal(new Set(listed).size, 50);
+    const ids = listed.map((l) => Number(/^(\d{3})\.[A-Za-z_]+$/.exec(l)?.[1]));
+    assert.ok(ids.every((id) => id >= 1 && id <= 200) && ids.every((id, i) => i === 0 || id > ids[i - 1]!), String(ids));
+    // a classes.txt of 200 classes in which the tree's class 1 is a listed (test) class and classes 2, 3 are not
+    const tree = await makeCubTree(path.join(tmp(), 'CUB'));
+    const byId = new Map(listed.map((l, i) => [ids[i]!, l]));
+    const rows = Array.from({length: 200}, (_, k) => {
+      const id = k + 1;
+      return `${id} ${byId.get(id) ?? `${String(id).padStart(3, '0')}.Train_Class_${id}`}`;
+    });
+    fs.writeFileSync(path.join(tree.root, 'classes.txt'), `${rows.join('\n')}\n`);
+    const ds = await build(config(tree.root, {split: 'classes'}));
+    assert.equal(ds.classNames.length, 200);
+    assert.equal(ds.classNames[0], 'Black footed Albatross');
+    assert.equal(ds.test.count, 4);
+    assert.equal(ds.train.count, 8);
+    assert.ok(ds.test.labels!.every((l) => l === 0) && ds.train.labels!.every((l) => l === 1 || l === 2));
   });
 
   it('crops around the enlarged bounding box the way AttnGAN does', async () => {

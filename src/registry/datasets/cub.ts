@@ -43,6 +43,12 @@ function readCaptions(file: string, rel: string, n: number, problems: Problems):
   return lines.slice(0, n);
 }
 
+/**
+ * The 50 test classes of the class-disjoint split that text-to-image papers use (Reed et al. 2016), shipped with
+ * scg: `split: classes` takes them unless `testClasses` names another list.
+ */
+export const PAPER_TEST_CLASSES = path.resolve(__dirname, '../../../../data/cub/test-classes.txt');
+
 /** Test classes for the class-disjoint split: one class folder name or class id per line. */
 function readTestClasses(file: string, byFolder: Map<string, number>, problems: Problems): Set<number> {
   let text: string;
@@ -62,7 +68,14 @@ function readTestClasses(file: string, byFolder: Map<string, number>, problems: 
     const id =
       byFolder.get(line) ??
       (/^\d+$/.test(line) && [...byFolder.values()].includes(Number(line)) ? Number(line) : undefined);
-    if (id === undefined) problems.fatal(`${file}:${i + 1}`, `'${line}' is not a class of classes.txt`);
+    if (id === undefined)
+      problems.fatal(
+        `${file}:${i + 1}`,
+        `'${line}' is not a class of classes.txt`,
+        file === PAPER_TEST_CLASSES
+          ? "this list names CUB-200-2011's class folders: check that dataset.root is that dataset, or set dataset.testClasses to your own list (or dataset.split: official)"
+          : undefined,
+      );
     out.add(id);
   });
   if (out.size === 0) problems.fatal(file, 'lists no classes');
@@ -117,13 +130,7 @@ async function buildCub(cfg: CubConfig, opts: DatasetBuildOptions = {}) {
     );
   const testClasses =
     cfg.split === 'classes'
-      ? cfg.testClasses
-        ? readTestClasses(path.resolve(root, cfg.testClasses), byFolder, problems)
-        : problems.fatal(
-            'dataset.testClasses',
-            "split 'classes' needs the list of test classes",
-            'set dataset.testClasses to a file with one class folder name per line (text-to-image work tests on 50 of the 200 classes)',
-          )
+      ? readTestClasses(cfg.testClasses ? path.resolve(root, cfg.testClasses) : PAPER_TEST_CLASSES, byFolder, problems)
       : undefined;
   const train: SourceItem[] = [];
   const test: SourceItem[] = [];
@@ -214,13 +221,13 @@ export const cub: DatasetDescriptor = {
         enum: ['official', 'classes'],
         default: 'official',
         description:
-          "'official': train_test_split.txt (image-level, 5994/5794). 'classes': class-disjoint, test = the classes listed in testClasses (text-to-image work: 150 train / 50 test classes).",
+          "'official': train_test_split.txt (image-level, 5994/5794). 'classes': class-disjoint, test = the classes listed in testClasses (default: the 50 test classes text-to-image papers use, 150 train / 50 test).",
       },
       testClasses: {
         type: 'string',
         default: '',
         description:
-          "With split 'classes': a file listing the test classes, one class folder name (or class id) per line; relative to root.",
+          "With split 'classes': a file listing the test classes, one class folder name (or class id) per line; relative to root. Empty: scg's data/cub/test-classes.txt (Reed et al. 2016, as StackGAN, AttnGAN, DM-GAN, DF-GAN and GALIP use).",
       },
     },
     required: ['root'],
