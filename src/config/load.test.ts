@@ -116,6 +116,35 @@ describe('config loading', () => {
     );
   });
 
+  it('checks a paper protocol against the dataset, its split, the resolution and the FID Inception weights', () => {
+    const base = 'name: x\nphases: [pretrain, train, eval]\n';
+    assert.match(
+      problem(`${base}eval: {protocol: paper-cub}\n`),
+      /exp\.yaml:3:\d+: eval\.protocol: eval\.protocol paper-cub evaluates as the papers do on cub, but dataset is 'shapes'/,
+    );
+    const cub = `${base}dataset: {name: cub, root: /data/CUB_200_2011, resolution: 256}\neval: {protocol: paper-cub}\n`;
+    const msg = problem(cub);
+    assert.match(msg, /2 problems/);
+    assert.match(msg, /dataset\.split: .*the 50 held-out classes, but split is 'official'/);
+    assert.match(msg, /eval\.fidInceptionPath: .*pytorch-fid's Inception, but eval\.fidInceptionPath is not set/);
+    const ok = ['dataset.split=classes', 'eval.fidInceptionPath=/w/pt_inception.safetensors'];
+    assert.equal(loadConfigText(cub, 'exp.yaml', ok).config.eval.protocol, 'paper-cub');
+    assert.match(
+      problem(cub, [...ok, 'dataset.resolution=64']),
+      /--set dataset\.resolution=64: dataset\.resolution: .*attngan generates 256 px there, but resolution is 64/,
+    );
+    assert.match(
+      problem(cub, [...ok, 'backbone=galip']),
+      /galip generates 224 px there, but resolution is 256[\s\S]*set dataset\.resolution: 224/,
+    );
+    const coco = `${base}dataset: {name: coco, root: /data/coco, resolution: 256, maxTest: 500}\ncontrastive: {mode: supcon-multi}\neval: {protocol: paper-coco, fidInceptionPath: w.safetensors}\n`;
+    assert.match(
+      problem(coco),
+      /dataset\.maxTest: .*all val2014 images, but maxTest is 500[\s\S]*set dataset\.maxTest: 0/,
+    );
+    assert.equal(loadConfigText(coco, 'exp.yaml', ['dataset.maxTest=0']).config.eval.protocol, 'paper-coco');
+  });
+
   it('rejects bad --set paths and values, naming the override', () => {
     assert.match(
       problem('name: x\n', ['contrastive.temprature=0.2']),

@@ -2,6 +2,7 @@
 // semantic checks. Every problem is reported with file:line, YAML path, what was expected and found, and a hint.
 import Ajv, {type ErrorObject, type ValidateFunction} from 'ajv';
 import {ScgError} from '../errors';
+import {PAPER_PROTOCOLS} from '../metrics/paper-protocols';
 import {backbones, contrastiveModes, datasets, encoders} from '../registry';
 import type {JsonSchema} from '../registry/registry';
 import {experimentSchema} from './schema';
@@ -302,6 +303,7 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
       hint: 'to evaluate another run, use `scg eval <run>`',
     });
   }
+  problems.push(...protocolProblems(cfg));
   const backboneProblem = backbones.get(cfg.backbone.name).check?.(cfg.backbone, cfg.dataset.resolution);
   if (backboneProblem) problems.push(backboneProblem);
   const order = cfg.phases.map((p) => PHASES.indexOf(p));
@@ -311,6 +313,48 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
       message: `phases must run in the order ${PHASES.join(' → ')}, but found ${cfg.phases.join(', ')}`,
     });
   }
+  return problems;
+}
+
+/** What a paper protocol (eval.protocol) needs of the dataset, the resolution and the evaluator's weights. */
+function protocolProblems(cfg: ExperimentConfig): Problem[] {
+  const preset = cfg.eval.protocol ? PAPER_PROTOCOLS[cfg.eval.protocol] : undefined;
+  if (!preset) return [];
+  const problems: Problem[] = [];
+  const why = `eval.protocol ${preset.name} evaluates as the papers do on ${preset.dataset}`;
+  if (cfg.dataset.name !== preset.dataset) {
+    problems.push({
+      path: ['eval', 'protocol'],
+      message: `${why}, but dataset is '${cfg.dataset.name}'`,
+      hint: `use dataset ${preset.dataset}, or leave eval.protocol unset for scg's own protocol`,
+    });
+    return problems;
+  }
+  if (preset.dataset === 'cub' && cfg.dataset['split'] !== 'classes')
+    problems.push({
+      path: ['dataset', 'split'],
+      message: `${why}: its test images are the 50 held-out classes, but split is '${String(cfg.dataset['split'])}'`,
+      hint: 'set dataset.split: classes (the shipped list of the 50 test classes is the default)',
+    });
+  if (preset.dataset === 'coco' && cfg.dataset['maxTest'] !== 0)
+    problems.push({
+      path: ['dataset', 'maxTest'],
+      message: `${why}: its real statistics come from all val2014 images, but maxTest is ${String(cfg.dataset['maxTest'])}`,
+      hint: 'set dataset.maxTest: 0',
+    });
+  const size = preset.resolutionFor(cfg.backbone.name);
+  if (cfg.dataset.resolution !== size)
+    problems.push({
+      path: ['dataset', 'resolution'],
+      message: `${why}: ${cfg.backbone.name} generates ${size} px there, but resolution is ${cfg.dataset.resolution}`,
+      hint: `set dataset.resolution: ${size}, or leave eval.protocol unset`,
+    });
+  if (cfg.phases.includes('eval') && !cfg.eval.fidInceptionPath)
+    problems.push({
+      path: ['eval', 'fidInceptionPath'],
+      message: `${why} with pytorch-fid's Inception, but eval.fidInceptionPath is not set`,
+      hint: 'convert pt_inception-2015-12-05-6726825d.pth with scripts/convert-pt-inception.py and set its path',
+    });
   return problems;
 }
 

@@ -1,5 +1,6 @@
 // Builds the experiment JSON Schema from the registries: one source of defaults, enums that follow the entries.
 import type {Descriptor, JsonSchema, Registry} from '../registry/registry';
+import {PAPER_PROTOCOL_NAMES} from '../metrics/paper-protocols';
 import {backbones, contrastiveModes, datasets, encoders, evaluators} from '../registry';
 import {PHASES} from './types';
 
@@ -207,6 +208,12 @@ function buildSchema(): JsonSchema {
             minLength: 1,
             description:
               "fid-inception evaluator: safetensors file of pytorch-fid's FID Inception (scripts/convert-pt-inception.py writes it).",
+          },
+          protocol: {
+            type: 'string',
+            enum: PAPER_PROTOCOL_NAMES,
+            description:
+              "A paper's evaluation protocol: sets 30,000 samples, the fid-inception evaluator (eval.fidInceptionPath), IS over 10 splits and R-precision against 99 mismatched test captions in 10 folds (DM-GAN's), and checks the dataset (paper-cub: cub with split classes; paper-coco: coco with all val2014 images) and the resolution (256 px; GALIP 224). Unset: scg's own protocol (eval.samples, eval.evaluator). docs/evaluation.md says which papers each follows.",
           },
           inceptionPoolLayer: {
             type: 'string',

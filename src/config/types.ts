@@ -46,6 +46,8 @@ export interface EvalConfig {
   inceptionPath?: string;
   fidInceptionPath?: string;
   inceptionPoolLayer: string;
+  /** A paper's evaluation protocol (metrics/paper-protocols.ts); unset: scg's own (eval.samples, eval.evaluator). */
+  protocol?: string;
 }
 
 export interface RuntimeConfig {

@@ -79,12 +79,17 @@ interface ProtocolRow {
   n_real: number;
   resolution: number;
   split: string;
+  details_json: string;
 }
 
 function protocolInfo(p: ProtocolRow): ProtocolInfo {
+  const preset = (JSON.parse(p.details_json) as {preset?: unknown}).preset;
+  const named = typeof preset === 'string' ? preset : undefined;
   return {
-    key: [p.evaluator, p.weights_sha256, p.n_generated, p.n_real, p.resolution, p.split].join('|'),
-    label: `${p.evaluator} evaluator (weights ${p.weights_sha256.slice(0, 12)}), ${p.n_generated} generated vs ${p.n_real} real ${p.split} images, ${p.resolution} px`,
+    key: [p.evaluator, p.weights_sha256, p.n_generated, p.n_real, p.resolution, p.split]
+      .concat(named ? [named] : [])
+      .join('|'),
+    label: `${named ? `${named} protocol: ` : ''}${p.evaluator} evaluator (weights ${p.weights_sha256.slice(0, 12)}), ${p.n_generated} generated vs ${p.n_real} real ${p.split} images, ${p.resolution} px`,
   };
 }
 

@@ -9,6 +9,7 @@ const NAMES: Record<string, string> = {
   is_mean: 'IS',
   is_std: 'IS std',
   r_precision: 'R-precision',
+  r_precision_std: 'R-precision std',
   img_per_sec: 'img/s',
 };
 

@@ -253,6 +253,49 @@ describe('scg report', () => {
     store.close();
   });
 
+  it('a paper protocol gets its own table, named after it, even where its columns equal scg protocol ones', () => {
+    const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-report-')), 'experiments.db'));
+    const protocol = (preset?: string) =>
+      store.protocolId({
+        evaluator: 'fid-inception',
+        weightsSha256: 'c'.repeat(64),
+        nGenerated: 30000,
+        nReal: 2933,
+        resolution: 256,
+        split: 'test',
+        seed: 0,
+        ...(preset ? {preset} : {}),
+        details: preset ? {preset} : {},
+      });
+    const {config} = loadConfig(TINY, ['name=paper']);
+    store.createRun({
+      id: 'p0',
+      experiment: 'paper',
+      configHash: configHash(config),
+      attempt: 1,
+      configJson: JSON.stringify(config),
+      seed: 0,
+      runDir: '/nowhere',
+      gitCommit: null,
+      gitDirty: null,
+      versions: {},
+      backend: 'torch',
+      host: 'h',
+      params: {},
+    });
+    store.addMetrics('p0', [
+      {phase: 'eval', key: 'fid', step: 2, value: 21.5, wall_time: 0, protocol_id: protocol()},
+      {phase: 'eval', key: 'fid', step: 2, value: 20.5, wall_time: 0, protocol_id: protocol('paper-cub')},
+    ]);
+    store.setStatus('p0', 'completed');
+    const report = buildReport(store, experimentSource(store, 'paper'), {metrics: ['fid'], reduce: 'last'});
+    const labels = report.tables.map((t) => t.protocol.label);
+    assert.equal(labels.length, 2, labels.join('\n'));
+    assert.ok(labels.some((l) => l.startsWith('paper-cub protocol: fid-inception evaluator')));
+    assert.equal(labels.filter((l) => l.startsWith('paper-cub')).length, 1);
+    store.close();
+  });
+
   it('a hand-picked baseline cell that does not set an axis is the baseline of every value of it (a τ sweep)', () => {
     const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-report-')), 'experiments.db'));
     const protocol = store.protocolId({

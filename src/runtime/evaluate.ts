@@ -10,7 +10,9 @@ import {imagesTensor, tokenTensors} from '../data/batch';
 import type {Dataset} from '../data/dataset';
 import {frechetDistanceFromStats, gaussianStats} from '../metrics/frechet';
 import {inceptionScore} from '../metrics/inception-score';
+import {PAPER_PROTOCOLS, type PaperProtocol} from '../metrics/paper-protocols';
 import {rPrecision} from '../metrics/r-precision';
+import {rPrecisionFolds} from '../metrics/r-precision-folds';
 import type {Ema} from '../nn/ema';
 import {evaluators} from '../registry';
 import type {GanModel} from '../registry/backbones/descriptor';
@@ -112,28 +114,65 @@ function realStats(ex: FeatureExtractor, opts: EvaluateOptions): {mu: Float64Arr
   return stats;
 }
 
-/** Generates `n` fakes for test captions (cycling through images, then captions) with fixed noise; stores the metrics. */
+/** The paper protocol this evaluation follows: eval.protocol, unless a flag changed its sample count or evaluator. */
+function paperProtocol(opts: EvaluateOptions, name: string, n: number): PaperProtocol | undefined {
+  const preset = opts.config.eval.protocol ? PAPER_PROTOCOLS[opts.config.eval.protocol] : undefined;
+  if (!preset || (name === preset.evaluator && n === preset.samples)) return preset;
+  opts.log(
+    `eval: ${n} samples with evaluator ${name} are not eval.protocol ${preset.name} (${preset.samples} with ${preset.evaluator}); stored under scg's own protocol`,
+  );
+  return undefined;
+}
+
+/** Sentence codes of every caption of the test split, grouped by image: the mismatched-caption pool. */
+function testCaptionCodes(opts: EvaluateOptions): number[][][] {
+  const test = opts.dataset.test;
+  const flat = test.tokens.flatMap((caps, image) => caps.map((ids) => ({image, ids})));
+  const out: number[][][] = test.tokens.map(() => []);
+  for (let from = 0; from < flat.length; from += CHUNK) {
+    const part = flat.slice(from, from + CHUNK);
+    const codes = tf.tidy(() => {
+      const {tokens, mask} = tokenTensors(
+        part.map((p) => p.ids),
+        opts.dataset.maxWords,
+      );
+      return opts.encoders.encodeText(tokens, mask).sentence;
+    });
+    (codes.arraySync() as number[][]).forEach((row, k) => out[part[k]!.image]!.push(row));
+    codes.dispose();
+  }
+  return out;
+}
+
+/**
+ * Generates `n` fakes for test captions (cycling through images, then captions) with fixed noise, passes each
+ * chunk through the evaluator as it is made (so 30,000 images never sit in memory at once), and stores the metrics.
+ */
 export async function evaluateGenerator(opts: EvaluateOptions): Promise<EvaluationResult> {
   const {config, dataset, model, encoders: enc} = opts;
-  const name = opts.evaluator ?? config.eval.evaluator;
-  const n = opts.samples ?? config.eval.samples;
+  const requested = config.eval.protocol ? PAPER_PROTOCOLS[config.eval.protocol] : undefined;
+  const name = opts.evaluator ?? requested?.evaluator ?? config.eval.evaluator;
+  const n = opts.samples ?? requested?.samples ?? config.eval.samples;
+  const paper = paperProtocol(opts, name, n);
   const ex = await extractorFor(name, opts);
   const real = realStats(ex, opts);
   const test = dataset.test;
+  const imageOf = (i: number) => i % test.count;
   const captions = Array.from(
     {length: n},
-    (_, i) => test.tokens[i % test.count]![Math.floor(i / test.count) % test.tokens[i % test.count]!.length]!,
+    (_, i) => test.tokens[imageOf(i)]![Math.floor(i / test.count) % test.tokens[imageOf(i)]!.length]!,
   );
   const rng = Rng.for(config.seed, 'eval');
   const noise = rng.normals(n * model.zDim);
   const caNoise = rng.normals(n * model.condDim);
   const fakeImageCodes: number[][] = [];
   const textCodes: number[][] = [];
-  const fakes: tf.Tensor4D[] = [];
+  const features: Float64Array[] = [];
+  const probs: number[][] = [];
   const generate = () => {
     for (let from = 0; from < n; from += CHUNK) {
       const to = Math.min(n, from + CHUNK);
-      const [img, s, code] = tf.tidy(() => {
+      const [f, p, s, code] = tf.tidy(() => {
         const {tokens, mask} = tokenTensors(captions.slice(from, to), dataset.maxWords);
         const text = enc.encodeText(tokens, mask);
         const out = model.generate(
@@ -149,24 +188,42 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
           },
           {training: false},
         );
-        const last = out.images[out.images.length - 1]!;
-        return [last, text.sentence, enc.encodeImage(last).global];
+        const last = out.images[out.images.length - 1]! as tf.Tensor4D;
+        const x = ex.extract(last);
+        return [x.features, x.probs, text.sentence, enc.encodeImage(last).global];
       });
-      fakes.push(img as tf.Tensor4D);
+      for (const row of (f as tf.Tensor2D).arraySync()) features.push(Float64Array.from(row));
+      probs.push(...(p as tf.Tensor2D).arraySync());
       textCodes.push(...(s as tf.Tensor2D).arraySync());
       fakeImageCodes.push(...(code as tf.Tensor2D).arraySync());
-      tf.dispose([s, code]);
+      tf.dispose([f, p, s, code]);
     }
   };
   if (opts.ema) opts.ema.withAveraged(generate);
   else generate();
-  let chunk = 0;
-  const {features, probs} = extractAll(ex, n, () => fakes[chunk++]!);
-  tf.dispose(fakes);
   const fake = gaussianStats(features);
   const fid = frechetDistanceFromStats(real.mu, real.sigma, fake.mu, fake.sigma);
-  const is = inceptionScore(probs, {splits: Math.min(10, n)});
-  const rp = rPrecision(fakeImageCodes, textCodes, {candidates: Math.min(100, n), seed: config.seed});
+  const isSplits = paper ? paper.isSplits : Math.min(10, n);
+  const is = inceptionScore(probs, {splits: isSplits});
+  const metrics: Record<string, number> = {fid: fid.distance, is_mean: is.mean, is_std: is.std};
+  let rDetails: Record<string, unknown>;
+  if (paper) {
+    // single-label data: mismatched captions come from other classes; label sets: from other images (AttnGAN's COCO)
+    const groupOf = (image: number) => test.labels?.[image] ?? image;
+    const rp = rPrecisionFolds(
+      fakeImageCodes,
+      textCodes,
+      captions.map((_, i) => groupOf(imageOf(i))),
+      {codes: testCaptionCodes(opts), groups: Array.from({length: test.count}, (_, k) => groupOf(k))},
+      {...paper.rPrecision, seed: config.seed},
+    );
+    metrics['r_precision'] = rp.mean;
+    metrics['r_precision_std'] = rp.std;
+    rDetails = {rPrecisionMismatched: paper.rPrecision.mismatched, rPrecisionFolds: paper.rPrecision.folds};
+  } else {
+    metrics['r_precision'] = rPrecision(fakeImageCodes, textCodes, {candidates: Math.min(100, n), seed: config.seed});
+    rDetails = {rPrecisionCandidates: Math.min(100, n)};
+  }
   const protocol: Protocol = {
     evaluator: name,
     weightsSha256: ex.weightsSha256,
@@ -175,10 +232,16 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
     resolution: dataset.resolution,
     split: 'test',
     seed: config.seed,
-    details: {...ex.details, isSplits: Math.min(10, n), rPrecisionCandidates: Math.min(100, n), fidOffset: fid.offset},
+    ...(paper ? {preset: paper.name} : {}),
+    details: {
+      ...ex.details,
+      ...(paper ? {preset: paper.name, follows: paper.follows} : {}),
+      isSplits,
+      ...rDetails,
+      fidOffset: fid.offset,
+    },
   };
   const protocolId = opts.store.protocolId(protocol);
-  const metrics: Record<string, number> = {fid: fid.distance, is_mean: is.mean, is_std: is.std, r_precision: rp};
   const wall = Date.now() / 1000;
   const rows: MetricRow[] = Object.entries(metrics).map(([key, value]) => ({
     phase: 'eval',
@@ -195,5 +258,6 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
 
 /** FID, IS and R-precision of one evaluation on one line, for logs. */
 export function formatEval(m: Record<string, number>): string {
-  return `FID ${m['fid']!.toFixed(2)}  IS ${m['is_mean']!.toFixed(3)} ± ${m['is_std']!.toFixed(3)}  R-precision ${(100 * m['r_precision']!).toFixed(1)}%`;
+  const rStd = m['r_precision_std'] === undefined ? '' : ` ± ${(100 * m['r_precision_std']).toFixed(1)}`;
+  return `FID ${m['fid']!.toFixed(2)}  IS ${m['is_mean']!.toFixed(3)} ± ${m['is_std']!.toFixed(3)}  R-precision ${(100 * m['r_precision']!).toFixed(1)}${rStd}%`;
 }

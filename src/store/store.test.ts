@@ -135,6 +135,18 @@ describe('store migrations', () => {
       id,
       'details are not identity',
     );
+    const paper = store.protocolId({
+      evaluator: 'builtin',
+      weightsSha256: 'x',
+      nGenerated: 10,
+      nReal: 5,
+      resolution: 16,
+      split: 'test',
+      seed: 0,
+      preset: 'paper-cub',
+      details: {preset: 'paper-cub'},
+    });
+    assert.notEqual(paper, id, 'a paper protocol is another protocol (its R-precision differs)');
     store.close();
   });
 });

@@ -96,7 +96,10 @@ describe('dataset cub', () => {
     assert.equal(listed.length, 50);
     assert.equal(new Set(listed).size, 50);
     const ids = listed.map((l) => Number(/^(\d{3})\.[A-Za-z_]+$/.exec(l)?.[1]));
-    assert.ok(ids.every((id) => id >= 1 && id <= 200) && ids.every((id, i) => i === 0 || id > ids[i - 1]!), String(ids));
+    assert.ok(
+      ids.every((id) => id >= 1 && id <= 200) && ids.every((id, i) => i === 0 || id > ids[i - 1]!),
+      String(ids),
+    );
     // a classes.txt of 200 classes in which the tree's class 1 is a listed (test) class and classes 2, 3 are not
     const tree = await makeCubTree(path.join(tmp(), 'CUB'));
     const byId = new Map(listed.map((l, i) => [ids[i]!, l]));

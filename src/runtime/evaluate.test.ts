@@ -1,0 +1,90 @@
+// evaluateGenerator under a paper protocol (shrunk so the test runs in seconds) and under scg's own, in process.
+import {strict as assert} from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {after, before, describe, it} from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import {useBestBackend} from '../../test/support';
+import {tinyEncoders, tinyExperiment} from '../../test/tiny';
+import {Rng} from '../core/rng';
+import {PAPER_PROTOCOLS, type PaperProtocol} from '../metrics/paper-protocols';
+import {ParamSet} from '../nn/params';
+import {backbones} from '../registry';
+import {Store} from '../store/store';
+import {evaluateGenerator} from './evaluate';
+
+describe('evaluateGenerator', () => {
+  const preset = PAPER_PROTOCOLS['paper-cub'] as PaperProtocol;
+  const saved = {...preset};
+  before(async () => {
+    await useBestBackend();
+    // the preset's 30,000 images and FID Inception would take minutes: the same code path with 24 builtin samples
+    Object.assign(preset, {samples: 24, evaluator: 'builtin'});
+  });
+  after(() => Object.assign(preset, saved));
+
+  it("a paper protocol stores DM-GAN's R-precision (mean and fold std) under a protocol of its own; a flag that changes its samples falls back to scg's", async () => {
+    const {config, dataset} = await tinyExperiment(['eval.builtinSteps=20']);
+    const {encoders, params} = tinyEncoders(config, dataset);
+    const g = new ParamSet('g', Rng.for(config.seed, 'init', 'g'));
+    const d = new ParamSet('d', Rng.for(config.seed, 'init', 'd'));
+    const model = backbones.get(config.backbone.name).build(config.backbone, {
+      resolution: dataset.resolution,
+      embedDim: config.encoders.embedDim as number,
+      g,
+      d,
+      encoders,
+    });
+    const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-evaluate-')), 'experiments.db'));
+    store.createRun({
+      id: 'r1',
+      experiment: 'e',
+      configHash: 'h',
+      attempt: 1,
+      configJson: '{}',
+      seed: 0,
+      runDir: '/nowhere',
+      gitCommit: null,
+      gitDirty: null,
+      versions: {},
+      backend: 'x',
+      host: 'h',
+      params: {},
+    });
+    const logs: string[] = [];
+    const base = {
+      store,
+      runId: 'r1',
+      step: 1,
+      dataset,
+      model,
+      ema: undefined,
+      encoders,
+      cacheDir: path.join(path.dirname(store.file), 'cache'),
+      log: (l: string) => logs.push(l),
+    };
+    const paperConfig = {...config, eval: {...config.eval, protocol: 'paper-cub'}};
+    const paper = await evaluateGenerator({...base, config: paperConfig});
+    assert.deepEqual(Object.keys(paper.metrics).sort(), ['fid', 'is_mean', 'is_std', 'r_precision', 'r_precision_std']);
+    assert.ok(paper.metrics['r_precision']! >= 0 && paper.metrics['r_precision']! <= 1);
+    assert.ok(paper.metrics['r_precision_std']! >= 0);
+    assert.equal(paper.protocol.preset, 'paper-cub');
+    assert.equal(paper.protocol.nGenerated, 24);
+    assert.equal(paper.protocol.details['rPrecisionMismatched'], 99);
+    assert.match(String(paper.protocol.details['follows']), /AttnGAN, DM-GAN/);
+    const tensors = tf.memory().numTensors; // the builtin evaluator is built and cached by the first evaluation
+    const own = await evaluateGenerator({...base, config: paperConfig, samples: 12});
+    assert.equal(tf.memory().numTensors, tensors, 'no tensor outlives an evaluation');
+    assert.equal(own.protocol.preset, undefined);
+    assert.notEqual(own.protocolId, paper.protocolId);
+    assert.deepEqual(Object.keys(own.metrics).sort(), ['fid', 'is_mean', 'is_std', 'r_precision']);
+    assert.ok(logs.some((l) => /12 samples with evaluator builtin are not eval.protocol paper-cub/.test(l)));
+    assert.equal(
+      (store.db.prepare("SELECT COUNT(*) AS n FROM metrics WHERE key = 'r_precision_std'").get() as {n: number}).n,
+      1,
+    );
+    store.close();
+    for (const p of [g, d, params]) p.dispose();
+  });
+});
