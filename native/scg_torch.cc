@@ -711,6 +711,11 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
 
 // ---- pooling ----------------------------------------------------------------------------------------------------
 
+// Whether ATen's pooling can take the padding itself: symmetric, and at most half the kernel (ATen's limit).
+bool poolPadsInline(const ConvArgs& c, const std::vector<int64_t>& k) {
+  return c.symmetric() && 2 * c.pt <= k[0] && 2 * c.pl <= k[1];
+}
+
 // (x, [kh, kw], conv args): TF's average pool counts only the cells inside the image.
 Napi::Value AvgPool(const Napi::CallbackInfo& info) {
   at::Tensor x = nchw(T(info[0]));
@@ -718,6 +723,11 @@ Napi::Value AvgPool(const Napi::CallbackInfo& info) {
   auto c = convArgs(info, 2);
   if (c.pt == 0 && c.pb == 0 && c.pl == 0 && c.pr == 0) {
     return wrap(info.Env(), nhwc(at::avg_pool2d(x, k, {c.sh, c.sw}, {0, 0}, false, true)));
+  }
+  if (poolPadsInline(c, k)) {
+    // symmetric pads ATen can apply itself: count_include_pad=false divides by the cells inside the image, as
+    // TF does, in one channels-last pass (no padded copy, no second pool for the counts)
+    return wrap(info.Env(), nhwc(at::avg_pool2d(x, k, {c.sh, c.sw}, {c.pt, c.pl}, false, false)));
   }
   auto sum = at::avg_pool2d(padNchw(x, c), k, {c.sh, c.sw}, {0, 0}, false, true, 1);
   auto ones = padNchw(at::ones({1, 1, x.size(2), x.size(3)}, x.options()), c);
@@ -750,6 +760,11 @@ Napi::Value MaxPool(const Napi::CallbackInfo& info) {
   at::Tensor x = nchw(T(info[0]));
   auto k = ints(info[1]);
   auto c = convArgs(info, 2);
+  // ATen pads a max pool with −inf itself when the pads are symmetric and within its limit (dilated kernels span
+  // more cells, so its limit is checked on the effective size)
+  std::vector<int64_t> span{(k[0] - 1) * c.dh + 1, (k[1] - 1) * c.dw + 1};
+  if (poolPadsInline(c, span))
+    return wrap(info.Env(), nhwc(at::max_pool2d(x, k, {c.sh, c.sw}, {c.pt, c.pl}, {c.dh, c.dw}, false)));
   return wrap(info.Env(), nhwc(at::max_pool2d(negInfPadded(x, c), k, {c.sh, c.sw}, {0, 0}, {c.dh, c.dw}, false)));
 }
 

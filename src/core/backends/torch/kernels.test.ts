@@ -364,6 +364,10 @@ function cases(): Case[] {
     [[2, 8, 8, 3], 2, 2, 'valid'],
     [[2, 7, 9, 2], 3, 2, 'same'],
     [[1, 5, 5, 1], 3, 1, 'same'],
+    // asymmetric 'same' pads (the explicit-padding path) and a 5×5 window whose symmetric pads ATen applies itself
+    [[2, 8, 6, 3], 3, 2, 'same'],
+    [[1, 4, 4, 2], 2, 1, 'same'],
+    [[1, 6, 7, 4], 5, 1, 'same'],
   ] as [number[], number, number, 'same' | 'valid'][]) {
     add(
       `avgPool / maxPool [${xs}] k${k} s${s} ${p}: forward and gradient`,
