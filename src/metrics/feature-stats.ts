@@ -33,10 +33,15 @@ export class GaussianAccumulator {
     }
     if (d !== this.shift.length)
       throw new Error(`GaussianAccumulator: rows have ${d} features, earlier ${this.shift.length}`);
-    const [centred, g] = tf.tidy(() => {
+    // tidy returns tensors, never their data: tidy walks a returned TypedArray element by element looking for
+    // tensors (seconds for the 4M values of a 2048² Gram matrix)
+    const [sumT, gramT] = tf.tidy(() => {
       const c = tf.sub(rows, this.shiftTensor!);
-      return [tf.sum(c, 0).dataSync(), tf.matMul(c, c, true, false).dataSync()];
+      return [tf.sum(c, 0), tf.matMul(c, c, true, false)];
     });
+    const centred = sumT.dataSync();
+    const g = gramT.dataSync();
+    tf.dispose([sumT, gramT]);
     const sum = this.sum!;
     for (let j = 0; j < d; j++) sum[j] = sum[j]! + centred[j]!;
     const gram = this.gram!;
