@@ -6,6 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import Database from 'better-sqlite3';
+import {encodeSafetensors} from '../src/core/safetensors';
+import {randomFidInceptionTensors} from '../src/registry/evaluators/fid-inception/random-weights';
 import {TINY_CONFIG, TINY_EVAL_SETS} from './tiny';
 
 const BIN = path.resolve(__dirname, '../../bin/run.js');
@@ -56,5 +58,35 @@ describe('evaluation end to end', () => {
     );
     conn2.close();
     assert.equal(scg(['eval', runId, '--db', db, '--evaluator', 'inceptoin']).status, 2);
+    // pytorch-fid's network as the evaluator of a run (random weights with the real names: the real file is
+    // not reachable here), and a paper protocol the run's dataset cannot meet
+    const weights = path.join(dir, 'fid.safetensors');
+    fs.writeFileSync(weights, encodeSafetensors(randomFidInceptionTensors(2)));
+    const f = scg([
+      'eval',
+      runId,
+      '--db',
+      db,
+      '--samples',
+      '8',
+      '--evaluator',
+      'fid-inception',
+      '--fid-inception-path',
+      weights,
+      '--json',
+    ]);
+    assert.equal(f.status, 0, f.stderr);
+    const fr = JSON.parse(f.stdout) as {
+      protocol: {evaluator: string; nGenerated: number};
+      metrics: Record<string, number>;
+    };
+    assert.deepEqual([fr.protocol.evaluator, fr.protocol.nGenerated], ['fid-inception', 8]);
+    assert.ok(Number.isFinite(fr.metrics['fid']) && fr.metrics['is_mean']! >= 1);
+    const p = scg(['eval', runId, '--db', db, '--protocol', 'paper-cub', '--fid-inception-path', weights]);
+    assert.equal(p.status, 2);
+    assert.match(
+      p.stderr,
+      /under --protocol paper-cub: eval\.protocol: eval\.protocol paper-cub evaluates as the papers do on cub, but dataset is 'shapes'/,
+    );
   });
 });

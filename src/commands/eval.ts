@@ -1,6 +1,7 @@
 // `scg eval <run>`: evaluate any GAN checkpoint of a run under any protocol; metrics are stored with it.
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
+import {PAPER_PROTOCOL_NAMES} from '../metrics/paper-protocols';
 import {evaluators} from '../registry';
 import {initBackend} from '../core/backend';
 import {evaluateRunCheckpoint} from '../runtime/evaluate-run';
@@ -13,6 +14,7 @@ export default class Eval extends BaseCommand {
     '<%= config.bin %> eval 3f2a9c',
     '<%= config.bin %> eval 3f2a9c --step 400 --samples 1000 --evaluator builtin --json',
     '<%= config.bin %> eval 3f2a9c --evaluator inception-v3 --inception-path ./inception-v3-tfjs',
+    '<%= config.bin %> eval 3f2a9c --protocol paper-cub --fid-inception-path ./pt_inception-2015-12-05-6726825d.safetensors',
   ];
   static override args = {run: Args.string({description: 'run id or a unique prefix', required: true})};
   static override flags = {
@@ -20,6 +22,14 @@ export default class Eval extends BaseCommand {
     samples: Flags.integer({description: "generated images (default: the run's eval.samples)", min: 2}),
     evaluator: Flags.string({
       description: `feature network (default: the run's eval.evaluator); one of ${evaluators.names().join(', ')}`,
+    }),
+    protocol: Flags.string({
+      description: "a paper's evaluation protocol (docs/evaluation.md); default: the run's eval.protocol",
+      options: PAPER_PROTOCOL_NAMES,
+    }),
+    'fid-inception-path': Flags.string({
+      description:
+        "safetensors file of pytorch-fid's Inception (for fid-inception and the paper protocols; default: the run's eval.fidInceptionPath, else $SCG_FID_INCEPTION or ~/.cache/scg)",
     }),
     'inception-path': Flags.string({
       description:
@@ -40,6 +50,8 @@ export default class Eval extends BaseCommand {
         samples: flags.samples,
         evaluator: flags.evaluator,
         inceptionPath: flags['inception-path'],
+        protocol: flags.protocol,
+        fidInceptionPath: flags['fid-inception-path'],
         log: (l) => this.note(l),
       });
       if (!this.jsonEnabled()) {

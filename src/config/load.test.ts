@@ -1,5 +1,6 @@
 import {strict as assert} from 'node:assert';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import {ScgError} from '../errors';
@@ -117,6 +118,8 @@ describe('config loading', () => {
   });
 
   it('checks a paper protocol against the dataset, its split, the resolution and the FID Inception weights', () => {
+    const saved = process.env['SCG_FID_INCEPTION'];
+    process.env['SCG_FID_INCEPTION'] = path.join(os.tmpdir(), 'scg-no-such-weights.safetensors');
     const base = 'name: x\nphases: [pretrain, train, eval]\n';
     assert.match(
       problem(`${base}eval: {protocol: paper-cub}\n`),
@@ -126,7 +129,10 @@ describe('config loading', () => {
     const msg = problem(cub);
     assert.match(msg, /2 problems/);
     assert.match(msg, /dataset\.split: .*the 50 held-out classes, but split is 'official'/);
-    assert.match(msg, /eval\.fidInceptionPath: .*pytorch-fid's Inception, but eval\.fidInceptionPath is not set/);
+    assert.match(
+      msg,
+      /eval\.fidInceptionPath: .*pytorch-fid's Inception, but eval\.fidInceptionPath is not set and .*scg-no-such-weights\.safetensors does not exist/,
+    );
     const ok = ['dataset.split=classes', 'eval.fidInceptionPath=/w/pt_inception.safetensors'];
     assert.equal(loadConfigText(cub, 'exp.yaml', ok).config.eval.protocol, 'paper-cub');
     assert.match(
@@ -143,6 +149,8 @@ describe('config loading', () => {
       /dataset\.maxTest: .*all val2014 images, but maxTest is 500[\s\S]*set dataset\.maxTest: 0/,
     );
     assert.equal(loadConfigText(coco, 'exp.yaml', ['dataset.maxTest=0']).config.eval.protocol, 'paper-coco');
+    if (saved === undefined) delete process.env['SCG_FID_INCEPTION'];
+    else process.env['SCG_FID_INCEPTION'] = saved;
   });
 
   it('rejects bad --set paths and values, naming the override', () => {

@@ -1,8 +1,10 @@
 // Loads an experiment config: YAML (with positions) → --set overrides → schema validation with defaults →
 // semantic checks. Every problem is reported with file:line, YAML path, what was expected and found, and a hint.
+import * as fs from 'node:fs';
 import Ajv, {type ErrorObject, type ValidateFunction} from 'ajv';
 import {ScgError} from '../errors';
 import {PAPER_PROTOCOLS} from '../metrics/paper-protocols';
+import {defaultFidInceptionPath} from '../registry/evaluators/fid-inception/weights';
 import {backbones, contrastiveModes, datasets, encoders} from '../registry';
 import type {JsonSchema} from '../registry/registry';
 import {experimentSchema} from './schema';
@@ -349,13 +351,26 @@ function protocolProblems(cfg: ExperimentConfig): Problem[] {
       message: `${why}: ${cfg.backbone.name} generates ${size} px there, but resolution is ${cfg.dataset.resolution}`,
       hint: `set dataset.resolution: ${size}, or leave eval.protocol unset`,
     });
-  if (cfg.phases.includes('eval') && !cfg.eval.fidInceptionPath)
+  if (cfg.phases.includes('eval') && !cfg.eval.fidInceptionPath && !fs.existsSync(defaultFidInceptionPath()))
     problems.push({
       path: ['eval', 'fidInceptionPath'],
-      message: `${why} with pytorch-fid's Inception, but eval.fidInceptionPath is not set`,
-      hint: 'convert pt_inception-2015-12-05-6726825d.pth with scripts/convert-pt-inception.py and set its path',
+      message: `${why} with pytorch-fid's Inception, but eval.fidInceptionPath is not set and ${defaultFidInceptionPath()} does not exist`,
+      hint: 'convert pt_inception-2015-12-05-6726825d.pth with scripts/convert-pt-inception.py (it writes that file), or set eval.fidInceptionPath',
     });
   return problems;
+}
+
+/**
+ * Checks a config's eval.protocol as `scg run` does, for evaluations that set it later (`scg eval --protocol`):
+ * BAD_INPUT listing every problem, each with its config path.
+ */
+export function checkEvalProtocol(cfg: ExperimentConfig, where: string): void {
+  const problems = protocolProblems(cfg);
+  if (problems.length === 0) return;
+  throw new ScgError(
+    'BAD_INPUT',
+    problems.map((p) => `${where}: ${p.path.join('.')}: ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`).join('\n'),
+  );
 }
 
 function configError(source: YamlSource, overrides: Override[], problems: Problem[]): ScgError {

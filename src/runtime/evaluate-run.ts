@@ -1,5 +1,6 @@
 // Evaluates a stored GAN checkpoint of a run (the eval phase, and `scg eval` under any protocol).
 import * as path from 'node:path';
+import {checkEvalProtocol} from '../config/load';
 import {datasets} from '../registry';
 import type {RunRow, Store} from '../store/store';
 import {evaluateGenerator, type EvaluationResult} from './evaluate';
@@ -18,15 +19,26 @@ export async function evaluateRunCheckpoint(
     samples?: number | undefined;
     evaluator?: string | undefined;
     inceptionPath?: string | undefined;
+    /** A paper protocol to evaluate under (scg eval --protocol), checked against the run's config. */
+    protocol?: string | undefined;
+    fidInceptionPath?: string | undefined;
     log(line: string): void;
   },
 ): Promise<EvaluationResult & {step: number}> {
   const gen = await loadTrainedGenerator(store, run, opts.step);
   try {
     const dataset = await datasets.get(gen.config.dataset.name).build(gen.config.dataset);
-    const config = opts.inceptionPath
-      ? {...gen.config, eval: {...gen.config.eval, inceptionPath: opts.inceptionPath}}
-      : gen.config;
+    const config = {
+      ...gen.config,
+      eval: {
+        ...gen.config.eval,
+        ...(opts.inceptionPath ? {inceptionPath: opts.inceptionPath} : {}),
+        ...(opts.fidInceptionPath ? {fidInceptionPath: opts.fidInceptionPath} : {}),
+        ...(opts.protocol ? {protocol: opts.protocol} : {}),
+      },
+    };
+    if (opts.protocol)
+      checkEvalProtocol({...config, phases: ['eval']}, `run ${run.id} under --protocol ${opts.protocol}`);
     const result = await evaluateGenerator({
       store,
       runId: run.id,
