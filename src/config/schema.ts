@@ -114,7 +114,9 @@ function buildSchema(): JsonSchema {
         baseTemperature: {
           type: 'number',
           exclusiveMinimum: 0,
-          description: 'τ_base: the loss is scaled by τ/τ_base. Unset means equal to τ (scale 1).',
+          default: 0.07,
+          description:
+            "τ_base: the SupCon loss is scaled by τ/τ_base, SupContrast's convention (its τ_base is 0.07). At τ = 0.1 that is 1.43, so λ1 and λ2 weigh 1.43× the unscaled loss; set it equal to τ for scale 1. The supcon modes use it; ntxent is NT-Xent without the scale.",
         },
         positives: {
           type: 'string',
@@ -168,6 +170,13 @@ function buildSchema(): JsonSchema {
             "Id (or unique prefix) of a run whose completed pretraining provides the frozen encoders; unset = this run's own pretrain phase.",
         },
         sampleGrid: count(1, 16, 'Test captions drawn in each sample grid (every eval.every steps and at the end).'),
+        branchNoise: {
+          type: 'string',
+          enum: ['shared', 'independent'],
+          default: 'shared',
+          description:
+            "z of the two caption branches. shared: one draw for both, as T2I_CL's training calls G twice with the same noise, so a positive pair differs in its caption (and its conditioning-augmentation noise, drawn per branch in both); independent: one draw per branch.",
+        },
         batchSize: count(2, 16, 'Images per batch (each with two captions: two branches).'),
         lrG: positiveNumber(0.0002, 'Generator Adam learning rate.'),
         lrD: positiveNumber(0.0002, 'Discriminator Adam learning rate.'),

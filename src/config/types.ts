@@ -27,6 +27,8 @@ export interface TrainConfig {
   /** Take the encoders from this run's pretraining instead of this run's own. */
   encodersFrom?: string;
   sampleGrid: number;
+  /** z of the two caption branches: one draw shared by both (T2I_CL) or one each. */
+  branchNoise: 'shared' | 'independent';
   batchSize: number;
   lrG: number;
   lrD: number;

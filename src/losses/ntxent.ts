@@ -6,7 +6,7 @@ import {supConLoss} from './supcon';
 /**
  * Normalized-temperature cross-entropy over two branches.
  *
- * Equal to `supConLoss(stack([a, b], 1), {temperature})`: 2·batch anchors; the positive of a_i is b_i and
+ * Equal to `supConLoss(stack([a, b], 1), {temperature, baseTemperature: temperature})` (no τ/τ_base scale): 2·batch anchors; the positive of a_i is b_i and
  * vice versa, every other row of both branches is a negative:
  *
  *     L = (1/2B) Σ_i −log( exp(z_i·z_i⁺/τ) / Σ_{a≠i} exp(z_i·z_a/τ) )
@@ -30,5 +30,7 @@ export function ntXentLoss(a: tf.Tensor2D, b: tf.Tensor2D, options: {temperature
   if (a.shape[0] !== b.shape[0] || a.shape[1] !== b.shape[1]) {
     throw new InputError(FN, `a and b must have the same shape, but got [${a.shape}] and [${b.shape}]`);
   }
-  return tf.tidy(() => supConLoss(tf.stack([a, b], 1) as tf.Tensor3D, {temperature: options.temperature ?? 0.07}));
+  const temperature = options.temperature ?? 0.07;
+  // NT-Xent has no τ/τ_base scale (SimCLR, T2I_CL): τ_base = τ
+  return tf.tidy(() => supConLoss(tf.stack([a, b], 1) as tf.Tensor3D, {temperature, baseTemperature: temperature}));
 }

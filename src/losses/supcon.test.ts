@@ -60,8 +60,11 @@ describe('supConLoss', () => {
     // Anchor 1: positive z0 (dot 0), others z0 (0), z2 (0): log 2. Anchor 2: no positive: 0.
     const expected = (Math.log(1 + Math.E) + Math.log(2) + 0) / 3;
     const z = tf.tensor3d([[[1, 0]], [[0, 1]], [[1, 0]]]);
-    const got = lossValue(() => supConLoss(z, {labels: [0, 0, 1], temperature: 1}));
+    const got = lossValue(() => supConLoss(z, {labels: [0, 0, 1], temperature: 1, baseTemperature: 1}));
     assert.ok(Math.abs(got - expected) < 1e-6, `${got} vs ${expected}`);
+    // the default τ_base is SupContrast's 0.07: the loss is scaled by τ/0.07
+    const scaled = lossValue(() => supConLoss(z, {labels: [0, 0, 1], temperature: 1}));
+    assert.ok(Math.abs(scaled - expected / 0.07) < 1e-5, `${scaled} vs ${expected / 0.07}`);
     z.dispose();
   });
 
@@ -80,7 +83,8 @@ describe('supConLoss', () => {
         [0, -1],
       ],
     ]);
-    assert.ok(Math.abs(lossValue(() => supConLoss(z, {temperature: 0.5})) - term) < 1e-6);
+    assert.ok(Math.abs(lossValue(() => supConLoss(z, {temperature: 0.5, baseTemperature: 0.5})) - term) < 1e-6);
+    assert.ok(Math.abs(lossValue(() => supConLoss(z, {temperature: 0.5})) - (0.5 / 0.07) * term) < 1e-5);
     // baseTemperature 1 scales by tau/tau_base = 0.5.
     assert.ok(Math.abs(lossValue(() => supConLoss(z, {temperature: 0.5, baseTemperature: 1})) - 0.5 * term) < 1e-6);
     z.dispose();
@@ -115,7 +119,7 @@ describe('supConLoss', () => {
     );
     for (const tau of [0.07, 0.5]) {
       const cases: [string, number, number][] = [
-        ['single', lossValue(() => supConLoss(z, {labels, temperature: tau})), referenceSupCon(zs, eqMask, tau)],
+        ['single', lossValue(() => supConLoss(z, {labels, temperature: tau})), referenceSupCon(zs, eqMask, tau, 0.07)],
         [
           'unsupervised',
           lossValue(() => supConLoss(z, {temperature: tau, baseTemperature: 0.07})),
@@ -124,11 +128,13 @@ describe('supConLoss', () => {
         [
           'multi any',
           lossValue(() => supConLoss(z, {multiHot: multi, temperature: tau})),
-          referenceSupCon(zs, anyMask, tau),
+          referenceSupCon(zs, anyMask, tau, 0.07),
         ],
         [
           'multi jaccard',
-          lossValue(() => supConLoss(z, {multiHot: multi, positives: 'jaccard', temperature: tau})),
+          lossValue(() =>
+            supConLoss(z, {multiHot: multi, positives: 'jaccard', temperature: tau, baseTemperature: tau}),
+          ),
           referenceSupCon(zs, jac, tau),
         ],
       ];
@@ -142,13 +148,16 @@ describe('supConLoss', () => {
     const z = tf.tensor3d(randomFeatures(6, 2, 8, 3));
     const distinct = lossValue(() => supConLoss(z, {labels: [0, 1, 2, 3, 4, 5], temperature: 0.2}));
     const unsup = lossValue(() => supConLoss(z, {temperature: 0.2}));
+    const unscaled = lossValue(() => supConLoss(z, {temperature: 0.2, baseTemperature: 0.2}));
     const pair = lossValue(() =>
       tf.tidy(() => {
         const [a, b] = tf.unstack(z, 1) as [tf.Tensor2D, tf.Tensor2D];
         return ntXentLoss(a, b, {temperature: 0.2});
       }),
     );
-    assert.ok(relDiff(distinct, unsup) < 1e-6 && relDiff(pair, unsup) < 1e-6, `${distinct} ${unsup} ${pair}`);
+    // NT-Xent has no τ/τ_base scale: it equals the unsupervised SupCon loss with τ_base = τ
+    assert.ok(relDiff(distinct, unsup) < 1e-6 && relDiff(pair, unscaled) < 1e-6, `${distinct} ${unsup} ${pair}`);
+    assert.ok(relDiff(unsup, (0.2 / 0.07) * unscaled) < 1e-6);
 
     const labels = [0, 1, 0, 2, 1, 0];
     const mask = tf.tensor2d(labels.map((a) => labels.map((b) => (a === b ? 1 : 0))));
@@ -194,7 +203,9 @@ describe('supConLoss', () => {
   it('stays finite in value and gradient at tau 0.01 with identical features', () => {
     const x = tf.ones([4, 2, 8]) as tf.Tensor3D;
     const {value, grad: grads} = tf.tidy(() =>
-      tf.valueAndGrad((t: tf.Tensor) => supConLoss(t as tf.Tensor3D, {labels: [0, 0, 1, 1], temperature: 0.01}))(x),
+      tf.valueAndGrad((t: tf.Tensor) =>
+        supConLoss(t as tf.Tensor3D, {labels: [0, 0, 1, 1], temperature: 0.01, baseTemperature: 0.01}),
+      )(x),
     );
     const v = value.dataSync()[0]!;
     // All logits equal: each anchor's 7 others share the softmax, so every log-prob is -log 7.

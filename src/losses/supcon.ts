@@ -15,7 +15,7 @@ export interface SupConOptions {
   mask?: tf.Tensor2D;
   /** τ, default 0.07. */
   temperature?: number;
-  /** τ_base, default equal to `temperature` (so the τ/τ_base scale is 1). */
+  /** τ_base, default 0.07 as in SupContrast: the loss is scaled by τ/τ_base (1.43 at τ = 0.1). */
   baseTemperature?: number;
   /** Multi-label rule: `any` shared label (default) or Jaccard ≥ threshold, weighted by Jaccard. */
   positives?: 'any' | 'jaccard';
@@ -66,7 +66,7 @@ export function supConLoss(features: tf.Tensor3D, options: SupConOptions = {}): 
   if (given.length > 1)
     throw new InputError(FN, `give at most one of labels, multiHot and mask, but got ${given.join(' and ')}`);
   const temperature = options.temperature ?? 0.07;
-  const baseTemperature = options.baseTemperature ?? temperature;
+  const baseTemperature = options.baseTemperature ?? 0.07;
   checkTemperature(FN, 'temperature', temperature);
   checkTemperature(FN, 'baseTemperature', baseTemperature);
   const positives = options.positives ?? 'any';

@@ -1,6 +1,5 @@
 // Self-supervised NT-Xent mode (SimCLR): the "no labels" ablation.
 import {supConLoss} from '../../losses/supcon';
-import {temperatures} from './temperatures';
 import type {ContrastiveMode} from './descriptor';
 
 export const ntxent: ContrastiveMode = {
@@ -16,5 +15,8 @@ export const ntxent: ContrastiveMode = {
           hint: 'add text to pretrainViews',
         }
       : undefined,
-  build: ({config}) => ({loss: (features) => supConLoss(features, temperatures(config))}),
+  // NT-Xent as SimCLR and T2I_CL define it, without SupCon's τ/τ_base scale
+  build: ({config}) => ({
+    loss: (features) => supConLoss(features, {temperature: config.temperature, baseTemperature: config.temperature}),
+  }),
 };

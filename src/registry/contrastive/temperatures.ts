@@ -3,5 +3,5 @@ import type {ContrastiveConfig} from './descriptor';
 
 export const temperatures = (c: ContrastiveConfig) => ({
   temperature: c.temperature,
-  baseTemperature: c.baseTemperature ?? c.temperature,
+  baseTemperature: c.baseTemperature ?? 0.07,
 });

@@ -42,6 +42,19 @@ function branchRows(all: Float32Array, width: number, batch: number, first: numb
 }
 
 /**
+ * The noise `z` of both branches for the whole batch, `[2B, width]` laid out as branch 1 then branch 2: with
+ * `shared`, branch 2 repeats branch 1's draw (T2I_CL); with `independent`, each branch has its own.
+ */
+export function branchNoise(rng: Rng, batch: number, width: number, mode: 'shared' | 'independent'): Float32Array {
+  if (mode === 'independent') return rng.normals(2 * batch * width);
+  const one = rng.normals(batch * width);
+  const out = new Float32Array(2 * batch * width);
+  out.set(one, 0);
+  out.set(one, batch * width);
+  return out;
+}
+
+/**
  * One GAN step at `index` (0-based), as kept loss scalars. The discriminator's hinge/matching loss is computed on
  * detached fakes; then the generator's loss is
  *   L_G = L_adv + λ_DAMSM · (L_word + L_sentence) + λ_KL · KL + λ2 · L_contrastive,
@@ -58,11 +71,12 @@ export function ganStep(parts: GanStepParts, index: number, update: boolean): Re
   const views = config.contrastive.trainViews;
   const finalRes = dataset.resolution;
   const mine = (all: Float32Array, width: number) => branchRows(all, width, B, first, end);
-  // Every thread draws the whole batch from the same stream, and keeps its rows.
+  // Every thread draws the whole batch from the same stream, and keeps its rows. z is one draw for both branches
+  // unless train.branchNoise is independent; the conditioning-augmentation noise is drawn per branch.
   const rng = Rng.for(config.seed, 'train', index);
   const all = selectBatch(dataset.train, B, rng);
   const sel = sliceSelection(all, first, end);
-  const noise = mine(rng.normals(2 * B * model.zDim), model.zDim);
+  const noise = mine(branchNoise(rng, B, model.zDim, config.train.branchNoise), model.zDim);
   const caNoise = mine(rng.normals(2 * B * model.condDim), model.condDim);
   const labels = batchLabels(dataset, dataset.train, all.indices);
   const sameClass = sameClassMask(labels);
