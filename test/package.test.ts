@@ -28,7 +28,7 @@ describe('package entry', () => {
   it('computes a loss through the public entry', () => {
     const code =
       "const tf = require('@tensorflow/tfjs'); const {supConLoss, initBackend} = require('scg');" +
-      "initBackend('wasm').then(() => { const l = supConLoss(tf.tensor3d([[[1, 0]], [[0, 1]], [[1, 0]]]), {labels: [0, 0, 1], temperature: 1}); console.log(l.dataSync()[0].toFixed(6)); });";
+      "initBackend('wasm').then(() => { const l = supConLoss(tf.tensor3d([[[1, 0]], [[0, 1]], [[1, 0]]]), {labels: [0, 0, 1], temperature: 1, baseTemperature: 1}); console.log(l.dataSync()[0].toFixed(6)); });";
     const r = spawnSync(process.execPath, ['-e', code], {cwd: ROOT, encoding: 'utf8'});
     assert.equal(r.stdout.trim(), ((Math.log(1 + Math.E) + Math.log(2)) / 3).toFixed(6), r.stderr);
   });

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import {loadConfig} from '../config/load';
 import {configHash, flattenConfig} from '../core/identity';
-import {Store} from '../store/store';
+import {type MetricRow, Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
 import {buildReport} from './aggregate';
 import {experimentSource, sweepSource} from './collect';
@@ -24,6 +24,29 @@ const FID: Record<string, number[]> = {
   'dmgan/none': [80, 82, 78],
   'dmgan/supcon': [70, 75],
 };
+
+/** A completed run of `config` with the given metric rows; returns its config hash. */
+function completedRun(store: Store, id: string, experiment: string, config: object, metrics: MetricRow[]): string {
+  const hash = configHash(config);
+  store.createRun({
+    id,
+    experiment,
+    configHash: hash,
+    attempt: 1,
+    configJson: JSON.stringify(config),
+    seed: 0,
+    runDir: '/nowhere',
+    gitCommit: null,
+    gitDirty: null,
+    versions: {},
+    backend: 'wasm',
+    host: 'h',
+    params: {},
+  });
+  store.addMetrics(id, metrics);
+  store.setStatus(id, 'completed');
+  return hash;
+}
 
 /**
  * A store with a registered 2 × 2 sweep over 3 seeds. One dmgan/supcon seed never completed; attngan/none seed 0 was
@@ -267,27 +290,10 @@ describe('scg report', () => {
         ...(preset ? {preset} : {}),
         details: preset ? {preset} : {},
       });
-    const {config} = loadConfig(TINY, ['name=paper']);
-    store.createRun({
-      id: 'p0',
-      experiment: 'paper',
-      configHash: configHash(config),
-      attempt: 1,
-      configJson: JSON.stringify(config),
-      seed: 0,
-      runDir: '/nowhere',
-      gitCommit: null,
-      gitDirty: null,
-      versions: {},
-      backend: 'torch',
-      host: 'h',
-      params: {},
-    });
-    store.addMetrics('p0', [
+    completedRun(store, 'p0', 'paper', loadConfig(TINY, ['name=paper']).config, [
       {phase: 'eval', key: 'fid', step: 2, value: 21.5, wall_time: 0, protocol_id: protocol()},
       {phase: 'eval', key: 'fid', step: 2, value: 20.5, wall_time: 0, protocol_id: protocol('paper-cub')},
     ]);
-    store.setStatus('p0', 'completed');
     const report = buildReport(store, experimentSource(store, 'paper'), {metrics: ['fid'], reduce: 'last'});
     const labels = report.tables.map((t) => t.protocol.label);
     assert.equal(labels.length, 2, labels.join('\n'));
@@ -314,26 +320,9 @@ describe('scg report', () => {
       {assignment: {'contrastive.mode': 'none', seed: 0}, sets: ['contrastive.mode=none'], fid: 100},
     ].map((c, index) => {
       const {config} = loadConfig(TINY, [...c.sets, 'name=tau']);
-      const hash = configHash(config);
-      store.createRun({
-        id: `r${index}`,
-        experiment: 'tau',
-        configHash: hash,
-        attempt: 1,
-        configJson: JSON.stringify(config),
-        seed: 0,
-        runDir: '/nowhere',
-        gitCommit: null,
-        gitDirty: null,
-        versions: {},
-        backend: 'wasm',
-        host: 'h',
-        params: {},
-      });
-      store.addMetrics(`r${index}`, [
+      const hash = completedRun(store, `r${index}`, 'tau', config, [
         {phase: 'eval', key: 'fid', step: 2, value: c.fid, wall_time: 0, protocol_id: protocol},
       ]);
-      store.setStatus(`r${index}`, 'completed');
       return {index, key: JSON.stringify(c.assignment), assignment: c.assignment, configHash: hash};
     });
     new SweepStore(store).register(

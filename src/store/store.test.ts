@@ -111,7 +111,7 @@ describe('store migrations', () => {
       store.metrics('r').map((m) => [m.key, m.value, m.protocol_id]),
       [['loss', 2, null]],
     );
-    const id = store.protocolId({
+    const protocol = {
       evaluator: 'builtin',
       weightsSha256: 'x',
       nGenerated: 10,
@@ -120,32 +120,10 @@ describe('store migrations', () => {
       split: 'test',
       seed: 0,
       details: {},
-    });
-    assert.equal(
-      store.protocolId({
-        evaluator: 'builtin',
-        weightsSha256: 'x',
-        nGenerated: 10,
-        nReal: 5,
-        resolution: 16,
-        split: 'test',
-        seed: 0,
-        details: {a: 1},
-      }),
-      id,
-      'details are not identity',
-    );
-    const paper = store.protocolId({
-      evaluator: 'builtin',
-      weightsSha256: 'x',
-      nGenerated: 10,
-      nReal: 5,
-      resolution: 16,
-      split: 'test',
-      seed: 0,
-      preset: 'paper-cub',
-      details: {preset: 'paper-cub'},
-    });
+    };
+    const id = store.protocolId(protocol);
+    assert.equal(store.protocolId({...protocol, details: {a: 1}}), id, 'details are not identity');
+    const paper = store.protocolId({...protocol, preset: 'paper-cub', details: {preset: 'paper-cub'}});
     assert.notEqual(paper, id, 'a paper protocol is another protocol (its R-precision differs)');
     store.close();
   });
