@@ -57,6 +57,11 @@ export interface GanModel {
    * Terms are summed over branches, as the paper's two branches each form a full GAN batch.
    */
   discriminatorLoss(reals: tf.Tensor4D[], fakes: tf.Tensor4D[], sentences: [tf.Tensor2D, tf.Tensor2D]): LossTerms;
+  /**
+   * A second D loss that takes its own optimizer step after `discriminatorLoss`'s (SSA-GAN's MA-GP: its training
+   * loop calls `optimizerD.step()` once for the hinge loss and once for the penalty). Unset: one D step.
+   */
+  discriminatorPenalty?(reals: tf.Tensor4D[], sentences: [tf.Tensor2D, tf.Tensor2D]): LossTerms;
   /** Adversarial part of the G loss for both branches' fakes (`[2B, …]` per stage). */
   generatorLoss(fakes: tf.Tensor4D[], sentences: [tf.Tensor2D, tf.Tensor2D]): LossTerms;
 }

@@ -115,6 +115,17 @@ export function ganStep(parts: GanStepParts, index: number, update: boolean): Re
     };
     if (update) adamD.apply(averaged(namedGrads(dLoss, dVars).grads));
     else dLoss();
+    const penalty = model.discriminatorPenalty?.bind(model);
+    if (penalty) {
+      // a second D step on the penalty alone, after the first (SSA-GAN's MA-GP)
+      const dPenalty = () => {
+        const r = penalty(reals, sentences);
+        keepAll(r.terms);
+        return r.loss;
+      };
+      if (update) adamD.apply(averaged(namedGrads(dPenalty, dVars).grads));
+      else dPenalty();
+    }
 
     const gLoss = () => {
       const gen = model.generate(inputs, {training: true, updateStats: update});

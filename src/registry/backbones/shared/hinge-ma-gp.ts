@@ -20,9 +20,50 @@ export type JointD = (images: tf.Tensor4D, sentence: tf.Tensor2D) => tf.Tensor1D
 
 /**
  * errD = relu(1 − D(x, s)) + ½·(relu(1 + D(G(z), s)) + relu(1 + D(x_i, s_{i+1}))), means over the batch, per branch
- * and summed over both; plus MA-GP on the real pairs of each branch. The penalty needs a gradient of a gradient:
- * the comparison-kernel gradients registered with the wasm patches make that work in tfjs.
+ * and summed over both.
  */
+export function hingeDiscriminatorLoss(
+  D: JointD,
+  real: tf.Tensor4D,
+  fakes: tf.Tensor4D,
+  sentences: [tf.Tensor2D, tf.Tensor2D],
+): LossTerms {
+  const fakeOut = tf.split(D(fakes, tf.concat(sentences, 0) as tf.Tensor2D), 2);
+  const parts = {d_real: [] as tf.Scalar[], d_fake: [] as tf.Scalar[], d_wrong: [] as tf.Scalar[]};
+  sentences.forEach((sent, b) => {
+    parts.d_real.push(tf.mean(tf.relu(tf.sub(1, D(real, sent)))) as tf.Scalar);
+    parts.d_fake.push(tf.div(tf.mean(tf.relu(tf.add(1, fakeOut[b]!))), 2) as tf.Scalar);
+    const pairs = mismatchedPairs(real, sent);
+    const wrong = pairs ? tf.mul(tf.mean(tf.relu(tf.add(1, D(pairs.x, pairs.sentences)))), pairs.weight) : tf.scalar(0);
+    parts.d_wrong.push(tf.div(wrong, 2) as tf.Scalar);
+  });
+  const terms = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, tf.addN(v) as tf.Scalar]));
+  return {loss: tf.addN(Object.values(terms)) as tf.Scalar, terms};
+}
+
+/**
+ * MA-GP on the real pairs of each branch, summed over both: k·mean(‖∇_(x, s) Σ D(x, s)‖^p). It needs a gradient
+ * of a gradient: the comparison-kernel gradients registered with the wasm patches make that work in tfjs.
+ */
+export function maGpPenalty(
+  D: JointD,
+  real: tf.Tensor4D,
+  sentences: [tf.Tensor2D, tf.Tensor2D],
+  gp: {weight: number; power: number},
+): LossTerms {
+  const each = sentences.map((sent) => {
+    const [gx, gs] = tf.grads((x: tf.Tensor, s: tf.Tensor) => tf.sum(D(x as tf.Tensor4D, s as tf.Tensor2D)))([
+      real,
+      sent,
+    ]);
+    const norm = tf.sqrt(tf.add(tf.add(tf.sum(tf.square(gx!), [1, 2, 3]), tf.sum(tf.square(gs!), 1)), 1e-12));
+    return tf.mul(tf.mean(tf.pow(norm, gp.power)), gp.weight) as tf.Scalar;
+  });
+  const magp = tf.addN(each) as tf.Scalar;
+  return {loss: magp, terms: {d_magp: magp}};
+}
+
+/** Hinge and MA-GP as one loss, for one optimizer step (DF-GAN, GALIP). */
 export function hingeMaGpDiscriminatorLoss(
   D: JointD,
   real: tf.Tensor4D,
@@ -30,29 +71,9 @@ export function hingeMaGpDiscriminatorLoss(
   sentences: [tf.Tensor2D, tf.Tensor2D],
   gp: {weight: number; power: number},
 ): LossTerms {
-  const fakeOut = tf.split(D(fakes, tf.concat(sentences, 0) as tf.Tensor2D), 2);
-  const parts = {
-    d_real: [] as tf.Scalar[],
-    d_fake: [] as tf.Scalar[],
-    d_wrong: [] as tf.Scalar[],
-    d_magp: [] as tf.Scalar[],
-  };
-  sentences.forEach((sent, b) => {
-    parts.d_real.push(tf.mean(tf.relu(tf.sub(1, D(real, sent)))) as tf.Scalar);
-    parts.d_fake.push(tf.div(tf.mean(tf.relu(tf.add(1, fakeOut[b]!))), 2) as tf.Scalar);
-    const pairs = mismatchedPairs(real, sent);
-    const wrong = pairs ? tf.mul(tf.mean(tf.relu(tf.add(1, D(pairs.x, pairs.sentences)))), pairs.weight) : tf.scalar(0);
-    parts.d_wrong.push(tf.div(wrong, 2) as tf.Scalar);
-    // MA-GP: gradient of Σ D(x, s) w.r.t. the real images and their sentence codes.
-    const [gx, gs] = tf.grads((x: tf.Tensor, s: tf.Tensor) => tf.sum(D(x as tf.Tensor4D, s as tf.Tensor2D)))([
-      real,
-      sent,
-    ]);
-    const norm = tf.sqrt(tf.add(tf.add(tf.sum(tf.square(gx!), [1, 2, 3]), tf.sum(tf.square(gs!), 1)), 1e-12));
-    parts.d_magp.push(tf.mul(tf.mean(tf.pow(norm, gp.power)), gp.weight) as tf.Scalar);
-  });
-  const terms = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, tf.addN(v) as tf.Scalar]));
-  return {loss: tf.addN(Object.values(terms)) as tf.Scalar, terms};
+  const hinge = hingeDiscriminatorLoss(D, real, fakes, sentences);
+  const penalty = maGpPenalty(D, real, sentences, gp);
+  return {loss: tf.add(hinge.loss, penalty.loss) as tf.Scalar, terms: {...hinge.terms, ...penalty.terms}};
 }
 
 /** G's adversarial term: −mean D(G(z), s) per branch, summed. */

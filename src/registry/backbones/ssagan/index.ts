@@ -1,6 +1,12 @@
 // The `ssagan` backbone entry (wtliao/text2image): single-stage, mask-guided sentence modulation, hinge + MA-GP.
 import type {BackboneDescriptor} from '../descriptor';
-import {hingeGeneratorLoss, hingeMaGpDiscriminatorLoss, maGpProperties} from '../shared/hinge-ma-gp';
+import {
+  hingeDiscriminatorLoss,
+  hingeGeneratorLoss,
+  hingeMaGpDiscriminatorLoss,
+  maGpPenalty,
+  maGpProperties,
+} from '../shared/hinge-ma-gp';
 import {JointDiscriminator} from '../shared/joint-discriminator';
 import {SsaGanGenerator} from './generator';
 
@@ -37,6 +43,13 @@ export const ssagan: BackboneDescriptor = {
         description: 'Weight of DAMSM in the G loss (original: 0.05).',
       },
       ...maGpProperties,
+      maGpStep: {
+        type: 'string',
+        enum: ['separate', 'joint'],
+        default: 'separate',
+        description:
+          "separate: MA-GP takes its own Adam step after the hinge step, as SSA-GAN's training loop does; joint: one step on hinge + MA-GP (DF-GAN's, GALIP's).",
+      },
       ema: {
         type: 'number',
         minimum: 0,
@@ -60,6 +73,7 @@ export const ssagan: BackboneDescriptor = {
       maskWidth: num('maskWidth'),
     });
     const disc = new JointDiscriminator(d, resolution, num('dWidth'), embedDim);
+    const gp = {weight: num('maGpWeight'), power: num('maGpPower')};
     const D = (x: Parameters<JointDiscriminator['apply']>[0], s: Parameters<JointDiscriminator['apply']>[1]) =>
       disc.apply(x, s);
     return {
@@ -73,11 +87,15 @@ export const ssagan: BackboneDescriptor = {
       ema: num('ema'),
       masks: true,
       generate: (inputs, mode) => gen.apply(inputs, mode),
-      discriminatorLoss: (reals, fakes, sentences) =>
-        hingeMaGpDiscriminatorLoss(D, reals[0]!, fakes[0]!, sentences, {
-          weight: num('maGpWeight'),
-          power: num('maGpPower'),
-        }),
+      ...(cfg['maGpStep'] === 'separate'
+        ? {
+            discriminatorLoss: (reals, fakes, sentences) => hingeDiscriminatorLoss(D, reals[0]!, fakes[0]!, sentences),
+            discriminatorPenalty: (reals, sentences) => maGpPenalty(D, reals[0]!, sentences, gp),
+          }
+        : {
+            discriminatorLoss: (reals, fakes, sentences) =>
+              hingeMaGpDiscriminatorLoss(D, reals[0]!, fakes[0]!, sentences, gp),
+          }),
       generatorLoss: (fakes, sentences) => hingeGeneratorLoss(D, fakes[0]!, sentences),
     };
   },

@@ -2,6 +2,8 @@ import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {seededValues, useBestBackend} from '../../../../test/support';
+import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../../test/tiny';
+import {buildGan} from '../../../runtime/phases/gan-trainer';
 import {ParamSet} from '../../../nn/params';
 import {Rng} from '../../../core/rng';
 import {SsaGanGenerator} from './generator';
@@ -23,6 +25,27 @@ describe('ssagan', () => {
     sentence: tf.tensor2d(seededValues(2 * 6, sentSeed), [2, 6]),
     words: tf.zeros([2, 1, 6]) as tf.Tensor3D,
     wordMask: tf.ones([2, 1]) as tf.Tensor2D,
+  });
+
+  it("MA-GP takes its own D step after the hinge step (the original's loop); joint puts both in one step", async () => {
+    const steps: Record<string, {adamD: number; losses: Record<string, number>}> = {};
+    for (const mode of ['separate', 'joint']) {
+      const {config, dataset} = await tinyExperiment([tinyBackbone('ssagan'), `backbone.maGpStep=${mode}`]);
+      const enc = tinyEncoders(config, dataset);
+      const trainer = buildGan(config, dataset, enc.encoders);
+      assert.equal(typeof trainer.model.discriminatorPenalty, mode === 'separate' ? 'function' : 'undefined');
+      const before = trainer.losses(0); // forward only: the same D weights in both modes
+      trainer.step(0);
+      steps[mode] = {adamD: Number(trainer.stateExtra()['adamDStep']), losses: before};
+      trainer.dispose();
+      enc.params.dispose();
+    }
+    assert.equal(steps['separate']!.adamD, 2, 'hinge step, then MA-GP step');
+    assert.equal(steps['joint']!.adamD, 1);
+    const [s, j] = [steps['separate']!.losses, steps['joint']!.losses];
+    for (const k of ['d_real', 'd_fake', 'd_wrong', 'd_magp'])
+      assert.ok(Math.abs(s[k]! - j[k]!) < 1e-5, `${k}: ${s[k]} vs ${j[k]}`);
+    assert.ok(Math.abs(s['d_loss']! + s['d_magp']! - j['d_loss']!) < 1e-4, 'separate: d_loss is the hinge alone');
   });
 
   it('predicts one mask per block, in (0, 1), at each block resolution', () => {
