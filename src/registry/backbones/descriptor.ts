@@ -1,6 +1,7 @@
 // What a backbone registry entry provides: its knobs (config keys) and a builder of its G and D for the GAN phase.
 import type * as tf from '@tensorflow/tfjs';
 import type {BatchNormMode} from '../../nn/batch-norm';
+import type {DamsmGammas} from './shared/damsm-gammas';
 import type {ParamSet} from '../../nn/params';
 import type {Descriptor} from '../registry';
 import type {EncoderPair} from '../encoders/descriptor';
@@ -45,6 +46,8 @@ export interface GanModel {
   readonly d: ParamSet;
   /** Weight of the DAMSM term in the G loss (0 for backbones that do not use it). */
   readonly lambdaDamsm: number;
+  /** γ1, γ2, γ3 of that DAMSM term (pretraining has its own, in `pretrain`). */
+  readonly damsmGammas: DamsmGammas;
   readonly lambdaKl: number;
   /** Moving-average decay of G's weights for samples (0 = off). */
   readonly ema: number;

@@ -1,9 +1,12 @@
-// The GAN step's noise for the two caption branches: shared (T2I_CL, the default) or one draw per branch.
+// The GAN step's inputs from the config: the branches' noise (shared by default, as T2I_CL) and the DAMSM γs.
 import {strict as assert} from 'node:assert';
-import {describe, it} from 'node:test';
+import {before, describe, it} from 'node:test';
+import {useBestBackend} from '../../../test/support';
+import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../test/tiny';
 import {loadConfigText} from '../../config/load';
 import {Rng} from '../../core/rng';
 import {branchNoise} from './gan-step';
+import {buildGan} from './gan-trainer';
 
 describe('branchNoise', () => {
   it('shared: branch 2 repeats branch 1 row for row; independent: the branches differ; both follow the seed', () => {
@@ -21,5 +24,35 @@ describe('branchNoise', () => {
 
   it("defaults to shared, T2I_CL's choice", () => {
     assert.equal(loadConfigText('name: x\n', 'x.yaml').config.train.branchNoise, 'shared');
+  });
+});
+
+describe('the GAN phase DAMSM term', () => {
+  before(useBestBackend);
+
+  it("takes γ1, γ2, γ3 from the backbone, with each original's defaults (SSA-GAN: γ1 = 5)", async () => {
+    const gammas = (name: string) => {
+      const b = loadConfigText('name: x\n', 'x.yaml', [`backbone=${name}`]).config.backbone;
+      return [b['damsmGamma1'], b['damsmGamma2'], b['damsmGamma3']];
+    };
+    assert.deepEqual(gammas('attngan'), [4, 5, 10]);
+    assert.deepEqual(gammas('dmgan'), [4, 5, 10]);
+    assert.deepEqual(gammas('ssagan'), [5, 5, 10]);
+    const word = async (sets: string[]) => {
+      const {config, dataset} = await tinyExperiment([tinyBackbone('attngan'), ...sets]);
+      const enc = tinyEncoders(config, dataset);
+      const trainer = buildGan(config, dataset, enc.encoders);
+      const losses = trainer.losses(0);
+      trainer.dispose();
+      enc.params.dispose();
+      return losses;
+    };
+    const base = await word([]);
+    assert.equal((await word([]))['g_damsm_word'], base['g_damsm_word'], 'the same config gives the same term');
+    for (const k of ['damsmGamma1', 'damsmGamma2', 'damsmGamma3']) {
+      const other = await word([`backbone.${k}=20`]);
+      assert.notEqual(other['g_damsm_word'], base['g_damsm_word'], `${k} reaches the word loss`);
+      assert.equal(other['d_loss'], base['d_loss'], `${k} leaves D alone`);
+    }
   });
 });

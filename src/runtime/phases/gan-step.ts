@@ -134,7 +134,7 @@ export function ganStep(parts: GanStepParts, index: number, update: boolean): Re
       const img = enc.encodeImage(last);
       const regions = tf.split(gatherRows(img.regions, 2), 2) as tf.Tensor3D[];
       const globals = tf.split(gatherRows(img.global, 2), 2) as tf.Tensor2D[];
-      const opts = {sameClass};
+      const opts = {sameClass, ...model.damsmGammas};
       const damsmWord = tf.addN(
         [0, 1].map((b) =>
           damsmWordLossFromScores(

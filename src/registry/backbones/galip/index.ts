@@ -2,6 +2,7 @@
 // discriminator on frozen encoder features, hinge + MA-GP, and a text–image cosine term for G.
 import * as tf from '@tensorflow/tfjs';
 import type {BackboneDescriptor} from '../descriptor';
+import {damsmGammaProperties, damsmGammasOf} from '../shared/damsm-gammas';
 import {hingeGeneratorLoss, hingeMaGpDiscriminatorLoss, maGpProperties} from '../shared/hinge-ma-gp';
 import {JointDiscriminator} from '../shared/joint-discriminator';
 import {GalipGenerator} from './generator';
@@ -32,6 +33,7 @@ export const galip: BackboneDescriptor = {
         default: 4,
         description: "k in G's −k·cos(image code of fake, sentence code) (original: 4).",
       },
+      ...damsmGammaProperties({gamma1: 4, gamma2: 5, gamma3: 10}, 'unused by GALIP; AttnGAN'),
       lambdaDamsm: {
         type: 'number',
         minimum: 0,
@@ -73,6 +75,7 @@ export const galip: BackboneDescriptor = {
       g,
       d,
       lambdaDamsm: num('lambdaDamsm'),
+      damsmGammas: damsmGammasOf(cfg),
       lambdaKl: 0,
       ema: num('ema'),
       generate: (inputs, mode) => gen.apply(inputs, mode),

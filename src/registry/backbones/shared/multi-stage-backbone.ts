@@ -1,6 +1,7 @@
 // Knobs, checks and the build of the AttnGAN family (AttnGAN, DM-GAN): a multi-stage generator, one
 // discriminator per stage with unconditional and sentence-conditional logits, BCE losses, EMA of G.
 import type {BackboneDescriptor} from '../descriptor';
+import {damsmGammaProperties, damsmGammasOf} from './damsm-gammas';
 import {matchingDiscriminatorLoss, matchingGeneratorLoss} from './matching-gan-losses';
 import type {MultiStageGenerator, MultiStageOptions} from './multi-stage-generator';
 import {StageDiscriminator} from './stage-discriminator';
@@ -53,6 +54,7 @@ export function multiStageBackbone(
           default: 5,
           description: 'Weight of the DAMSM term in the G loss (original: 5 on CUB, 50 on COCO).',
         },
+        ...damsmGammaProperties({gamma1: 4, gamma2: 5, gamma3: 10}, 'AttnGAN bird_attn2.yml and DM-GAN bird_DMGAN.yml'),
         lambdaKl: {
           type: 'number',
           minimum: 0,
@@ -96,6 +98,7 @@ export function multiStageBackbone(
         g,
         d,
         lambdaDamsm: num('lambdaDamsm'),
+        damsmGammas: damsmGammasOf(cfg),
         lambdaKl: num('lambdaKl'),
         ema: num('ema'),
         generate: (inputs, mode) => gen.apply(inputs, mode),

@@ -8,6 +8,7 @@ import {
   maGpProperties,
 } from '../shared/hinge-ma-gp';
 import {JointDiscriminator} from '../shared/joint-discriminator';
+import {damsmGammaProperties, damsmGammasOf} from '../shared/damsm-gammas';
 import {SsaGanGenerator} from './generator';
 
 export const ssagan: BackboneDescriptor = {
@@ -42,6 +43,7 @@ export const ssagan: BackboneDescriptor = {
         default: 0.05,
         description: 'Weight of DAMSM in the G loss (original: 0.05).',
       },
+      ...damsmGammaProperties({gamma1: 5, gamma2: 5, gamma3: 10}, 'SSA-GAN miscc/config.py TRAIN.SMOOTH'),
       ...maGpProperties,
       maGpStep: {
         type: 'string',
@@ -83,6 +85,7 @@ export const ssagan: BackboneDescriptor = {
       g,
       d,
       lambdaDamsm: num('lambdaDamsm'),
+      damsmGammas: damsmGammasOf(cfg),
       lambdaKl: 0,
       ema: num('ema'),
       masks: true,
