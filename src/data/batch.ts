@@ -95,6 +95,12 @@ export function batchLabels(ds: Dataset, split: Split, indices: readonly number[
   };
 }
 
+/** The pairs DAMSM leaves out of the negatives under `dataset.damsmMask`: same-label pairs, or none. */
+export function damsmMask(labels: BatchLabels, mode: unknown): boolean[][] {
+  const mask = sameClassMask(labels);
+  return mode === 'none' ? mask.map((row) => row.map(() => false)) : mask;
+}
+
 /** Same-class pair mask (diagonal false). */
 export function sameClassMask(labels: BatchLabels): boolean[][] {
   const keys = labels.labels ? labels.labels.map(String) : labels.multiHot!.map((r) => r.join(''));

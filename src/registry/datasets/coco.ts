@@ -4,6 +4,7 @@ import {Problems} from '../../data/problems';
 import {buildRealDataset, defaultDatasetCache, requireRoot, type SourceItem} from '../../data/real-dataset';
 import {
   commonDatasetProperties,
+  damsmMaskProperty,
   type DatasetBuildOptions,
   type DatasetConfig,
   type DatasetDescriptor,
@@ -128,6 +129,7 @@ export const coco: DatasetDescriptor = {
   schema: {
     properties: {
       ...commonDatasetProperties,
+      ...damsmMaskProperty('none', "AttnGAN's COCO class ids are one per image"),
       ...realDatasetProperties,
       emptyLabels: {
         type: 'string',

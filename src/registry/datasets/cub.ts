@@ -6,6 +6,7 @@ import {buildRealDataset, defaultDatasetCache, requireRoot, type SourceItem} fro
 import {intCol, numCol, readTable} from '../../data/table-file';
 import {
   commonDatasetProperties,
+  damsmMaskProperty,
   type DatasetBuildOptions,
   type DatasetConfig,
   type DatasetDescriptor,
@@ -203,6 +204,7 @@ export const cub: DatasetDescriptor = {
   schema: {
     properties: {
       ...commonDatasetProperties,
+      ...damsmMaskProperty('same-label', "AttnGAN's CUB class ids are species"),
       ...realDatasetProperties,
       textRoot: {
         type: 'string',

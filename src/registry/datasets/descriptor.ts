@@ -25,6 +25,21 @@ export interface DatasetDescriptor extends Descriptor {
 }
 
 /** Keys every dataset has; entries spread these into their own schema. */
+/**
+ * Which pairs DAMSM leaves out of a caption's negatives: `same-label` (other images of its class or with its exact
+ * label set; AttnGAN on CUB, whose class ids are species) or `none` (AttnGAN on COCO, whose class ids are per image).
+ */
+export function damsmMaskProperty(byDefault: 'same-label' | 'none', original: string): Record<string, JsonSchema> {
+  return {
+    damsmMask: {
+      type: 'string',
+      enum: ['same-label', 'none'],
+      default: byDefault,
+      description: `DAMSM negatives, both phases: same-label leaves images with the caption's label (set) out of its negatives; none keeps every other image. Default: ${byDefault} (${original}).`,
+    },
+  };
+}
+
 export const commonDatasetProperties: Record<string, JsonSchema> = {
   resolution: {
     type: 'integer',

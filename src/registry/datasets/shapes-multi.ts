@@ -1,6 +1,6 @@
 // Built-in multi-label dataset (COCO-like): 1–3 shapes per image, label = the set of shape categories.
 import type {Rng} from '../../core/rng';
-import {commonDatasetProperties, type DatasetDescriptor} from './descriptor';
+import {commonDatasetProperties, damsmMaskProperty, type DatasetDescriptor} from './descriptor';
 import {
   type BackgroundName,
   BACKGROUNDS,
@@ -58,6 +58,12 @@ export const shapesMulti: DatasetDescriptor = {
   name: 'shapes-multi',
   summary: `Built-in, COCO-like: 1-3 shapes per image, label = set of ${SHAPES.length} shape categories`,
   labelKind: 'multi',
-  schema: {properties: {...commonDatasetProperties, ...syntheticProperties}},
+  schema: {
+    properties: {
+      ...commonDatasetProperties,
+      ...damsmMaskProperty('none', 'label sets, as COCO'),
+      ...syntheticProperties,
+    },
+  },
   build: (cfg) => buildSynthetic('shapes-multi', 'multi', [...SHAPES], cfg as SyntheticConfig, shapesMultiSample),
 };

@@ -1,6 +1,7 @@
 import {strict as assert} from 'node:assert';
 import {describe, it} from 'node:test';
-import {selectBatch, sameClassMask} from '../../data/batch';
+import {damsmMask, selectBatch, sameClassMask} from '../../data/batch';
+import {loadConfigText} from '../../config/load';
 import {Rng} from '../../core/rng';
 import {datasets} from '..';
 import type {DatasetConfig} from './descriptor';
@@ -88,5 +89,16 @@ describe('built-in shapes datasets', () => {
     const mask = sameClassMask({labels});
     mask.forEach((row, i) => row.forEach((v, j) => assert.equal(v, i !== j && labels[i] === labels[j])));
     assert.deepEqual(selectBatch(ds.train, 16, Rng.for(0, 'test', 1)), sel);
+    assert.deepEqual(damsmMask({labels}, 'same-label'), mask);
+    assert.ok(damsmMask({labels}, 'none').every((row) => row.every((v) => !v)));
+  });
+
+  it("DAMSM's negatives follow AttnGAN per dataset: same-label on CUB-like data, none on COCO-like label sets", () => {
+    const mask = (section: string) =>
+      loadConfigText(`name: x\ndataset: ${section}\ncontrastive: {mode: none}\n`, 'x.yaml').config.dataset['damsmMask'];
+    assert.deepEqual(
+      ['{name: cub, root: /data}', '{name: coco, root: /data}', '{name: shapes}', '{name: shapes-multi}'].map(mask),
+      ['same-label', 'none', 'same-label', 'none'],
+    );
   });
 });

@@ -1,6 +1,6 @@
 // Built-in single-label dataset (CUB-like): one coloured shape per image, class = shape × colour.
 import type {Rng} from '../../core/rng';
-import {commonDatasetProperties, type DatasetDescriptor} from './descriptor';
+import {commonDatasetProperties, damsmMaskProperty, type DatasetDescriptor} from './descriptor';
 import {
   type BackgroundName,
   BACKGROUNDS,
@@ -62,6 +62,12 @@ export const shapes: DatasetDescriptor = {
   name: 'shapes',
   summary: `Built-in, CUB-like: one coloured shape per image, ${CLASS_NAMES.length} classes (shape x colour), varied captions`,
   labelKind: 'single',
-  schema: {properties: {...commonDatasetProperties, ...syntheticProperties}},
+  schema: {
+    properties: {
+      ...commonDatasetProperties,
+      ...damsmMaskProperty('same-label', 'one label per image, as CUB'),
+      ...syntheticProperties,
+    },
+  },
   build: (cfg) => buildSynthetic('shapes', 'single', CLASS_NAMES, cfg as SyntheticConfig, shapesSample),
 };

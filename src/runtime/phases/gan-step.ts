@@ -1,7 +1,7 @@
 // The GAN step of the paper's second phase, for one batch of two branches (one image, two captions each).
 import * as tf from '@tensorflow/tfjs';
 import type {ExperimentConfig} from '../../config/types';
-import {batchLabels, makeBatch, sameClassMask, selectBatch, sliceSelection} from '../../data/batch';
+import {batchLabels, damsmMask, makeBatch, selectBatch, sliceSelection} from '../../data/batch';
 import type {Dataset} from '../../data/dataset';
 import {damsmSentenceLoss, damsmWordLossFromScores, damsmWordScores} from '../../losses/damsm';
 import type {Adam} from '../../nn/adam';
@@ -79,7 +79,7 @@ export function ganStep(parts: GanStepParts, index: number, update: boolean): Re
   const noise = mine(branchNoise(rng, B, model.zDim, config.train.branchNoise), model.zDim);
   const caNoise = mine(rng.normals(2 * B * model.condDim), model.condDim);
   const labels = batchLabels(dataset, dataset.train, all.indices);
-  const sameClass = sameClassMask(labels);
+  const sameClass = damsmMask(labels, config.dataset['damsmMask']);
   const out: Record<string, tf.Scalar> = {};
   const keepAll = (prefix: Record<string, tf.Scalar>) => {
     for (const [k, v] of Object.entries(prefix)) out[k] = tf.keep(v);

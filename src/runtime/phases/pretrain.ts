@@ -1,6 +1,6 @@
 // Paper phase 1: train the text and image encoders with DAMSM (both caption branches) + λ1 × contrastive.
 import * as tf from '@tensorflow/tfjs';
-import {batchLabels, makeBatch, sameClassMask, selectBatch, sliceSelection} from '../../data/batch';
+import {batchLabels, damsmMask, makeBatch, selectBatch, sliceSelection} from '../../data/batch';
 import {damsmSentenceLoss, damsmWordLossFromScores, damsmWordScores} from '../../losses/damsm';
 import {Adam, clipByGlobalNorm} from '../../nn/adam';
 import {namedGrads} from '../../nn/grads';
@@ -94,7 +94,7 @@ export function buildPretrain(
     const out: Record<string, tf.Scalar> = {};
     const loss = tf.tidy(() => {
       const batch = makeBatch(dataset, dataset.train, sel);
-      const opts = {...damsmOpts, sameClass: sameClassMask(labels)};
+      const opts = {...damsmOpts, sameClass: damsmMask(labels, config.dataset['damsmMask'])};
       const local = enc.encodeImage(batch.images);
       const img = {regions: gatherRows(local.regions), global: gatherRows(local.global)};
       // Both branches' captions go through the text encoder as one batch: half the LSTM steps' op count.
