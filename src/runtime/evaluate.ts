@@ -145,6 +145,42 @@ function testCaptionCodes(opts: EvaluateOptions): number[][][] {
 }
 
 /**
+ * R-precision of the fakes' image codes against their captions' sentence codes: DM-GAN's (99 mismatched test
+ * captions, 10 folds) under a paper protocol, else scg's (99 captions of other fakes). `imageOf(i)` is the test
+ * image whose caption fake i was drawn from.
+ */
+function rPrecisionOf(
+  opts: EvaluateOptions,
+  paper: PaperProtocol | undefined,
+  fakeImageCodes: number[][],
+  textCodes: number[][],
+  imageOf: (i: number) => number,
+): {metrics: Record<string, number>; details: Record<string, unknown>} {
+  const seed = opts.config.seed;
+  if (!paper) {
+    const candidates = Math.min(100, fakeImageCodes.length);
+    return {
+      metrics: {r_precision: rPrecision(fakeImageCodes, textCodes, {candidates, seed})},
+      details: {rPrecisionCandidates: candidates},
+    };
+  }
+  // single-label data: mismatched captions come from other classes; label sets: from other images (AttnGAN's COCO)
+  const test = opts.dataset.test;
+  const groupOf = (image: number) => test.labels?.[image] ?? image;
+  const rp = rPrecisionFolds(
+    fakeImageCodes,
+    textCodes,
+    fakeImageCodes.map((_, i) => groupOf(imageOf(i))),
+    {codes: testCaptionCodes(opts), groups: Array.from({length: test.count}, (_, k) => groupOf(k))},
+    {...paper.rPrecision, seed},
+  );
+  return {
+    metrics: {r_precision: rp.mean, r_precision_std: rp.std},
+    details: {rPrecisionMismatched: paper.rPrecision.mismatched, rPrecisionFolds: paper.rPrecision.folds},
+  };
+}
+
+/**
  * Generates `n` fakes for test captions (cycling through images, then captions) with fixed noise, passes each
  * chunk through the evaluator as it is made (so 30,000 images never sit in memory at once), and stores the metrics.
  */
@@ -206,24 +242,8 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
   const isSplits = paper ? paper.isSplits : Math.min(10, n);
   const is = inceptionScore(probs, {splits: isSplits});
   const metrics: Record<string, number> = {fid: fid.distance, is_mean: is.mean, is_std: is.std};
-  let rDetails: Record<string, unknown>;
-  if (paper) {
-    // single-label data: mismatched captions come from other classes; label sets: from other images (AttnGAN's COCO)
-    const groupOf = (image: number) => test.labels?.[image] ?? image;
-    const rp = rPrecisionFolds(
-      fakeImageCodes,
-      textCodes,
-      captions.map((_, i) => groupOf(imageOf(i))),
-      {codes: testCaptionCodes(opts), groups: Array.from({length: test.count}, (_, k) => groupOf(k))},
-      {...paper.rPrecision, seed: config.seed},
-    );
-    metrics['r_precision'] = rp.mean;
-    metrics['r_precision_std'] = rp.std;
-    rDetails = {rPrecisionMismatched: paper.rPrecision.mismatched, rPrecisionFolds: paper.rPrecision.folds};
-  } else {
-    metrics['r_precision'] = rPrecision(fakeImageCodes, textCodes, {candidates: Math.min(100, n), seed: config.seed});
-    rDetails = {rPrecisionCandidates: Math.min(100, n)};
-  }
+  const rp = rPrecisionOf(opts, paper, fakeImageCodes, textCodes, imageOf);
+  Object.assign(metrics, rp.metrics);
   const protocol: Protocol = {
     evaluator: name,
     weightsSha256: ex.weightsSha256,
@@ -237,10 +257,16 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
       ...ex.details,
       ...(paper ? {preset: paper.name, follows: paper.follows} : {}),
       isSplits,
-      ...rDetails,
+      ...rp.details,
       fidOffset: fid.offset,
     },
   };
+  if (fid.offset > 0) opts.log(`eval: covariance product near-singular; FID used a diagonal offset of ${fid.offset}`);
+  return storeEvaluation(opts, protocol, metrics);
+}
+
+/** Stores the metrics at the evaluated step under their protocol, replacing an earlier evaluation of it. */
+function storeEvaluation(opts: EvaluateOptions, protocol: Protocol, metrics: Record<string, number>): EvaluationResult {
   const protocolId = opts.store.protocolId(protocol);
   const wall = Date.now() / 1000;
   const rows: MetricRow[] = Object.entries(metrics).map(([key, value]) => ({
@@ -252,7 +278,6 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
     protocol_id: protocolId,
   }));
   opts.store.replaceEvalMetrics(opts.runId, opts.step, protocolId, rows);
-  if (fid.offset > 0) opts.log(`eval: covariance product near-singular; FID used a diagonal offset of ${fid.offset}`);
   return {protocolId, protocol, metrics};
 }
 
