@@ -60,7 +60,8 @@ export function branchNoise(rng: Rng, batch: number, width: number, mode: 'share
  *   L_G = L_adv + λ_DAMSM · (L_word + L_sentence) + λ_KL · KL + λ2 · L_contrastive,
  * summed over both branches, where L_contrastive is the configured mode (SupCon by default, temperature τ) over
  * the views in `contrastive.trainViews` (the generated images' global codes and/or the sentence codes), with
- * same-label pairs as positives and masked out of DAMSM's negatives. With `update`, D is updated first, then G,
+ * same-label pairs as positives and (under `dataset.damsmMask: same-label`) masked out of DAMSM's negatives. With
+ * `update`, D is updated first (twice when the backbone has a separate penalty step, SSA-GAN's MA-GP), then G,
  * then the EMA; without, only the losses are computed (tests, benchmarks). On a data-parallel group the
  * batch-wide terms see every thread's rows through the group's collectives and the gradients are averaged.
  */
