@@ -174,8 +174,12 @@ describe('scg CLI', () => {
       zDim: 8,
       maskWidth: 8,
       lambdaDamsm: 0.05,
+      damsmGamma1: 5,
+      damsmGamma2: 5,
+      damsmGamma3: 10,
       maGpWeight: 2,
       maGpPower: 6,
+      maGpStep: 'separate',
       ema: 0,
     });
   });
