@@ -1,12 +1,22 @@
 // Named, seeded trainable variables: every model owns a ParamSet, and checkpoints save them by name.
 import * as tf from '@tensorflow/tfjs';
 import type {Rng} from '../core/rng';
+import {orthogonalMatrix} from './orthogonal';
 
 /**
  * Creates variables under a name prefix with PyTorch's default initialisations (uniform ±1/√fan_in), drawn
  * from a seeded stream so that the same seed builds the same model on any backend.
  */
+/**
+ * How conv and dense layers and batch-norm scales start: `uniform` is PyTorch's default (uniform ±1/√fan_in,
+ * scale 1); `attngan` is AttnGAN's `weights_init` (orthogonal conv and linear weights, linear biases 0, batch-norm
+ * scale N(1, 0.02)), which DM-GAN uses too.
+ */
+export type InitScheme = 'uniform' | 'attngan';
+
 export class ParamSet {
+  /** How layers created from now on start (children made by `scope` take it). */
+  init: InitScheme = 'uniform';
   /** Trainable variables (what optimizers and EMA see). */
   readonly variables = new Map<string, tf.Variable>();
   /** Non-trainable state saved in checkpoints (batch-norm running statistics). */
@@ -21,6 +31,7 @@ export class ParamSet {
   /** A child set whose names are `prefix/name/...`, sharing this set's variable table and stream. */
   scope(name: string): ParamSet {
     const child = new ParamSet(`${this.prefix}/${name}`, this.rng, this.trainable);
+    child.init = this.init;
     (child as {variables: Map<string, tf.Variable>}).variables = this.variables;
     (child as {buffers: Map<string, tf.Variable>}).buffers = this.buffers;
     return child;
@@ -59,8 +70,18 @@ export class ParamSet {
    * and shift are fixed at 1 and 0 (buffers), like PyTorch's BatchNorm2d(affine=False).
    */
   batchNorm(name: string, channels: number, affine = true): BatchNormParams {
+    const scale = () =>
+      this.init === 'attngan'
+        ? this.add(
+            `${name}/gamma`,
+            tf.tensor(
+              this.rng.normals(channels, 0.02).map((v) => 1 + v),
+              [channels],
+            ),
+          )
+        : this.constant(`${name}/gamma`, [channels], 1);
     return {
-      gamma: affine ? this.constant(`${name}/gamma`, [channels], 1) : this.buffer(`${name}/gamma`, [channels], 1),
+      gamma: affine ? scale() : this.buffer(`${name}/gamma`, [channels], 1),
       beta: affine ? this.constant(`${name}/beta`, [channels], 0) : this.buffer(`${name}/beta`, [channels], 0),
       mean: this.buffer(`${name}/running_mean`, [channels], 0),
       variance: this.buffer(`${name}/running_var`, [channels], 1),
@@ -79,6 +100,16 @@ export class ParamSet {
   /** Dense layer weights `[in, out]` and bias `[out]`. */
   dense(name: string, inDim: number, outDim: number, bias = true): Dense {
     const bound = 1 / Math.sqrt(inDim);
+    if (this.init === 'attngan') {
+      // PyTorch's Linear weight is [out, in]; scg's is its transpose
+      const q = orthogonalMatrix(outDim, inDim, this.rng);
+      const w = new Float32Array(inDim * outDim);
+      for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) w[i * outDim + o] = q[o * inDim + i]!;
+      return {
+        w: this.add(`${name}/w`, tf.tensor(w, [inDim, outDim])),
+        b: bias ? this.constant(`${name}/b`, [outDim], 0) : undefined,
+      };
+    }
     return {
       w: this.uniform(`${name}/w`, [inDim, outDim], bound),
       b: bias ? this.uniform(`${name}/b`, [outDim], bound) : undefined,
@@ -88,6 +119,21 @@ export class ParamSet {
   /** Conv weights `[k, k, in, out]` and bias `[out]`. */
   conv(name: string, k: number, inCh: number, outCh: number, bias = true): Conv {
     const bound = 1 / Math.sqrt(k * k * inCh);
+    if (this.init === 'attngan') {
+      // PyTorch's Conv2d weight is [out, in, kh, kw], flattened to [out, in·kh·kw]; scg's is [kh, kw, in, out]
+      const q = orthogonalMatrix(outCh, inCh * k * k, this.rng);
+      const w = new Float32Array(k * k * inCh * outCh);
+      for (let o = 0; o < outCh; o++)
+        for (let i = 0; i < inCh; i++)
+          for (let y = 0; y < k; y++)
+            for (let x = 0; x < k; x++)
+              w[((y * k + x) * inCh + i) * outCh + o] = q[o * inCh * k * k + (i * k + y) * k + x]!;
+      // AttnGAN's weights_init leaves conv biases at PyTorch's default
+      return {
+        w: this.add(`${name}/w`, tf.tensor(w, [k, k, inCh, outCh])),
+        b: bias ? this.uniform(`${name}/b`, [outCh], bound) : undefined,
+      };
+    }
     return {
       w: this.uniform(`${name}/w`, [k, k, inCh, outCh], bound),
       b: bias ? this.uniform(`${name}/b`, [outCh], bound) : undefined,

@@ -61,6 +61,13 @@ export function multiStageBackbone(
           default: 1,
           description: 'Weight of the conditioning-augmentation KL term (original: 1).',
         },
+        init: {
+          type: 'string',
+          enum: ['attngan', 'uniform'],
+          default: 'uniform',
+          description:
+            "Initial weights of G and D. attngan: AttnGAN's weights_init, which DM-GAN uses too (orthogonal conv and linear weights, linear biases 0, batch-norm scale N(1, 0.02)); uniform: PyTorch's layer defaults. The default departs from the originals because the orthogonal factors come from a QR in JavaScript: seconds at the presets' widths, over 9 minutes for a 256-px AttnGAN at the original widths (docs/backbones.md).",
+        },
         ema: {
           type: 'number',
           minimum: 0,
@@ -81,6 +88,7 @@ export function multiStageBackbone(
     },
     build: (cfg, {resolution, embedDim, g, d}) => {
       const num = (k: string) => cfg[k] as number;
+      if (cfg['init'] === 'attngan') [g.init, d.init] = ['attngan', 'attngan'];
       const gen = makeGenerator(g, {
         stages: num('stages'),
         width: num('width'),

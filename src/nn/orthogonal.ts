@@ -1,0 +1,67 @@
+// Orthogonal initialisation as torch.nn.init.orthogonal_ draws it: a normal matrix's Q factor, sign-fixed by R.
+import type {Rng} from '../core/rng';
+
+/**
+ * A `rows × cols` matrix (row-major, float64) with orthonormal rows (rows ≤ cols) or columns (rows > cols): the Q of
+ * a Householder QR of a standard normal matrix (transposed when rows < cols), each column times the sign of R's
+ * diagonal, as PyTorch's `orthogonal_` with gain 1 makes it.
+ */
+export function orthogonalMatrix(rows: number, cols: number, rng: Rng): Float64Array {
+  const normals = rng.normals(rows * cols);
+  const tall = rows >= cols;
+  const [m, n] = tall ? [rows, cols] : [cols, rows];
+  // a: m × n, column-major so Householder updates walk contiguous columns
+  const a = new Float64Array(m * n);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const [i, j] = tall ? [r, c] : [c, r];
+      a[j * m + i] = normals[r * cols + c]!;
+    }
+  const vs: Float64Array[] = [];
+  const signs = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const col = a.subarray(k * m, (k + 1) * m);
+    let norm = 0;
+    for (let i = k; i < m; i++) norm += col[i]! * col[i]!;
+    norm = Math.sqrt(norm);
+    const alpha = col[k]! > 0 ? -norm : norm; // R[k][k]
+    signs[k] = alpha < 0 ? -1 : 1;
+    const v = new Float64Array(m);
+    for (let i = k; i < m; i++) v[i] = col[i]!;
+    v[k] = v[k]! - alpha;
+    let vv = 0;
+    for (let i = k; i < m; i++) vv += v[i]! * v[i]!;
+    vs.push(v);
+    if (vv === 0) continue;
+    for (let j = k; j < n; j++) {
+      const cj = a.subarray(j * m, (j + 1) * m);
+      let dot = 0;
+      for (let i = k; i < m; i++) dot += v[i]! * cj[i]!;
+      const f = (2 * dot) / vv;
+      for (let i = k; i < m; i++) cj[i] = cj[i]! - f * v[i]!;
+    }
+  }
+  // Q = H_0 H_1 … H_{n-1} applied to the first n columns of the identity
+  const q = new Float64Array(m * n);
+  for (let j = 0; j < n; j++) q[j * m + j] = 1;
+  for (let k = n - 1; k >= 0; k--) {
+    const v = vs[k]!;
+    let vv = 0;
+    for (let i = k; i < m; i++) vv += v[i]! * v[i]!;
+    if (vv === 0) continue;
+    for (let j = 0; j < n; j++) {
+      const qj = q.subarray(j * m, (j + 1) * m);
+      let dot = 0;
+      for (let i = k; i < m; i++) dot += v[i]! * qj[i]!;
+      const f = (2 * dot) / vv;
+      for (let i = k; i < m; i++) qj[i] = qj[i]! - f * v[i]!;
+    }
+  }
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const [i, j] = tall ? [r, c] : [c, r];
+      out[r * cols + c] = q[j * m + i]! * signs[j]!;
+    }
+  return out;
+}
