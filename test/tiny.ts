@@ -7,6 +7,7 @@ import {ParamSet} from '../src/nn/params';
 import {backbones, contrastiveModes, datasets} from '../src/registry';
 import {trainedEncoders} from '../src/registry/encoders';
 import type {EncoderPair} from '../src/registry/encoders/descriptor';
+import {buildGan} from '../src/runtime/phases/gan-trainer';
 import {Rng} from '../src/core/rng';
 
 export const TINY_CONFIG = path.resolve(__dirname, '../../test/fixtures/tiny.yaml');
@@ -55,4 +56,15 @@ export function tinyEncoders(config: ExperimentConfig, dataset: Dataset): {encod
     encoders: trainedEncoders(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params}),
     params,
   };
+}
+
+/** The loss terms of GAN step 0 of a tiny experiment, from forward passes only, on fresh encoders. */
+export async function tinyGanLosses(sets: string[] = []): Promise<Record<string, number>> {
+  const {config, dataset} = await tinyExperiment(sets);
+  const enc = tinyEncoders(config, dataset);
+  const trainer = buildGan(config, dataset, enc.encoders);
+  const losses = trainer.losses(0);
+  trainer.dispose();
+  enc.params.dispose();
+  return losses;
 }

@@ -17,45 +17,29 @@ export function orthogonalMatrix(rows: number, cols: number, rng: Rng): Float64A
       const [i, j] = tall ? [r, c] : [c, r];
       a[j * m + i] = normals[r * cols + c]!;
     }
-  const vs: Float64Array[] = [];
+  // Householder reflectors H_k = I − 2·v vᵀ / (vᵀv), v zero above row k; R's diagonal is each step's alpha
+  const reflectors: {v: Float64Array; vv: number}[] = [];
   const signs = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const col = a.subarray(k * m, (k + 1) * m);
     let norm = 0;
     for (let i = k; i < m; i++) norm += col[i]! * col[i]!;
-    norm = Math.sqrt(norm);
-    const alpha = col[k]! > 0 ? -norm : norm; // R[k][k]
+    const alpha = col[k]! > 0 ? -Math.sqrt(norm) : Math.sqrt(norm);
     signs[k] = alpha < 0 ? -1 : 1;
     const v = new Float64Array(m);
     for (let i = k; i < m; i++) v[i] = col[i]!;
     v[k] = v[k]! - alpha;
     let vv = 0;
     for (let i = k; i < m; i++) vv += v[i]! * v[i]!;
-    vs.push(v);
-    if (vv === 0) continue;
-    for (let j = k; j < n; j++) {
-      const cj = a.subarray(j * m, (j + 1) * m);
-      let dot = 0;
-      for (let i = k; i < m; i++) dot += v[i]! * cj[i]!;
-      const f = (2 * dot) / vv;
-      for (let i = k; i < m; i++) cj[i] = cj[i]! - f * v[i]!;
-    }
+    reflectors.push({v, vv});
+    for (let j = k; j < n; j++) reflect(v, vv, k, a.subarray(j * m, (j + 1) * m));
   }
   // Q = H_0 H_1 … H_{n-1} applied to the first n columns of the identity
   const q = new Float64Array(m * n);
   for (let j = 0; j < n; j++) q[j * m + j] = 1;
   for (let k = n - 1; k >= 0; k--) {
-    const v = vs[k]!;
-    let vv = 0;
-    for (let i = k; i < m; i++) vv += v[i]! * v[i]!;
-    if (vv === 0) continue;
-    for (let j = 0; j < n; j++) {
-      const qj = q.subarray(j * m, (j + 1) * m);
-      let dot = 0;
-      for (let i = k; i < m; i++) dot += v[i]! * qj[i]!;
-      const f = (2 * dot) / vv;
-      for (let i = k; i < m; i++) qj[i] = qj[i]! - f * v[i]!;
-    }
+    const {v, vv} = reflectors[k]!;
+    for (let j = 0; j < n; j++) reflect(v, vv, k, q.subarray(j * m, (j + 1) * m));
   }
   const out = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++)
@@ -64,4 +48,13 @@ export function orthogonalMatrix(rows: number, cols: number, rng: Rng): Float64A
       out[r * cols + c] = q[j * m + i]! * signs[j]!;
     }
   return out;
+}
+
+/** `x ← x − 2·v (vᵀx) / (vᵀv)` over rows k… (v is zero above k); nothing when v is zero. */
+function reflect(v: Float64Array, vv: number, k: number, x: Float64Array): void {
+  if (vv === 0) return;
+  let dot = 0;
+  for (let i = k; i < v.length; i++) dot += v[i]! * x[i]!;
+  const f = (2 * dot) / vv;
+  for (let i = k; i < v.length; i++) x[i] = x[i]! - f * v[i]!;
 }

@@ -4,16 +4,16 @@ import type {Rng} from '../core/rng';
 import {orthogonalMatrix} from './orthogonal';
 
 /**
- * Creates variables under a name prefix with PyTorch's default initialisations (uniform ±1/√fan_in), drawn
- * from a seeded stream so that the same seed builds the same model on any backend.
- */
-/**
  * How conv and dense layers and batch-norm scales start: `uniform` is PyTorch's default (uniform ±1/√fan_in,
  * scale 1); `attngan` is AttnGAN's `weights_init` (orthogonal conv and linear weights, linear biases 0, batch-norm
  * scale N(1, 0.02)), which DM-GAN uses too.
  */
 export type InitScheme = 'uniform' | 'attngan';
 
+/**
+ * Creates variables under a name prefix with the initialisations of `init` (PyTorch's defaults unless set), drawn
+ * from a seeded stream so that the same seed builds the same model on any backend.
+ */
 export class ParamSet {
   /** How layers created from now on start (children made by `scope` take it). */
   init: InitScheme = 'uniform';

@@ -2,11 +2,10 @@
 import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import {useBestBackend} from '../../../test/support';
-import {tinyBackbone, tinyEncoders, tinyExperiment} from '../../../test/tiny';
+import {tinyBackbone, tinyGanLosses} from '../../../test/tiny';
 import {loadConfigText} from '../../config/load';
 import {Rng} from '../../core/rng';
 import {branchNoise} from './gan-step';
-import {buildGan} from './gan-trainer';
 
 describe('branchNoise', () => {
   it('shared: branch 2 repeats branch 1 row for row; independent: the branches differ; both follow the seed', () => {
@@ -38,15 +37,7 @@ describe('the GAN phase DAMSM term', () => {
     assert.deepEqual(gammas('attngan'), [4, 5, 10]);
     assert.deepEqual(gammas('dmgan'), [4, 5, 10]);
     assert.deepEqual(gammas('ssagan'), [5, 5, 10]);
-    const word = async (sets: string[]) => {
-      const {config, dataset} = await tinyExperiment([tinyBackbone('attngan'), ...sets]);
-      const enc = tinyEncoders(config, dataset);
-      const trainer = buildGan(config, dataset, enc.encoders);
-      const losses = trainer.losses(0);
-      trainer.dispose();
-      enc.params.dispose();
-      return losses;
-    };
+    const word = (sets: string[]) => tinyGanLosses([tinyBackbone('attngan'), ...sets]);
     const base = await word([]);
     assert.equal((await word([]))['g_damsm_word'], base['g_damsm_word'], 'the same config gives the same term');
     for (const k of ['damsmGamma1', 'damsmGamma2', 'damsmGamma3']) {

@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {seededValues, useBestBackend} from '../../../../test/support';
-import {tinyEncoders, tinyExperiment} from '../../../../test/tiny';
+import {tinyEncoders, tinyExperiment, tinyGanLosses} from '../../../../test/tiny';
 import {ParamSet} from '../../../nn/params';
 import {Rng} from '../../../core/rng';
 import {buildGan} from '../../../runtime/phases/gan-trainer';
@@ -78,20 +78,11 @@ describe('attngan', () => {
   });
 
   it('λ2 = 0 gives the same G loss as mode none', async () => {
-    const lossOf = async (sets: string[]) => {
-      const {config, dataset} = await tinyExperiment(sets);
-      const enc = tinyEncoders(config, dataset);
-      const trainer = buildGan(config, dataset, enc.encoders);
-      const l = trainer.losses(0);
-      trainer.dispose();
-      enc.params.dispose();
-      return l;
-    };
-    const zero = await lossOf(['contrastive.lambda2=0']);
-    const none = await lossOf(['contrastive.mode=none']);
+    const zero = await tinyGanLosses(['contrastive.lambda2=0']);
+    const none = await tinyGanLosses(['contrastive.mode=none']);
     assert.ok(zero['contrastive']! > 0, 'the term is computed');
     assert.equal(zero['g_loss'], none['g_loss']);
-    const on = await lossOf(['contrastive.lambda2=0.5']);
+    const on = await tinyGanLosses(['contrastive.lambda2=0.5']);
     assert.ok(
       Math.abs(on['g_loss']! - (none['g_loss']! + 0.5 * on['contrastive']!)) < 1e-3 * Math.abs(none['g_loss']!),
     );
