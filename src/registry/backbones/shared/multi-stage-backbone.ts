@@ -66,7 +66,7 @@ export function multiStageBackbone(
           enum: ['attngan', 'uniform'],
           default: 'uniform',
           description:
-            "Initial weights of G and D. attngan: AttnGAN's weights_init, which DM-GAN uses too (orthogonal conv and linear weights, linear biases 0, batch-norm scale N(1, 0.02)); uniform: PyTorch's layer defaults. The default departs from the originals because the orthogonal factors come from a QR in JavaScript: seconds at the presets' widths, over 9 minutes for a 256-px AttnGAN at the original widths (docs/backbones.md).",
+            "Initial weights of G and D. attngan: AttnGAN's weights_init, which DM-GAN uses too (orthogonal conv and linear weights, linear biases 0, batch-norm scale N(1, 0.02)); uniform: PyTorch's layer defaults. The default departs from the originals because the orthogonal factors come from a Householder QR in JavaScript, O(out·fan_in²) per layer: quick at the presets' widths, too slow at the originals' (docs/backbones.md).",
         },
         ema: {
           type: 'number',
