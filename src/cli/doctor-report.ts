@@ -62,7 +62,8 @@ export function doctorText(report: DoctorReport): string {
   } else if (backend.torchSkipped) {
     out.push(`torch: not used: ${backend.torchSkipped}`);
   }
-  if (backend.gradientPatches?.length) out.push(`gradients added: ${backend.gradientPatches.join(', ')}`);
+  if (backend.gradientPatches?.length)
+    out.push(`gradients from scg (added or replaced): ${backend.gradientPatches.join(', ')}`);
   out.push(
     `cores: ${report.cores} (${backend.name === 'torch' ? 'libtorch threads its own kernels over runtime.threads cores' : 'a wasm backend computes on one thread; GAN training runs runtime.threads of them in parallel, default: cores'})`,
   );

@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert';
 import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {seededValues, TEST_BACKENDS, useBackend, useWasm} from '../../../test/support';
-import {gradientPatches} from '.';
+import {gradientPatches, gradientReplacements} from '.';
 
 /** d/dx of ‖∇_x f(x)‖² : a gradient of a gradient, as MA-GP needs. */
 function secondOrder(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): Float32Array {
@@ -61,4 +61,43 @@ describe('gradient patches', () => {
     }
     w.dispose();
   });
+
+  it('Sum and Mean are replaced: the gradient is dy broadcast over the reduced axes (over their size for Mean)', () => {
+    assert.deepEqual(
+      gradientReplacements.map((g) => g.kernelName),
+      ['Sum', 'Mean'],
+    );
+    for (const g of gradientReplacements) assert.equal(tf.getGradient(g.kernelName), g, `${g.kernelName} is scg's`);
+  });
+
+  for (const backend of [...TEST_BACKENDS, 'cpu'] as const) {
+    it(`${backend}: Sum and Mean gradients equal dy broadcast, bit for bit, and their second order matches the closed form`, async () => {
+      if (backend === 'cpu') await tf.setBackend('cpu');
+      else await useBackend(backend);
+      const before = tf.memory().numTensors;
+      const xv = seededValues(2 * 3 * 4, 5);
+      const cv = seededValues(3, 6);
+      tf.tidy(() => {
+        const x = tf.tensor3d(xv, [2, 3, 4]);
+        const c = tf.tensor1d(cv);
+        // f = Σ_j c_j · mean_{i,k} x_ijk and g = Σ_j c_j · sum_{i,k} x_ijk: ∂f/∂x_ijk = c_j / 8, ∂g/∂x_ijk = c_j.
+        const dMean = tf
+          .grad((u: tf.Tensor) => tf.sum(tf.mul(tf.mean(u, [0, 2]), c)))(x)
+          .dataSync();
+        const dSum = tf
+          .grad((u: tf.Tensor) => tf.sum(tf.mul(tf.sum(u, [0, 2], true), c.reshape([1, 3, 1]))))(x)
+          .dataSync();
+        for (let i = 0; i < xv.length; i++) {
+          const j = Math.floor(i / 4) % 3;
+          assert.equal(dMean[i], Math.fround(Math.fround(cv[j]!) / 8), `mean at ${i}`);
+          assert.equal(dSum[i], Math.fround(cv[j]!), `sum at ${i}`);
+        }
+        // h = Σ (∂/∂x Σ mean_k(x²))² = Σ (2x/4)² = Σ x²/4: its gradient is x/2.
+        const g2 = secondOrder((u) => tf.mean(tf.square(u), 2), x);
+        xv.forEach((v, i) => assert.ok(Math.abs(g2[i]! - v / 2) < 1e-5, `${g2[i]} at x = ${v}`));
+      });
+      assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
+      await useWasm();
+    });
+  }
 });

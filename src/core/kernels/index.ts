@@ -5,6 +5,7 @@ import {wrapBatchMatMul} from './batch-matmul';
 import {COMPARISON_KERNELS, zeroComparisonGradient} from './comparison-gradients';
 import {conv2DBackpropFilterWasm} from './conv2d-backprop-filter';
 import {wrapConv2DBackpropInput} from './conv2d-backprop-input';
+import {meanGradient, sumGradient} from './reduce-gradients';
 import {resizeNearestNeighborGradCpu} from './resize-nearest-grad-cpu';
 import {unsortedSegmentSumWasm} from './unsorted-segment-sum';
 
@@ -40,12 +41,23 @@ export const gradientPatches: readonly tf.GradConfig[] = [
   avgPoolGradGradient,
 ];
 
+/** tfjs gradients replaced by ones with the same values that run faster (see each file); backend-independent. */
+export const gradientReplacements: readonly tf.GradConfig[] = [sumGradient, meanGradient];
+
 const patchedGradients = new Set<string>();
 
-/** Registers the gradient patches tfjs does not already have (once per process); returns the kernels patched. */
+/**
+ * Registers the gradient patches tfjs does not already have and the replacements (once per process); returns the
+ * kernels whose gradient is scg's.
+ */
 export function registerGradientPatches(): string[] {
   for (const g of gradientPatches) {
     if (tf.getGradient(g.kernelName)) continue; // tfjs' own (GreaterEqual has one) or ours from an earlier call
+    tf.registerGradient(g);
+    patchedGradients.add(g.kernelName);
+  }
+  for (const g of gradientReplacements) {
+    if (tf.getGradient(g.kernelName) === g) continue;
     tf.registerGradient(g);
     patchedGradients.add(g.kernelName);
   }
