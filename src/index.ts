@@ -7,6 +7,7 @@ export {frechetDistance, frechetDistanceFromStats} from './metrics/frechet';
 export type {FrechetResult} from './metrics/frechet';
 export {inceptionScore} from './metrics/inception-score';
 export {rPrecision} from './metrics/r-precision';
+export {factorAccuracy, labelAccuracy} from './metrics/label-accuracy';
 export {nearestCentroidAccuracy} from './metrics/centroid-probe';
 export {InputError, ScgError} from './errors';
 export {initBackend} from './core/backend';

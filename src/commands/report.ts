@@ -18,7 +18,8 @@ export default class Report extends BaseCommand {
     runs: Flags.string({description: 'report these runs (ids or unique prefixes)', multiple: true}),
     experiment: Flags.string({description: 'report every run of this experiment name'}),
     metric: Flags.string({
-      description: 'metric to report (repeatable; default fid, is_mean, r_precision)',
+      description:
+        'metric to report (repeatable; default fid, is_mean, r_precision, and label_acc where an evaluation stored it)',
       multiple: true,
     }),
     reduce: Flags.string({description: 'which value of each run: last, best, or at:STEP', default: 'last'}),

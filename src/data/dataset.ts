@@ -32,6 +32,11 @@ export interface Dataset {
   test: Split;
   /** Items a real-dataset loader left out under `skipBad` (missing, corrupt, unlabelled, short of captions). */
   skipped?: DataProblem[];
+  /**
+   * Single-label data whose classes combine factors (shapes: shape × colour): per factor name, each class's value
+   * of that factor. Evaluation stores `<factor>_acc` for each.
+   */
+  labelFactors?: Record<string, number[]>;
 }
 
 /** Fills `split.tokens` from its captions with the given vocabulary. */

@@ -53,12 +53,15 @@ export interface Report {
   notes: string[];
 }
 
-export const DEFAULT_METRICS = ['fid', 'is_mean', 'r_precision'] as const;
+export const DEFAULT_METRICS = ['fid', 'is_mean', 'r_precision', 'label_acc'] as const;
+/** Default metrics that only some evaluators give (label accuracy needs one that classifies the dataset's labels): a report leaves them out when no run has them. */
+export const OPTIONAL_DEFAULT_METRICS: readonly string[] = ['label_acc'];
 
 /** 'min' when lower is better, 'max' when higher is, undefined when neither. */
 export function direction(metric: string): 'min' | 'max' | undefined {
   if (metric === 'fid' || metric.endsWith('loss') || metric.startsWith('d_') || metric.startsWith('g_')) return 'min';
-  if (metric === 'is_mean' || metric === 'r_precision' || metric === 'img_per_sec') return 'max';
+  if (metric === 'is_mean' || metric === 'r_precision' || metric === 'img_per_sec' || metric.endsWith('_acc'))
+    return 'max';
   return undefined;
 }
 
@@ -160,7 +163,7 @@ function matchingBaseline(
 export function buildReport(
   store: Store,
   source: ReportSource,
-  opts: {metrics: string[]; reduce: string; sort?: string | undefined},
+  opts: {metrics: string[]; reduce: string; sort?: string | undefined; optional?: readonly string[]},
 ): Report {
   const reduce = parseReduce(opts.reduce);
   const protocols = new Map(
@@ -208,6 +211,9 @@ export function buildReport(
     }
     values.set(cell.key, perMetric);
   }
+  const metrics = opts.metrics.filter(
+    (m) => !opts.optional?.includes(m) || [...values.values()].some((perMetric) => perMetric.has(m)),
+  );
   const baselineKeys = Object.keys(source.baseline ?? {});
   if (source.baseline && !source.cells.some((c) => c.isBaseline))
     notes.push(`no cell matches the baseline ${canonicalJson(source.baseline)}: no deltas`);
@@ -221,7 +227,7 @@ export function buildReport(
     const rows: ReportRow[] = source.cells
       .map((cell) => {
         const stats: Record<string, Stat | null> = {};
-        for (const metric of opts.metrics) {
+        for (const metric of metrics) {
           const v = values.get(cell.key)!.get(metric)?.get(protocol.key);
           stats[metric] = v?.length ? {...stat(v), best: false} : null;
         }
@@ -243,7 +249,7 @@ export function buildReport(
     for (const row of rows) {
       const base = rows.find((b) => b.cellKey === row.baselineKey);
       if (!base) continue;
-      for (const metric of opts.metrics) {
+      for (const metric of metrics) {
         const s = row.stats[metric];
         const b = base.stats[metric];
         if (!s || !b) continue;
@@ -251,7 +257,7 @@ export function buildReport(
         if (b.mean !== 0) s.deltaPct = (100 * s.delta) / Math.abs(b.mean);
       }
     }
-    for (const metric of opts.metrics) {
+    for (const metric of metrics) {
       const dir = direction(metric);
       const present = rows.map((r) => r.stats[metric]).filter((s): s is Stat => s !== null);
       if (!dir || present.length < 2 || present.every((p) => p.mean === present[0]!.mean)) continue; // a tie everywhere marks nothing
@@ -275,7 +281,7 @@ export function buildReport(
     title: source.title,
     ...(source.sweep ? {sweep: source.sweep} : {}),
     axes,
-    metrics: opts.metrics,
+    metrics,
     reduce: opts.reduce,
     ...(source.baseline ? {baseline: source.baseline} : {}),
     tables,

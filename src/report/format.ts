@@ -11,6 +11,10 @@ const NAMES: Record<string, string> = {
   r_precision: 'R-precision',
   r_precision_std: 'R-precision std',
   img_per_sec: 'img/s',
+  label_acc: 'label acc',
+  label_acc_real: 'label acc (real)',
+  shape_acc: 'shape acc',
+  colour_acc: 'colour acc',
 };
 
 /** How a metric is titled in tables. */

@@ -6,7 +6,7 @@ import {parse} from 'yaml';
 import {ScgError} from '../errors';
 import {Store} from '../store/store';
 import type {Assignment} from '../sweep/spec';
-import {buildReport, DEFAULT_METRICS, type Report} from './aggregate';
+import {buildReport, DEFAULT_METRICS, OPTIONAL_DEFAULT_METRICS, type Report} from './aggregate';
 import {experimentSource, type ReportSource, runsSource, sweepSource} from './collect';
 import {reportFigures, writeFigures} from './figures';
 import {formatReport, type TextFormat} from './format';
@@ -69,6 +69,7 @@ export function makeReport(r: ReportRequest): {report: Report; text: string; fig
         : experimentSource(store, r.experiment!, baseline);
     const report = buildReport(store, source, {
       metrics: r.metrics?.length ? r.metrics : [...DEFAULT_METRICS],
+      ...(r.metrics?.length ? {} : {optional: OPTIONAL_DEFAULT_METRICS}),
       reduce: r.reduce,
       sort: r.sort,
     });

@@ -8,7 +8,7 @@ import {loadConfig} from '../config/load';
 import {configHash, flattenConfig} from '../core/identity';
 import {type MetricRow, Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
-import {buildReport} from './aggregate';
+import {buildReport, DEFAULT_METRICS, OPTIONAL_DEFAULT_METRICS} from './aggregate';
 import {experimentSource, sweepSource} from './collect';
 import {reportFigures} from './figures';
 import {formatReport, type TextFormat} from './format';
@@ -202,6 +202,37 @@ describe('scg report', () => {
       () => buildReport(store, source, {metrics: ['fid'], reduce: 'median'}),
       /expected last, best or at:STEP/,
     );
+    store.close();
+  });
+
+  it('label_acc is a default metric only where some run stored it, and higher is better', () => {
+    const store = fixtureStore();
+    const source = sweepSource(store, 'fixture');
+    const opts = {metrics: [...DEFAULT_METRICS], optional: OPTIONAL_DEFAULT_METRICS, reduce: 'last'};
+    assert.deepEqual(buildReport(store, source, opts).metrics, ['fid', 'is_mean', 'r_precision']);
+    const protocol = store.protocolId({
+      evaluator: 'builtin',
+      weightsSha256: 'a'.repeat(64),
+      nGenerated: 32,
+      nReal: 8,
+      resolution: 16,
+      split: 'test',
+      seed: 0,
+      details: {},
+    });
+    const row = (run: string, value: number) =>
+      store.addMetrics(run, [{phase: 'eval', key: 'label_acc', step: 10, value, wall_time: 0, protocol_id: protocol}]);
+    row('run-attngan-none-0', 0.25);
+    row('run-attngan-supcon-0', 0.5);
+    const report = buildReport(store, source, opts);
+    assert.deepEqual(report.metrics, ['fid', 'is_mean', 'r_precision', 'label_acc']);
+    const acc = report.tables[0]!.rows.map((r) => r.stats['label_acc']);
+    assert.deepEqual(
+      acc.map((a) => a?.mean ?? null),
+      [0.25, 0.5, null, null],
+    );
+    assert.equal(acc[1]!.best, true, 'the higher label accuracy is the best');
+    assert.equal(acc[1]!.delta, 0.25, 'Δ against the baseline cell');
     store.close();
   });
 

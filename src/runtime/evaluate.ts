@@ -10,6 +10,7 @@ import {imagesTensor, tokenTensors} from '../data/batch';
 import type {Dataset} from '../data/dataset';
 import {frechetDistanceFromStats, gaussianStats} from '../metrics/frechet';
 import {inceptionScore} from '../metrics/inception-score';
+import {factorAccuracy, labelAccuracy} from '../metrics/label-accuracy';
 import {PAPER_PROTOCOLS, type PaperProtocol} from '../metrics/paper-protocols';
 import {rPrecision} from '../metrics/r-precision';
 import {rPrecisionFolds} from '../metrics/r-precision-folds';
@@ -63,29 +64,49 @@ function extractorFor(name: string, opts: EvaluateOptions): Promise<FeatureExtra
   return e;
 }
 
+/** What evaluation keeps of the evaluator's outputs for a batch of images: features, IS probabilities, label probabilities. */
+class Extracted {
+  readonly features: Float64Array[] = [];
+  readonly probs: number[][] = [];
+  /** Per-label probabilities; left empty by an evaluator that does not classify the dataset's labels. */
+  readonly labels: number[][] = [];
+
+  /** Reads and disposes one chunk's outputs. */
+  add(out: {features: tf.Tensor2D; probs: tf.Tensor2D; labels?: tf.Tensor2D | undefined}): void {
+    for (const row of out.features.arraySync()) this.features.push(Float64Array.from(row));
+    this.probs.push(...out.probs.arraySync());
+    if (out.labels) this.labels.push(...out.labels.arraySync());
+    tf.dispose([out.features, out.probs, ...(out.labels ? [out.labels] : [])]);
+  }
+}
+
 /** Features and probabilities of many images, in chunks. */
-function extractAll(
-  ex: FeatureExtractor,
-  count: number,
-  images: (from: number, to: number) => tf.Tensor4D,
-): {features: Float64Array[]; probs: number[][]} {
-  const features: Float64Array[] = [];
-  const probs: number[][] = [];
+function extractAll(ex: FeatureExtractor, count: number, images: (from: number, to: number) => tf.Tensor4D): Extracted {
+  const out = new Extracted();
   for (let from = 0; from < count; from += CHUNK) {
     const to = Math.min(count, from + CHUNK);
-    const {f, p} = tf.tidy(() => {
-      const out = ex.extract(images(from, to));
-      return {f: out.features, p: out.probs};
-    });
-    for (const row of f.arraySync()) features.push(Float64Array.from(row));
-    probs.push(...p.arraySync());
-    tf.dispose([f, p]);
+    out.add(tf.tidy(() => ex.extract(images(from, to))));
   }
-  return {features, probs};
+  return out;
+}
+
+/** The true labels of test images (the clean ones: label noise never touches the test split). */
+function testTruth(dataset: Dataset, images: readonly number[]): number[] | number[][] {
+  const test = dataset.test;
+  const all = test.cleanLabels ?? (dataset.labelKind === 'single' ? test.labels : test.labelSets);
+  if (!all) throw new Error(`dataset '${dataset.name}' has no test labels`);
+  return images.map((i) => all[i]!) as number[] | number[][];
+}
+
+interface RealStats {
+  mu: Float64Array;
+  sigma: Matrix;
+  /** The evaluator's label accuracy on the real test images (the ceiling for `label_acc`), where it classifies labels. */
+  labelAcc?: number;
 }
 
 /** Mean and covariance of the real test images' features, cached on disk per evaluator weights and dataset. */
-function realStats(ex: FeatureExtractor, opts: EvaluateOptions): {mu: Float64Array; sigma: Matrix} {
+function realStats(ex: FeatureExtractor, opts: EvaluateOptions): RealStats {
   const key = crypto
     .createHash('sha256')
     .update(canonicalJson({w: ex.weightsSha256, dataset: opts.config.dataset, split: 'test'}))
@@ -94,23 +115,39 @@ function realStats(ex: FeatureExtractor, opts: EvaluateOptions): {mu: Float64Arr
   const file = path.join(opts.cacheDir, 'real-stats', `${ex.name}-${key}.json`);
   if (fs.existsSync(file)) {
     try {
-      const s = JSON.parse(fs.readFileSync(file, 'utf8')) as {mu: number[]; sigma: number[][]};
-      if (s.mu.length === ex.featureDim && s.sigma.length === ex.featureDim)
-        return {mu: Float64Array.from(s.mu), sigma: new Matrix(s.sigma)};
+      const s = JSON.parse(fs.readFileSync(file, 'utf8')) as {mu: number[]; sigma: number[][]; labelAcc?: number};
+      // an entry written before label accuracy was stored is computed again below
+      if (
+        s.mu.length === ex.featureDim &&
+        s.sigma.length === ex.featureDim &&
+        (s.labelAcc !== undefined || !ex.givesLabels)
+      )
+        return {
+          mu: Float64Array.from(s.mu),
+          sigma: new Matrix(s.sigma),
+          ...(s.labelAcc === undefined ? {} : {labelAcc: s.labelAcc}),
+        };
     } catch {
       // a damaged cache entry is computed again below (and replaced)
     }
   }
   const test = opts.dataset.test;
-  const {features} = extractAll(ex, test.count, (a, b) =>
+  const real = extractAll(ex, test.count, (a, b) =>
     imagesTensor(
       test,
       Array.from({length: b - a}, (_, i) => a + i),
       opts.dataset.resolution,
     ),
   );
-  const stats = gaussianStats(features);
-  writeFileAtomic(file, JSON.stringify({mu: Array.from(stats.mu), sigma: stats.sigma.to2DArray()}));
+  const stats: RealStats = gaussianStats(real.features);
+  if (real.labels.length) {
+    const all = Array.from({length: test.count}, (_, i) => i);
+    stats.labelAcc = labelAccuracy(real.labels, testTruth(opts.dataset, all), opts.dataset.labelKind);
+  }
+  writeFileAtomic(
+    file,
+    JSON.stringify({mu: Array.from(stats.mu), sigma: stats.sigma.to2DArray(), labelAcc: stats.labelAcc}),
+  );
   return stats;
 }
 
@@ -203,12 +240,11 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
   const caNoise = rng.normals(n * model.condDim);
   const fakeImageCodes: number[][] = [];
   const textCodes: number[][] = [];
-  const features: Float64Array[] = [];
-  const probs: number[][] = [];
+  const fakes = new Extracted();
   const generate = () => {
     for (let from = 0; from < n; from += CHUNK) {
       const to = Math.min(n, from + CHUNK);
-      const [f, p, s, code] = tf.tidy(() => {
+      const [x, s, code] = tf.tidy(() => {
         const {tokens, mask} = tokenTensors(captions.slice(from, to), dataset.maxWords);
         const text = enc.encodeText(tokens, mask);
         const out = model.generate(
@@ -225,23 +261,22 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
           {training: false},
         );
         const last = out.images[out.images.length - 1]! as tf.Tensor4D;
-        const x = ex.extract(last);
-        return [x.features, x.probs, text.sentence, enc.encodeImage(last).global];
+        return [ex.extract(last), text.sentence, enc.encodeImage(last).global] as const;
       });
-      for (const row of (f as tf.Tensor2D).arraySync()) features.push(Float64Array.from(row));
-      probs.push(...(p as tf.Tensor2D).arraySync());
+      fakes.add(x);
       textCodes.push(...(s as tf.Tensor2D).arraySync());
       fakeImageCodes.push(...(code as tf.Tensor2D).arraySync());
-      tf.dispose([f, p, s, code]);
+      tf.dispose([s, code]);
     }
   };
   if (opts.ema) opts.ema.withAveraged(generate);
   else generate();
-  const fake = gaussianStats(features);
+  const fake = gaussianStats(fakes.features);
   const fid = frechetDistanceFromStats(real.mu, real.sigma, fake.mu, fake.sigma);
   const isSplits = paper ? paper.isSplits : Math.min(10, n);
-  const is = inceptionScore(probs, {splits: isSplits});
+  const is = inceptionScore(fakes.probs, {splits: isSplits});
   const metrics: Record<string, number> = {fid: fid.distance, is_mean: is.mean, is_std: is.std};
+  Object.assign(metrics, labelMetrics(dataset, fakes.labels, imageOf, real.labelAcc));
   const rp = rPrecisionOf(opts, paper, fakeImageCodes, textCodes, imageOf);
   Object.assign(metrics, rp.metrics);
   const protocol: Protocol = {
@@ -265,6 +300,31 @@ export async function evaluateGenerator(opts: EvaluateOptions): Promise<Evaluati
   return storeEvaluation(opts, protocol, metrics);
 }
 
+/**
+ * `label_acc` of the fakes (each against the label of the test image whose caption drew it), `<factor>_acc` per
+ * label factor of the dataset, and `label_acc_real`, the evaluator's score on the real test images; none when the
+ * evaluator does not classify the dataset's labels.
+ */
+function labelMetrics(
+  dataset: Dataset,
+  labelProbs: number[][],
+  imageOf: (i: number) => number,
+  realAcc: number | undefined,
+): Record<string, number> {
+  if (!labelProbs.length) return {};
+  const truth = testTruth(
+    dataset,
+    labelProbs.map((_, i) => imageOf(i)),
+  );
+  const out: Record<string, number> = {label_acc: labelAccuracy(labelProbs, truth, dataset.labelKind)};
+  if (dataset.labelKind === 'single') {
+    for (const [factor, of] of Object.entries(dataset.labelFactors ?? {}))
+      out[`${factor}_acc`] = factorAccuracy(labelProbs, truth as number[], of);
+  }
+  if (realAcc !== undefined) out['label_acc_real'] = realAcc;
+  return out;
+}
+
 /** Stores the metrics at the evaluated step under their protocol, replacing an earlier evaluation of it. */
 function storeEvaluation(opts: EvaluateOptions, protocol: Protocol, metrics: Record<string, number>): EvaluationResult {
   const protocolId = opts.store.protocolId(protocol);
@@ -281,8 +341,17 @@ function storeEvaluation(opts: EvaluateOptions, protocol: Protocol, metrics: Rec
   return {protocolId, protocol, metrics};
 }
 
-/** FID, IS and R-precision of one evaluation on one line, for logs. */
+/** FID, IS, R-precision and label accuracy (where measured) of one evaluation on one line, for logs. */
 export function formatEval(m: Record<string, number>): string {
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   const rStd = m['r_precision_std'] === undefined ? '' : ` ± ${(100 * m['r_precision_std']).toFixed(1)}`;
-  return `FID ${m['fid']!.toFixed(2)}  IS ${m['is_mean']!.toFixed(3)} ± ${m['is_std']!.toFixed(3)}  R-precision ${(100 * m['r_precision']!).toFixed(1)}${rStd}%`;
+  let line = `FID ${m['fid']!.toFixed(2)}  IS ${m['is_mean']!.toFixed(3)} ± ${m['is_std']!.toFixed(3)}  R-precision ${(100 * m['r_precision']!).toFixed(1)}${rStd}%`;
+  if (m['label_acc'] !== undefined) {
+    const factors = Object.keys(m)
+      .filter((k) => k.endsWith('_acc') && k !== 'label_acc')
+      .map((k) => `${k.slice(0, -4)} ${pct(m[k]!)}`);
+    const real = m['label_acc_real'] === undefined ? '' : `, real images ${pct(m['label_acc_real'])}`;
+    line += `  label acc ${pct(m['label_acc'])}${factors.length ? ` (${factors.join(', ')})` : ''}${real}`;
+  }
+  return line;
 }

@@ -47,6 +47,20 @@ describe('built-in shapes datasets', () => {
     assert.ok(ds.vocab.size > 30);
   });
 
+  it('declares its label factors: classes with the same shape (colour) word share its shape (colour) value', async () => {
+    const ds = await datasets.get('shapes').build(cfg());
+    const {shape, colour} = ds.labelFactors!;
+    assert.equal(shape!.length, ds.classNames.length);
+    for (let a = 0; a < ds.classNames.length; a++) {
+      for (let b = 0; b < ds.classNames.length; b++) {
+        const [ca, sa] = ds.classNames[a]!.split(' ');
+        const [cb, sb] = ds.classNames[b]!.split(' ');
+        assert.equal(shape![a] === shape![b], sa === sb, `${ds.classNames[a]} / ${ds.classNames[b]}: shape`);
+        assert.equal(colour![a] === colour![b], ca === cb, `${ds.classNames[a]} / ${ds.classNames[b]}: colour`);
+      }
+    }
+  });
+
   it('corrupts exactly the labelNoise fraction of training labels, reproducibly, never the test split', async () => {
     for (const name of ['shapes', 'shapes-multi']) {
       const noisy = await datasets.get(name).build(cfg({name, labelNoise: 0.25}));

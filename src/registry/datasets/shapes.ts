@@ -15,6 +15,11 @@ import {
 import {buildSynthetic, type SyntheticConfig, type SyntheticSample, syntheticProperties} from './synthetic';
 
 const CLASS_NAMES = SHAPES.flatMap((s) => COLORS.map((c) => `${c} ${s}`));
+/** The two factors of a class (class = shape index × colours + colour index), for `shape_acc` and `colour_acc`. */
+const LABEL_FACTORS = {
+  shape: CLASS_NAMES.map((_, c) => Math.floor(c / COLORS.length)),
+  colour: CLASS_NAMES.map((_, c) => c % COLORS.length),
+};
 
 /** Caption templates; each image uses different ones. Size, position and background are not in the label. */
 const TEMPLATES: ((w: Record<string, string>) => string)[] = [
@@ -69,5 +74,8 @@ export const shapes: DatasetDescriptor = {
       ...syntheticProperties,
     },
   },
-  build: (cfg) => buildSynthetic('shapes', 'single', CLASS_NAMES, cfg as SyntheticConfig, shapesSample),
+  build: async (cfg) => ({
+    ...(await buildSynthetic('shapes', 'single', CLASS_NAMES, cfg as SyntheticConfig, shapesSample)),
+    labelFactors: LABEL_FACTORS,
+  }),
 };

@@ -174,6 +174,7 @@ export const builtin: EvaluatorDescriptor = {
       name: 'builtin',
       weightsSha256: meta.sha256,
       featureDim: opts.featureDim,
+      givesLabels: true,
       details: {
         testAccuracy: meta.testAccuracy,
         accuracyKind: meta.accuracyKind,
@@ -184,9 +185,12 @@ export const builtin: EvaluatorDescriptor = {
       extract: (images) =>
         tf.tidy(() => {
           const {features, logits} = net.apply(images);
-          if (!multi) return {features, probs: tf.softmax(logits) as tf.Tensor2D};
-          const s = tf.sigmoid(logits);
-          return {features, probs: tf.div(s, tf.sum(s, 1, true)) as tf.Tensor2D};
+          if (!multi) {
+            const probs = tf.softmax(logits) as tf.Tensor2D;
+            return {features, probs, labels: tf.clone(probs)};
+          }
+          const s = tf.sigmoid(logits) as tf.Tensor2D;
+          return {features, probs: tf.div(s, tf.sum(s, 1, true)) as tf.Tensor2D, labels: s};
         }),
       dispose: () => params.dispose(),
     };

@@ -9,13 +9,17 @@ export interface FeatureExtractor {
   /** sha256 of the weights file: part of every protocol. */
   weightsSha256: string;
   featureDim: number;
+  /** True when `extract` returns `labels` (the evaluator classifies the dataset's own labels). */
+  givesLabels?: boolean;
   /** Evaluator facts to keep with the protocol (test accuracy, how IS is defined, ...). */
   details: Record<string, unknown>;
   /**
    * Pooled features (for FID) and class probabilities (for IS, rows summing to 1) of images `[n, r, r, 3]`
-   * in [-1, 1] at the dataset resolution. Returned tensors are new; the caller disposes them.
+   * in [-1, 1] at the dataset resolution. An evaluator that classifies the dataset's own labels also returns
+   * `labels`: per-label probabilities (softmax over classes for single-label data, one sigmoid per category for
+   * label sets), from which evaluation computes `label_acc`. Returned tensors are new; the caller disposes them.
    */
-  extract(images: tf.Tensor4D): {features: tf.Tensor2D; probs: tf.Tensor2D};
+  extract(images: tf.Tensor4D): {features: tf.Tensor2D; probs: tf.Tensor2D; labels?: tf.Tensor2D};
   dispose(): void;
 }
 
