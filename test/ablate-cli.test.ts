@@ -73,7 +73,11 @@ describe('scg ablate + scg report', () => {
       const cells = row.split('|').map((c) => c.trim());
       assert.equal(cells[3], '2', `two seeds per row: ${row}`);
       assert.match(cells[4]!, /^\**\d+\.\d+ ± \d+\.\d+\**$/, `FID mean ± std: ${row}`);
-      assert.match(cells[5]!, cells[2] === 'none' ? /^baseline$/ : /^[−+]?\d+\.\d+ \([−+]?\d+\.\d%\)$/);
+      // Δ (Δ%) [Welch 95% interval over the two seeds], ≠0 when it excludes 0
+      assert.match(
+        cells[5]!,
+        cells[2] === 'none' ? /^baseline$/ : /^[−+]?\d+\.\d+ \([−+]?\d+\.\d%\) \[−?\d+\.\d+, −?\d+\.\d+\]( ≠0)?$/,
+      );
     }
     // The table's numbers are the runs' own: the attngan/none FID mean is the mean of its two eval rows.
     const fids = query<{value: number}>(

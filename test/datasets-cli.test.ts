@@ -76,7 +76,14 @@ describe('real datasets end to end', () => {
     const result = JSON.parse(run.stdout) as {status: string; runId: string};
     assert.equal(result.status, 'completed');
     assert.match(run.stderr, /decoded images from the cache/, 'inspect filled the cache the run uses');
-    assert.deepEqual(metricKeys(db, result.runId), ['fid', 'is_mean', 'is_std', 'r_precision']);
+    assert.deepEqual(metricKeys(db, result.runId), [
+      'fid',
+      'is_mean',
+      'is_std',
+      'label_acc',
+      'label_acc_real',
+      'r_precision',
+    ]);
     for (const name of ['dmgan', 'ssagan', 'galip']) {
       const other = scg([
         'run',
@@ -94,7 +101,7 @@ describe('real datasets end to end', () => {
       assert.equal(other.status, 0, `${name}: ${other.stderr}`);
       const r2 = JSON.parse(other.stdout) as {status: string; runId: string};
       assert.equal(r2.status, 'completed', name);
-      assert.equal(metricKeys(db, r2.runId).length, 4, name);
+      assert.equal(metricKeys(db, r2.runId).length, 6, name);
     }
   });
 
@@ -111,7 +118,14 @@ describe('real datasets end to end', () => {
     assert.equal(run.status, 0, run.stderr);
     const result = JSON.parse(run.stdout) as {status: string; runId: string};
     assert.equal(result.status, 'completed');
-    assert.deepEqual(metricKeys(db, result.runId), ['fid', 'is_mean', 'is_std', 'r_precision']);
+    assert.deepEqual(metricKeys(db, result.runId), [
+      'fid',
+      'is_mean',
+      'is_std',
+      'label_acc',
+      'label_acc_real',
+      'r_precision',
+    ]);
 
     const missing = tinyConfig(
       dir,

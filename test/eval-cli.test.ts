@@ -42,18 +42,28 @@ describe('evaluation end to end', () => {
     );
     assert.ok(protocols.every((p) => p.resolution === 16 && p.n_real > 0));
     assert.equal(typeof (JSON.parse(protocols[0]!.details_json) as {testAccuracy: number}).testAccuracy, 'number');
-    assert.equal(rows.length, 8);
+    // per protocol: FID, IS mean and std, R-precision, and label accuracy (fakes, real images, shape, colour)
+    assert.equal(rows.length, 16);
     assert.ok(
       rows.every((m) => m.protocol_id !== null && m.step === 2 && Number.isFinite(m.value)),
       'every metric links to a protocol',
     );
-    assert.deepEqual([...new Set(rows.map((m) => m.key))].sort(), ['fid', 'is_mean', 'is_std', 'r_precision']);
+    assert.deepEqual([...new Set(rows.map((m) => m.key))].sort(), [
+      'colour_acc',
+      'fid',
+      'is_mean',
+      'is_std',
+      'label_acc',
+      'label_acc_real',
+      'r_precision',
+      'shape_acc',
+    ]);
     const again = scg(['eval', runId, '--db', db, '--samples', '16']);
     assert.equal(again.status, 0);
     const conn2 = new Database(db, {readonly: true});
     assert.equal(
       (conn2.prepare("SELECT COUNT(*) AS n FROM metrics WHERE phase = 'eval'").get() as {n: number}).n,
-      8,
+      16,
       're-evaluating replaces, never duplicates',
     );
     conn2.close();

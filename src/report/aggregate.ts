@@ -1,10 +1,11 @@
 // Turns report cells into tables: one value per run (reduced over steps), mean ± std over seeds, Δ against the
-// matching baseline cell, the best cell per metric; one table per evaluation protocol, never mixed.
+// matching baseline cell with its Welch interval over seeds, the best cell per metric; one table per evaluation protocol, never mixed.
 import {ScgError} from '../errors';
 import {canonicalJson} from '../core/identity';
 import type {MetricRow, Store} from '../store/store';
 import {axisLabels} from '../sweep/labels';
 import type {ReportCell, ReportSource} from './collect';
+import {welchInterval} from './welch';
 
 export type Reduce = {kind: 'last'} | {kind: 'best'} | {kind: 'at'; step: number};
 
@@ -16,6 +17,11 @@ export interface Stat {
   delta?: number;
   /** 100 × Δ / |baseline mean|. */
   deltaPct?: number;
+  /**
+   * Welch's 95% t-interval of Δ over seeds (both rows need 2+ runs and some spread), and whether it excludes 0:
+   * whether the difference stands out from seed noise.
+   */
+  deltaCi?: {low: number; high: number; df: number; excludesZero: boolean};
   best: boolean;
 }
 
@@ -255,6 +261,8 @@ export function buildReport(
         if (!s || !b) continue;
         s.delta = s.mean - b.mean;
         if (b.mean !== 0) s.deltaPct = (100 * s.delta) / Math.abs(b.mean);
+        const ci = welchInterval(s, b);
+        if (ci) s.deltaCi = {...ci, excludesZero: ci.low > 0 || ci.high < 0};
       }
     }
     for (const metric of metrics) {

@@ -43,7 +43,8 @@ function cellCurves(store: Store, runIds: string[], seeds: number[], title: stri
         const rows = store.metrics(id, key).filter((r) => (key === 'fid' ? r.phase === 'eval' : r.phase === 'train'));
         return {name: `seed ${seeds[i]}`, points: rows.map((r) => ({x: r.step, y: r.value}))};
       })
-      .filter((s) => s.points.length > 0);
+      // a term that is constant zero (the contrastive loss of a `none` cell) says nothing: no line for it
+      .filter((s) => s.points.some((p) => p.y !== 0));
     if (series.length === 0) continue;
     charts.push(
       lineChart({title: metricName(key), xLabel: 'GAN step', yLabel: metricName(key), series, markers: key === 'fid'}),

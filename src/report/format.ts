@@ -49,7 +49,12 @@ export function fmtDelta(s: Stat | null, row: ReportRow): string {
   const d = fmtNumber(s.delta, decimals(s.mean));
   const pct = s.deltaPct === undefined ? '' : fmtNumber(s.deltaPct, 1);
   const signed = (t: string) => (/^[0.]+$/.test(t) || t.startsWith('−') ? t : `+${t}`);
-  return `${signed(d)}${pct ? ` (${signed(pct)}%)` : ''}`;
+  // the interval to the precision of its half-width too, so a bound near 0 does not print as 0.00
+  const ciDigits = s.deltaCi ? Math.max(decimals(s.mean), decimals((s.deltaCi.high - s.deltaCi.low) / 2)) : 0;
+  const ci = s.deltaCi
+    ? ` [${fmtNumber(s.deltaCi.low, ciDigits)}, ${fmtNumber(s.deltaCi.high, ciDigits)}]${s.deltaCi.excludesZero ? ' ≠0' : ''}`
+    : '';
+  return `${signed(d)}${pct ? ` (${signed(pct)}%)` : ''}${ci}`;
 }
 
 /** Runs in the row: the largest n over its metrics. */
@@ -76,6 +81,10 @@ export function preamble(report: Report): string[] {
         ? ` Δ against the baseline (${Object.entries(report.baseline)
             .map(([k, v]) => `${k} = ${canonicalJson(v)}`)
             .join(', ')}) with the same values on the other axes.`
+        : ''
+    }${
+      report.baseline
+        ? " In brackets: Δ's 95% Welch t-interval over seeds (where both rows have 2+ runs); ≠0 marks an interval that excludes 0, a difference larger than the seeds' noise."
         : ''
     } Best mean per metric in bold; ↓ lower is better, ↑ higher is better.`,
     ...report.notes.map((n) => `Note: ${n}.`),
@@ -128,7 +137,11 @@ function csv(report: Report): string {
     'baseline',
     'n',
     'runs',
-    ...report.metrics.flatMap((m) => ['mean', 'std', 'n', 'delta', 'delta_pct', 'best'].map((k) => `${m}_${k}`)),
+    ...report.metrics.flatMap((m) =>
+      ['mean', 'std', 'n', 'delta', 'delta_pct', 'delta_ci_low', 'delta_ci_high', 'delta_excludes_zero', 'best'].map(
+        (k) => `${m}_${k}`,
+      ),
+    ),
   ];
   const lines = [header.map(csvField).join(',')];
   for (const t of report.tables) {
@@ -143,8 +156,18 @@ function csv(report: Report): string {
           ...report.metrics.flatMap((m) => {
             const s = row.stats[m];
             return s
-              ? [s.mean, s.std, s.n, s.delta ?? null, s.deltaPct ?? null, s.best]
-              : [null, null, 0, null, null, false];
+              ? [
+                  s.mean,
+                  s.std,
+                  s.n,
+                  s.delta ?? null,
+                  s.deltaPct ?? null,
+                  s.deltaCi?.low ?? null,
+                  s.deltaCi?.high ?? null,
+                  s.deltaCi ? s.deltaCi.excludesZero : null,
+                  s.best,
+                ]
+              : [null, null, 0, null, null, null, null, null, false];
           }),
         ]
           .map(csvField)
@@ -165,7 +188,8 @@ function tex(s: string): string {
     .replace(/–/g, '--')
     .replace(/Δ/g, '$\\Delta$')
     .replace(/↓/g, '$\\downarrow$')
-    .replace(/↑/g, '$\\uparrow$');
+    .replace(/↑/g, '$\\uparrow$')
+    .replace(/≠/g, '$\\neq$');
 }
 
 function latex(report: Report): string {

@@ -23,8 +23,9 @@ export function reportHtml(store: Store, report: Report, figures: Figure[]): str
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
     `<title>scg report: ${esc(report.title)}</title>`,
-    '<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}table{border-collapse:collapse;margin:1em 0}' +
-      'th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right;white-space:nowrap}th{background:#f4f4f4}td.axis,th.axis{text-align:left}' +
+    // The page fits a 1400-px window: 2em margins around at most 1336 px; a table wider than that scrolls in its own box.
+    '<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1336px;color:#222}.table{max-width:100%;overflow-x:auto}table{border-collapse:collapse;margin:1em 0}' +
+      'th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right;white-space:nowrap}td.delta{white-space:normal;min-width:7em}th{background:#f4f4f4}td.axis,th.axis{text-align:left}' +
       'tr.baseline td{background:#fafaf0}.best{font-weight:bold}figure{display:inline-block;margin:0.5em;vertical-align:top}' +
       'figcaption{font-size:0.85em;color:#555;max-width:420px}.grids img{max-width:420px;border:1px solid #ccc}.note{color:#8a4b00}</style>',
     '</head><body>',
@@ -34,7 +35,7 @@ export function reportHtml(store: Store, report: Report, figures: Figure[]): str
   for (const t of report.tables) {
     parts.push(
       `<h2>${esc(t.protocol.label)}</h2>`,
-      '<table><thead><tr>',
+      '<div class="table"><table><thead><tr>',
       ...report.axes.map((a) => `<th class="axis">${esc(a)}</th>`),
       '<th>n</th>',
       ...report.metrics.flatMap((m) => [
@@ -53,13 +54,13 @@ export function reportHtml(store: Store, report: Report, figures: Figure[]): str
           const s = row.stats[m] ?? null;
           return [
             `<td${s?.best ? ' class="best"' : ''}>${s ? esc(fmtStat(s, n)) : '–'}</td>`,
-            ...(withDelta ? [`<td>${esc(fmtDelta(s, row))}</td>`] : []),
+            ...(withDelta ? [`<td class="delta">${esc(fmtDelta(s, row))}</td>`] : []),
           ];
         }),
         '</tr>',
       );
     }
-    parts.push('</tbody></table>');
+    parts.push('</tbody></table></div>');
   }
   if (figures.length) {
     parts.push('<h2>Figures</h2>');

@@ -170,6 +170,18 @@ describe('scg report', () => {
     assert.equal(dm.mean, 72.5);
     assert.equal(dm.delta, -7.5, 'against dmgan/none, not attngan/none');
     assert.ok(dm.best && !sup.best, 'lowest FID is best');
+    // Welch 95% intervals (values from scipy's ttest_ind(equal_var=False).confidence_interval()):
+    // attngan: 90, 92, 88 against 100, 104, 96 → [−18.311, −1.689], which excludes 0;
+    // dmgan: 70, 75 against 80, 82, 78 → [−25.081, 10.081], which does not.
+    const near = (got: number | undefined, want: number) =>
+      assert.ok(Math.abs(got! - want) < 1e-3, `${got} vs ${want}`);
+    near(sup.deltaCi?.low, -18.31079900636501);
+    near(sup.deltaCi?.high, -1.689200993634989);
+    assert.equal(sup.deltaCi!.excludesZero, true);
+    near(dm.deltaCi?.low, -25.081265540471293);
+    near(dm.deltaCi?.high, 10.081265540471293);
+    assert.equal(dm.deltaCi!.excludesZero, false);
+    assert.equal(base.deltaCi, undefined, 'the baseline has no Δ');
     assert.ok(
       row('attngan', 'supcon').stats['r_precision']!.best && row('dmgan', 'supcon').stats['r_precision']!.best,
       'ties at the top are all marked',
@@ -419,6 +431,52 @@ describe('scg report', () => {
     assert.match(html, /<td class="best">72\.50 ± 3\.54<\/td>/);
     assert.equal((html.match(/<svg /g) ?? []).length >= figures.length, true);
     assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//, 'self-contained');
+    store.close();
+  });
+
+  it('html fits a 1400-px window: 1336 px of content inside 2em margins, wide tables scroll in their own box', () => {
+    const store = fixtureStore();
+    const report = buildReport(store, sweepSource(store, 'fixture'), {metrics: ['fid'], reduce: 'last'});
+    const html = reportHtml(store, report, []);
+    assert.match(html, /body\{[^}]*margin:2em;max-width:1336px/);
+    assert.match(html, /\.table\{max-width:100%;overflow-x:auto\}/);
+    assert.equal((html.match(/<div class="table"><table>/g) ?? []).length, report.tables.length);
+    store.close();
+  });
+
+  it('a curve that is zero throughout is left out; a metric measured at one step is a labelled point, not a line', () => {
+    const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-figures-')), 'experiments.db'));
+    const protocol = store.protocolId({
+      evaluator: 'builtin',
+      weightsSha256: 'a'.repeat(64),
+      nGenerated: 32,
+      nReal: 8,
+      resolution: 16,
+      split: 'test',
+      seed: 0,
+      details: {},
+    });
+    const {config} = loadConfig(TINY, ['name=figs', 'contrastive.mode=none']);
+    const rows: MetricRow[] = [10, 20, 30].flatMap((step) => [
+      {phase: 'train', key: 'g_loss', step, value: 4 - step / 10, wall_time: 0, protocol_id: null},
+      {phase: 'train', key: 'contrastive', step, value: 0, wall_time: 0, protocol_id: null},
+    ]);
+    rows.push({phase: 'eval', key: 'fid', step: 150, value: 123.4, wall_time: 0, protocol_id: protocol});
+    completedRun(store, 'r1', 'figs', config, rows);
+    const report = buildReport(store, experimentSource(store, 'figs'), {metrics: ['fid'], reduce: 'last'});
+    const curves = reportFigures(store, report, experimentSource(store, 'figs')).find((f) =>
+      f.file.startsWith('curves-'),
+    )!;
+    assert.match(curves.svg, />G loss|>g_loss/);
+    assert.doesNotMatch(curves.svg, />contrastive</, 'the all-zero contrastive curve has no chart');
+    // the FID chart: one point at step 150, labelled with its value; its x axis has the one tick 150
+    const fidChart = curves.svg.slice(curves.svg.indexOf('>FID<'));
+    assert.match(fidChart, />123\.4</);
+    const xTicks = [...fidChart.matchAll(/<text x="[\d.]+" y="222" text-anchor="middle">([^<]*)<\/text>/g)].map(
+      (m) => m[1],
+    );
+    assert.deepEqual(xTicks, ['150'], 'one x tick at the step, no axis spanning 130–170 around it');
+    assert.doesNotMatch(fidChart.slice(0, fidChart.indexOf('</svg>')), /<polyline/);
     store.close();
   });
 });

@@ -1,4 +1,5 @@
 // Small standalone SVG charts (line charts with markers and error bars, bar charts with error bars) for reports.
+import {fmtNumber} from './format';
 
 export interface Series {
   name: string;
@@ -96,15 +97,21 @@ function frame(
   ].join('\n');
 }
 
+/**
+ * A line per series. When every point has the same x (a metric measured at one step), there is no line to draw:
+ * each point is a marker labelled with its value, over one x tick at that x.
+ */
 export function lineChart(c: LineChart): string {
   const pts = c.series.flatMap((s) => s.points);
   const xs = pts.map((p) => p.x);
   const ys = pts.flatMap((p) => [p.y - (p.err ?? 0), p.y + (p.err ?? 0)]);
-  const xTicks = niceTicks(Math.min(...xs), Math.max(...xs));
+  const single = new Set(xs).size === 1;
+  const xTicks = single ? [xs[0]!] : niceTicks(Math.min(...xs), Math.max(...xs));
   const yTicks = niceTicks(Math.min(...ys), Math.max(...ys));
   const [x0, x1] = [xTicks[0]!, xTicks[xTicks.length - 1]!];
   const [y0, y1] = [yTicks[0]!, yTicks[yTicks.length - 1]!];
-  const x = (v: number) => M.left + ((v - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
+  const x = (v: number) =>
+    single ? (M.left + W - M.right) / 2 : M.left + ((v - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
   const y = (v: number) => H - M.bottom - ((v - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
   const xAxis = xTicks.map(
     (t) => `<text x="${x(t).toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${tickText(t, xTicks)}</text>`,
@@ -113,16 +120,24 @@ export function lineChart(c: LineChart): string {
   c.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
-    body.push(
-      `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${sorted.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ')}"/>`,
-    );
-    if (c.markers) {
+    if (!single)
+      body.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${sorted.map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ')}"/>`,
+      );
+    if (c.markers || single) {
+      // with one x, the series sit side by side around it so their markers and labels do not cover each other
+      const dx = single ? (i - (c.series.length - 1) / 2) * 14 : 0;
       for (const p of sorted) {
+        const px = (x(p.x) + dx).toFixed(1);
         if (p.err)
           body.push(
-            `<line x1="${x(p.x).toFixed(1)}" x2="${x(p.x).toFixed(1)}" y1="${y(p.y - p.err).toFixed(1)}" y2="${y(p.y + p.err).toFixed(1)}" stroke="${color}"/>`,
+            `<line x1="${px}" x2="${px}" y1="${y(p.y - p.err).toFixed(1)}" y2="${y(p.y + p.err).toFixed(1)}" stroke="${color}"/>`,
           );
-        body.push(`<circle cx="${x(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="3" fill="${color}"/>`);
+        body.push(`<circle cx="${px}" cy="${y(p.y).toFixed(1)}" r="3" fill="${color}"/>`);
+        if (single)
+          body.push(
+            `<text x="${(x(p.x) + dx + 6).toFixed(1)}" y="${(y(p.y) - 5).toFixed(1)}" fill="${color}">${fmtNumber(p.y)}</text>`,
+          );
       }
     }
     const ly = M.top + 4 + 13 * i;
