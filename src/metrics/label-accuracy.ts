@@ -9,6 +9,12 @@ function argmax(row: readonly number[]): number {
   return best;
 }
 
+/** One prediction per label, and at least one image. */
+function checkInputs(fn: string, predictions: number, labels: number): void {
+  if (predictions !== labels) throw new Error(`${fn}: ${predictions} predictions for ${labels} labels`);
+  if (predictions === 0) throw new Error(`${fn}: no images`);
+}
+
 /** F1 of a predicted label set against the true one (1 when both are empty). */
 function setF1(predicted: ReadonlySet<number>, truth: readonly number[]): number {
   if (predicted.size === 0 && truth.length === 0) return 1;
@@ -28,9 +34,7 @@ export function labelAccuracy(
   kind: LabelKind,
   threshold = 0.5,
 ): number {
-  if (probs.length !== truth.length)
-    throw new Error(`labelAccuracy: ${probs.length} predictions for ${truth.length} labels`);
-  if (probs.length === 0) throw new Error('labelAccuracy: no images');
+  checkInputs('labelAccuracy', probs.length, truth.length);
   let sum = 0;
   probs.forEach((row, i) => {
     if (kind === 'single') {
@@ -55,9 +59,7 @@ export function factorAccuracy(
   truth: readonly number[],
   factorOf: readonly number[],
 ): number {
-  if (probs.length !== truth.length)
-    throw new Error(`factorAccuracy: ${probs.length} predictions for ${truth.length} labels`);
-  if (probs.length === 0) throw new Error('factorAccuracy: no images');
+  checkInputs('factorAccuracy', probs.length, truth.length);
   let hits = 0;
   probs.forEach((row, i) => {
     if (factorOf[argmax(row)] === factorOf[truth[i]!]) hits++;

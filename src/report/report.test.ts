@@ -25,6 +25,20 @@ const FID: Record<string, number[]> = {
   'dmgan/supcon': [70, 75],
 };
 
+/** The builtin evaluator's protocol with these generated-image counts (the fixtures' main one: 32). */
+function builtinProtocol(store: Store, nGenerated = 32): number {
+  return store.protocolId({
+    evaluator: 'builtin',
+    weightsSha256: 'a'.repeat(64),
+    nGenerated,
+    nReal: 8,
+    resolution: 16,
+    split: 'test',
+    seed: 0,
+    details: {},
+  });
+}
+
 /** A completed run of `config` with the given metric rows; returns its config hash. */
 function completedRun(store: Store, id: string, experiment: string, config: object, metrics: MetricRow[]): string {
   const hash = configHash(config);
@@ -54,26 +68,8 @@ function completedRun(store: Store, id: string, experiment: string, config: obje
  */
 function fixtureStore(): Store {
   const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-report-')), 'experiments.db'));
-  const main = store.protocolId({
-    evaluator: 'builtin',
-    weightsSha256: 'a'.repeat(64),
-    nGenerated: 32,
-    nReal: 8,
-    resolution: 16,
-    split: 'test',
-    seed: 0,
-    details: {},
-  });
-  const big = store.protocolId({
-    evaluator: 'builtin',
-    weightsSha256: 'a'.repeat(64),
-    nGenerated: 512,
-    nReal: 8,
-    resolution: 16,
-    split: 'test',
-    seed: 0,
-    details: {},
-  });
+  const main = builtinProtocol(store);
+  const big = builtinProtocol(store, 512);
   const cells: {index: number; key: string; assignment: Record<string, unknown>; configHash: string}[] = [];
   let index = 0;
   for (const seed of [0, 1, 2]) {
@@ -222,16 +218,7 @@ describe('scg report', () => {
     const source = sweepSource(store, 'fixture');
     const opts = {metrics: [...DEFAULT_METRICS], optional: OPTIONAL_DEFAULT_METRICS, reduce: 'last'};
     assert.deepEqual(buildReport(store, source, opts).metrics, ['fid', 'is_mean', 'r_precision']);
-    const protocol = store.protocolId({
-      evaluator: 'builtin',
-      weightsSha256: 'a'.repeat(64),
-      nGenerated: 32,
-      nReal: 8,
-      resolution: 16,
-      split: 'test',
-      seed: 0,
-      details: {},
-    });
+    const protocol = builtinProtocol(store);
     const row = (run: string, value: number) =>
       store.addMetrics(run, [{phase: 'eval', key: 'label_acc', step: 10, value, wall_time: 0, protocol_id: protocol}]);
     row('run-attngan-none-0', 0.25);
@@ -446,16 +433,7 @@ describe('scg report', () => {
 
   it('a curve that is zero throughout is left out; a metric measured at one step is a labelled point, not a line', () => {
     const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-figures-')), 'experiments.db'));
-    const protocol = store.protocolId({
-      evaluator: 'builtin',
-      weightsSha256: 'a'.repeat(64),
-      nGenerated: 32,
-      nReal: 8,
-      resolution: 16,
-      split: 'test',
-      seed: 0,
-      details: {},
-    });
+    const protocol = builtinProtocol(store);
     const {config} = loadConfig(TINY, ['name=figs', 'contrastive.mode=none']);
     const rows: MetricRow[] = [10, 20, 30].flatMap((step) => [
       {phase: 'train', key: 'g_loss', step, value: 4 - step / 10, wall_time: 0, protocol_id: null},

@@ -16,6 +16,27 @@ import type {GanModel} from '../registry/backbones/descriptor';
 import {Store} from '../store/store';
 import {evaluateGenerator} from './evaluate';
 
+/** A fresh store holding one run, r1, for evaluations to attach their metrics to. */
+function storeWithRun(): Store {
+  const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-evaluate-')), 'experiments.db'));
+  store.createRun({
+    id: 'r1',
+    experiment: 'e',
+    configHash: 'h',
+    attempt: 1,
+    configJson: '{}',
+    seed: 0,
+    runDir: '/nowhere',
+    gitCommit: null,
+    gitDirty: null,
+    versions: {},
+    backend: 'x',
+    host: 'h',
+    params: {},
+  });
+  return store;
+}
+
 describe('evaluateGenerator', () => {
   const preset = PAPER_PROTOCOLS['paper-cub'] as PaperProtocol;
   const saved = {...preset};
@@ -38,22 +59,7 @@ describe('evaluateGenerator', () => {
       d,
       encoders,
     });
-    const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-evaluate-')), 'experiments.db'));
-    store.createRun({
-      id: 'r1',
-      experiment: 'e',
-      configHash: 'h',
-      attempt: 1,
-      configJson: '{}',
-      seed: 0,
-      runDir: '/nowhere',
-      gitCommit: null,
-      gitDirty: null,
-      versions: {},
-      backend: 'x',
-      host: 'h',
-      params: {},
-    });
+    const store = storeWithRun();
     const logs: string[] = [];
     const base = {
       store,
@@ -111,22 +117,7 @@ describe('evaluateGenerator', () => {
         return {images: [imagesTensor(test, idx, dataset.resolution)]};
       },
     } as unknown as GanModel;
-    const store = Store.open(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-label-acc-')), 'experiments.db'));
-    store.createRun({
-      id: 'r1',
-      experiment: 'e',
-      configHash: 'h',
-      attempt: 1,
-      configJson: '{}',
-      seed: 0,
-      runDir: '/nowhere',
-      gitCommit: null,
-      gitDirty: null,
-      versions: {},
-      backend: 'x',
-      host: 'h',
-      params: {},
-    });
+    const store = storeWithRun();
     const r = await evaluateGenerator({
       store,
       runId: 'r1',
