@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import {ScgError} from '../errors';
+import {contrastiveModes, evaluators} from '../registry';
+import {entryProperties} from '../registry/registry';
 import {loadConfig, loadConfigText} from './load';
 import {configReference} from './reference';
 import {experimentSchema} from './schema';
@@ -108,12 +110,62 @@ describe('config loading', () => {
     );
     assert.match(
       problem('name: x\ncontrastive: {mode: supcon, positives: jaccard}\n'),
-      /contrastive\.positives: positives 'jaccard' applies to label sets/,
+      /exp\.yaml:2:\d+: contrastive\.positives: `positives` is read by contrastive supcon-multi only, but contrastive\.mode is 'supcon', so it would have no effect[\s\S]*set contrastive\.mode: supcon-multi/,
     );
     assert.match(
       problem('name: x\ndataset: {name: shapes, resolution: 16}\nbackbone:\n  name: attngan\n  stages: 3\n'),
       /exp\.yaml:5:3: backbone\.stages: 3 stages at resolution 16 leave a first stage of 4 px/,
       'a backbone check names the key it is about',
+    );
+  });
+
+  it("refuses an entry's own key set under another entry of its section, and checks the evaluator before training", () => {
+    // every key a mode or an evaluator declares, away from its default, under every other entry
+    for (const [section, selector, registry] of [
+      ['contrastive', 'mode', contrastiveModes],
+      ['eval', 'evaluator', evaluators],
+    ] as const) {
+      for (const owner of registry.list()) {
+        for (const [key, property] of Object.entries(entryProperties(owner))) {
+          const other = registry.list().find((e) => !(key in entryProperties(e)));
+          if (!other) continue;
+          const value =
+            property['type'] === 'string'
+              ? ((property['enum'] as string[] | undefined)?.at(-1) ?? '/x')
+              : property['type'] === 'integer'
+                ? Number(property['default']) + 1
+                : 0.25;
+          if (value === property['default']) continue;
+          assert.match(
+            problem(`name: x\n${section}: {${selector}: ${other.name}, ${key}: ${JSON.stringify(value)}}\n`),
+            new RegExp(`${section}\\.${key}: \`${key}\` is read by ${registry.kind} .*${owner.name}.* only`),
+            `${section}.${key} under ${other.name}`,
+          );
+        }
+      }
+    }
+    // choosing an entry fills its own keys' defaults
+    for (const e of evaluators.list()) {
+      const filled = loadConfigText(`name: x\neval: {evaluator: ${e.name}}\n`, 'exp.yaml').config.eval;
+      for (const [key, property] of Object.entries(entryProperties(e)))
+        assert.deepEqual((filled as unknown as Record<string, unknown>)[key], property['default'], `${e.name}.${key}`);
+    }
+    // at its default, another entry's key is harmless (every config holds it)
+    assert.equal(
+      loadConfigText('name: x\ncontrastive: {positives: any}\n', 'exp.yaml').config.contrastive.mode,
+      'supcon',
+    );
+    assert.equal(loadConfigText('name: x\neval: {builtinSteps: 20}\n', 'exp.yaml').config.eval.builtinSteps, 20);
+    // an evaluator that cannot be built stops the run at load, not after training
+    const inception = 'name: x\nphases: [pretrain, train, eval]\neval: {evaluator: inception-v3}\n';
+    assert.match(
+      problem(inception),
+      /exp\.yaml:3:\d+: eval\.inceptionPath: evaluator inception-v3 loads its model from eval\.inceptionPath, which is not set/,
+    );
+    assert.equal(loadConfigText(inception, 'exp.yaml', ['eval.inceptionPath=/m']).config.eval.inceptionPath, '/m');
+    assert.equal(
+      loadConfigText(inception, 'exp.yaml', ['phases=[pretrain, train]']).config.eval.evaluator,
+      'inception-v3',
     );
   });
 
@@ -131,7 +183,7 @@ describe('config loading', () => {
     assert.match(msg, /dataset\.split: .*the 50 held-out classes, but split is 'official'/);
     assert.match(
       msg,
-      /eval\.fidInceptionPath: .*pytorch-fid's Inception, but eval\.fidInceptionPath is not set and .*scg-no-such-weights\.safetensors does not exist/,
+      /eval\.fidInceptionPath: evaluator fid-inception needs pytorch-fid's Inception weights, but eval\.fidInceptionPath is not set and .*scg-no-such-weights\.safetensors does not exist \(eval\.protocol paper-cub evaluates with it\)/,
     );
     const ok = ['dataset.split=classes', 'eval.fidInceptionPath=/w/pt_inception.safetensors'];
     assert.equal(loadConfigText(cub, 'exp.yaml', ok).config.eval.protocol, 'paper-cub');

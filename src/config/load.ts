@@ -1,12 +1,12 @@
 // Loads an experiment config: YAML (with positions) → --set overrides → schema validation with defaults →
 // semantic checks. Every problem is reported with file:line, YAML path, what was expected and found, and a hint.
-import * as fs from 'node:fs';
+import {isDeepStrictEqual} from 'node:util';
 import Ajv, {type ErrorObject, type ValidateFunction} from 'ajv';
 import {ScgError} from '../errors';
 import {PAPER_PROTOCOLS} from '../metrics/paper-protocols';
-import {defaultFidInceptionPath} from '../registry/evaluators/fid-inception/weights';
-import {backbones, contrastiveModes, datasets, encoders} from '../registry';
-import type {JsonSchema} from '../registry/registry';
+import {backbones, contrastiveModes, datasets, encoders, evaluators} from '../registry';
+import type {EvaluatorDescriptor} from '../registry/evaluators/descriptor';
+import {type Descriptor, entryProperties, type JsonSchema, type Registry} from '../registry/registry';
 import {experimentSchema} from './schema';
 import {didYouMean} from '../core/suggest';
 import {type ExperimentConfig, PHASES} from './types';
@@ -265,13 +265,7 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
       hint: `use mode ${modesFor('single')} for single-label datasets`,
     });
   }
-  if (cfg.contrastive.positives === 'jaccard' && mode.needs !== 'multi') {
-    problems.push({
-      path: ['contrastive', 'positives'],
-      message: `positives 'jaccard' applies to label sets, but mode is '${cfg.contrastive.mode}'`,
-      hint: `use positives: any, or mode ${modesFor('multi')}`,
-    });
-  }
+  problems.push(...foreignKeys('contrastive', 'mode', contrastiveModes, cfg.contrastive, mode.name));
   const modeProblem = mode.check?.(cfg.contrastive, cfg.phases.includes('pretrain'));
   if (modeProblem)
     problems.push({path: ['contrastive', modeProblem.key], message: modeProblem.message, hint: modeProblem.hint});
@@ -306,6 +300,9 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
     });
   }
   problems.push(...protocolProblems(cfg));
+  const evaluator = evaluatorOf(cfg);
+  problems.push(...foreignKeys('eval', 'evaluator', evaluators, cfg.eval, evaluator.name));
+  if (cfg.phases.includes('eval')) problems.push(...evaluatorProblems(cfg));
   const backboneProblem = backbones.get(cfg.backbone.name).check?.(cfg.backbone, cfg.dataset.resolution);
   if (backboneProblem) problems.push(backboneProblem);
   const order = cfg.phases.map((p) => PHASES.indexOf(p));
@@ -351,12 +348,54 @@ function protocolProblems(cfg: ExperimentConfig): Problem[] {
       message: `${why}: ${cfg.backbone.name} generates ${size} px there, but resolution is ${cfg.dataset.resolution}`,
       hint: `set dataset.resolution: ${size}, or leave eval.protocol unset`,
     });
-  if (cfg.phases.includes('eval') && !cfg.eval.fidInceptionPath && !fs.existsSync(defaultFidInceptionPath()))
+  return problems;
+}
+
+/** The evaluator a run's evaluation uses: its protocol's, when eval.protocol is set, else eval.evaluator. */
+function evaluatorOf(cfg: ExperimentConfig): EvaluatorDescriptor {
+  const preset = cfg.eval.protocol ? PAPER_PROTOCOLS[cfg.eval.protocol] : undefined;
+  return evaluators.get(preset?.evaluator ?? cfg.eval.evaluator);
+}
+
+/** What would stop the run's evaluator from being built (its own check), found before anything trains. */
+function evaluatorProblems(cfg: ExperimentConfig): Problem[] {
+  const problem = evaluatorOf(cfg).check?.(cfg.eval);
+  if (!problem) return [];
+  const via = cfg.eval.protocol ? ` (eval.protocol ${cfg.eval.protocol} evaluates with it)` : '';
+  return [{path: ['eval', problem.key], message: `${problem.message}${via}`, hint: problem.hint}];
+}
+
+/**
+ * Keys that only other entries of a selector section read (a mode's, an evaluator's), set away from their
+ * defaults: they would have no effect, so the config is refused rather than silently run without them.
+ */
+function foreignKeys(
+  section: string,
+  selector: string,
+  registry: Registry<Descriptor>,
+  values: object,
+  chosen: string,
+): Problem[] {
+  const own = new Set(Object.keys(entryProperties(registry.get(chosen))));
+  const owners = new Map<string, {names: string[]; fallback: unknown}>();
+  for (const entry of registry.list()) {
+    for (const [key, property] of Object.entries(entryProperties(entry))) {
+      if (own.has(key)) continue;
+      const o = owners.get(key) ?? {names: [], fallback: property['default']};
+      o.names.push(entry.name);
+      owners.set(key, o);
+    }
+  }
+  const problems: Problem[] = [];
+  for (const [key, {names, fallback}] of owners) {
+    const value = (values as Record<string, unknown>)[key];
+    if (value === undefined || isDeepStrictEqual(value, fallback)) continue;
     problems.push({
-      path: ['eval', 'fidInceptionPath'],
-      message: `${why} with pytorch-fid's Inception, but eval.fidInceptionPath is not set and ${defaultFidInceptionPath()} does not exist`,
-      hint: 'convert pt_inception-2015-12-05-6726825d.pth with scripts/convert-pt-inception.py (it writes that file), or set eval.fidInceptionPath',
+      path: [section, key],
+      message: `\`${key}\` is read by ${registry.kind} ${names.join(' or ')} only, but ${section}.${selector} is '${chosen}', so it would have no effect`,
+      hint: `remove it, or set ${section}.${selector}: ${names[0]}`,
     });
+  }
   return problems;
 }
 
@@ -365,7 +404,7 @@ function protocolProblems(cfg: ExperimentConfig): Problem[] {
  * BAD_INPUT listing every problem, each with its config path.
  */
 export function checkEvalProtocol(cfg: ExperimentConfig, where: string): void {
-  const problems = protocolProblems(cfg);
+  const problems = [...protocolProblems(cfg), ...evaluatorProblems(cfg)];
   if (problems.length === 0) return;
   throw new ScgError(
     'BAD_INPUT',

@@ -1,5 +1,5 @@
 // Builds the experiment JSON Schema from the registries: one source of defaults, enums that follow the entries.
-import type {Descriptor, JsonSchema, Registry} from '../registry/registry';
+import {type Descriptor, entryProperties, type JsonSchema, type Registry} from '../registry/registry';
 import {PAPER_PROTOCOL_NAMES} from '../metrics/paper-protocols';
 import {backbones, contrastiveModes, datasets, encoders, evaluators} from '../registry';
 import {PHASES} from './types';
@@ -38,6 +38,30 @@ function registrySection(registry: Registry<Descriptor>, defaultName: string, de
 
 function section(description: string, properties: Record<string, JsonSchema>): JsonSchema {
   return {type: 'object', description, default: {}, properties, additionalProperties: false};
+}
+
+/**
+ * A section where one shared key picks an entry (contrastive.mode, eval.evaluator) and every entry's own keys
+ * sit flat beside the shared ones, with their defaults, whichever entry is chosen (so configs and run ids do
+ * not depend on which entries declare a key). A key declared twice must be declared identically.
+ */
+function selectorSection(
+  description: string,
+  registry: Registry<Descriptor>,
+  shared: Record<string, JsonSchema>,
+): JsonSchema {
+  const properties = {...shared};
+  for (const entry of registry.list()) {
+    for (const [key, property] of Object.entries(entryProperties(entry))) {
+      const existing = properties[key];
+      if (existing && JSON.stringify(existing) !== JSON.stringify(property))
+        throw new Error(
+          `${registry.kind} entry '${entry.name}' declares key '${key}' unlike the section or another entry`,
+        );
+      properties[key] = property;
+    }
+  }
+  return section(description, properties);
 }
 
 const positiveNumber = (def: number, description: string) => ({
@@ -91,63 +115,54 @@ function buildSchema(): JsonSchema {
         'damsm',
         'The text and image encoders: trained in the pretraining phase (damsm), or loaded frozen from a folder (tfjs).',
       ),
-      contrastive: section("The contrastive term added to both phases (the paper's contribution).", {
-        mode: {
-          type: 'string',
-          enum: contrastiveModes.names(),
-          default: 'supcon',
-          description: `One of: ${contrastiveModes.names().join(', ')}`,
+      contrastive: selectorSection(
+        "The contrastive term added to both phases (the paper's contribution).",
+        contrastiveModes,
+        {
+          mode: {
+            type: 'string',
+            enum: contrastiveModes.names(),
+            default: 'supcon',
+            description: `One of: ${contrastiveModes.names().join(', ')}`,
+          },
+          lambda1: {
+            type: 'number',
+            minimum: 0,
+            default: 1,
+            description: 'Weight of the contrastive term in pretraining (λ1).',
+          },
+          lambda2: {
+            type: 'number',
+            minimum: 0,
+            default: 0.2,
+            description: 'Weight of the contrastive term in GAN training (λ2).',
+          },
+          temperature: positiveNumber(0.1, 'SupCon temperature τ (> 0).'),
+          baseTemperature: {
+            type: 'number',
+            exclusiveMinimum: 0,
+            default: 0.07,
+            description:
+              "τ_base: the SupCon loss is scaled by τ/τ_base, SupContrast's convention (its τ_base is 0.07). At τ = 0.1 that is 1.43, so λ1 and λ2 weigh 1.43× the unscaled loss; set it equal to τ for scale 1. The supcon modes use it; ntxent is NT-Xent without the scale.",
+          },
+          pretrainViews: {
+            type: 'array',
+            items: {enum: ['image', 'text']},
+            minItems: 1,
+            uniqueItems: true,
+            default: ['image', 'text'],
+            description: 'Pretraining views: image = the real image code; text = the sentence codes of both captions.',
+          },
+          trainViews: {
+            type: 'array',
+            items: {enum: ['image', 'text']},
+            minItems: 1,
+            uniqueItems: true,
+            default: ['image'],
+            description: "GAN-phase views: image = codes of the two branches' fakes; text = the two sentence codes.",
+          },
         },
-        lambda1: {
-          type: 'number',
-          minimum: 0,
-          default: 1,
-          description: 'Weight of the contrastive term in pretraining (λ1).',
-        },
-        lambda2: {
-          type: 'number',
-          minimum: 0,
-          default: 0.2,
-          description: 'Weight of the contrastive term in GAN training (λ2).',
-        },
-        temperature: positiveNumber(0.1, 'SupCon temperature τ (> 0).'),
-        baseTemperature: {
-          type: 'number',
-          exclusiveMinimum: 0,
-          default: 0.07,
-          description:
-            "τ_base: the SupCon loss is scaled by τ/τ_base, SupContrast's convention (its τ_base is 0.07). At τ = 0.1 that is 1.43, so λ1 and λ2 weigh 1.43× the unscaled loss; set it equal to τ for scale 1. The supcon modes use it; ntxent is NT-Xent without the scale.",
-        },
-        positives: {
-          type: 'string',
-          enum: ['any', 'jaccard'],
-          default: 'any',
-          description: 'Multi-label positives: any shared label, or Jaccard ≥ threshold weighted by Jaccard.',
-        },
-        threshold: {
-          type: 'number',
-          exclusiveMinimum: 0,
-          maximum: 1,
-          default: 0.5,
-          description: 'Jaccard threshold (positives: jaccard).',
-        },
-        pretrainViews: {
-          type: 'array',
-          items: {enum: ['image', 'text']},
-          minItems: 1,
-          uniqueItems: true,
-          default: ['image', 'text'],
-          description: 'Pretraining views: image = the real image code; text = the sentence codes of both captions.',
-        },
-        trainViews: {
-          type: 'array',
-          items: {enum: ['image', 'text']},
-          minItems: 1,
-          uniqueItems: true,
-          default: ['image'],
-          description: "GAN-phase views: image = codes of the two branches' fakes; text = the two sentence codes.",
-        },
-      }),
+      ),
       pretrain: section('Phase 1: encoder pretraining with DAMSM + λ1 × contrastive.', {
         steps: count(1, 300, 'Optimizer steps.'),
         batchSize: count(2, 32, 'Images per batch (each with two captions).'),
@@ -185,8 +200,9 @@ function buildSchema(): JsonSchema {
         checkpointEvery: count(1, 250, 'Steps between checkpoints (one is always written at the end).'),
         logEvery: count(1, 10, 'Steps between progress lines when stderr is not a terminal.'),
       }),
-      eval: section(
+      eval: selectorSection(
         "Evaluation protocol: FID and IS against the test split, R-precision with the run's encoders. With phase eval, the GAN phase also evaluates every `every` steps.",
+        evaluators,
         {
           every: count(1, 500, 'GAN steps between sample grids (and evaluations, with phase eval).'),
           samples: count(2, 500, 'Generated images per evaluation (captions cycle through the test split).'),
@@ -196,40 +212,11 @@ function buildSchema(): JsonSchema {
             default: 'builtin',
             description: `Feature network for FID / IS. One of: ${evaluators.names().join(', ')}`,
           },
-          builtinSteps: count(
-            1,
-            800,
-            'Training steps of the builtin classifier (batch 64, Adam 1e-3); cached per dataset and classifier config. On shapes, 800 steps reach 99-99.5% top-1 on the test split (400: 71%).',
-          ),
-          builtinWidth: count(
-            2,
-            32,
-            "Channels of the builtin classifier's first conv (doubled by each of 3 downsamplings).",
-          ),
-          builtinFeatures: count(2, 64, "Size of the builtin classifier's penultimate layer: the FID features."),
-          inceptionPath: {
-            type: 'string',
-            minLength: 1,
-            description: 'inception-v3 evaluator: folder with the converted model.json and weight shards (see README).',
-          },
-          fidInceptionPath: {
-            type: 'string',
-            minLength: 1,
-            description:
-              "fid-inception evaluator: safetensors file of pytorch-fid's FID Inception (scripts/convert-pt-inception.py writes it).",
-          },
           protocol: {
             type: 'string',
             enum: PAPER_PROTOCOL_NAMES,
             description:
               "A paper's evaluation protocol: sets 30,000 samples, the fid-inception evaluator (eval.fidInceptionPath), IS over 10 splits and R-precision against 99 mismatched test captions in 10 folds (DM-GAN's), and checks the dataset (paper-cub: cub with split classes; paper-coco: coco with all val2014 images) and the resolution (256 px; GALIP 224). Unset: scg's own protocol (eval.samples, eval.evaluator). docs/evaluation.md says which papers each follows.",
-          },
-          inceptionPoolLayer: {
-            type: 'string',
-            minLength: 1,
-            default: 'avg_pool',
-            description:
-              'inception-v3 evaluator: layer whose output are the FID features (Keras InceptionV3: avg_pool, 2048-d).',
           },
         },
       ),

@@ -9,8 +9,24 @@ export type JsonSchema = Record<string, unknown>;
 export interface Descriptor {
   readonly name: string;
   readonly summary: string;
-  /** Schema of the entry's config section (the properties beside `name`); defaults live here. */
+  /**
+   * Schema of the entry's own config keys; defaults live here. For a section that `name` selects (dataset,
+   * backbone, encoders) these are the properties beside `name`; for a section whose selector is one key among
+   * shared ones (contrastive.mode, eval.evaluator) they sit flat beside the shared keys.
+   */
   readonly schema?: JsonSchema;
+}
+
+/** The property schemas an entry declares (empty when it has no keys of its own). */
+export function entryProperties(entry: Descriptor): Record<string, JsonSchema> {
+  return (entry.schema?.['properties'] as Record<string, JsonSchema> | undefined) ?? {};
+}
+
+/** A problem an entry finds in its config: the key (in the entry's section) it is about, what is wrong, a hint. */
+export interface EntryProblem {
+  key: string;
+  message: string;
+  hint?: string | undefined;
 }
 
 export class Registry<T extends Descriptor> {

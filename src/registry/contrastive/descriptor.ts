@@ -3,7 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type {BatchLabels} from '../../data/batch';
 import type {LabelKind} from '../../data/dataset';
 import type {ParamSet} from '../../nn/params';
-import type {Descriptor} from '../registry';
+import type {Descriptor, EntryProblem} from '../registry';
 
 /** The contrastive section of a config, after defaults. */
 export interface ContrastiveConfig {
@@ -33,12 +33,14 @@ export interface ContrastiveTerm {
 }
 
 /** A problem a mode finds in its config section: the key it is about, what is wrong, and what to do. */
-export interface ModeProblem {
+export interface ModeProblem extends EntryProblem {
   key: keyof ContrastiveConfig;
-  message: string;
-  hint?: string | undefined;
 }
 
+/**
+ * A loss mode. Keys only it reads (`schema`) sit in the contrastive section beside the shared ones (λ1, λ2, τ,
+ * views); config loading refuses them set away from their defaults while another mode is chosen.
+ */
 export interface ContrastiveMode extends Descriptor {
   /** `none`: uses no labels; `single` / `multi`: needs that label kind; `labels`: either kind. */
   readonly needs: 'none' | 'single' | 'multi' | 'labels';

@@ -56,6 +56,29 @@ export const builtin: EvaluatorDescriptor = {
   name: 'builtin',
   summary:
     'A classifier CNN trained by scg on the real training images (cached); penultimate features for FID, class probabilities for IS',
+  schema: {
+    properties: {
+      builtinSteps: {
+        type: 'integer',
+        minimum: 1,
+        default: 800,
+        description:
+          'Training steps of the builtin classifier (batch 64, Adam 1e-3); cached per dataset and classifier config. On shapes, 800 steps reach 99-99.5% top-1 on the test split (400: 71%).',
+      },
+      builtinWidth: {
+        type: 'integer',
+        minimum: 2,
+        default: 32,
+        description: "Channels of the builtin classifier's first conv (doubled by each of 3 downsamplings).",
+      },
+      builtinFeatures: {
+        type: 'integer',
+        minimum: 2,
+        default: 64,
+        description: "Size of the builtin classifier's penultimate layer: the FID features.",
+      },
+    },
+  },
   build: async ({config, dataset, cacheDir, log}) => {
     const e = config.eval;
     const opts: ClassifierOptions = {

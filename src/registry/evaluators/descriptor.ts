@@ -2,7 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type {ExperimentConfig} from '../../config/types';
 import type {Dataset} from '../../data/dataset';
-import type {Descriptor} from '../registry';
+import type {Descriptor, EntryProblem} from '../registry';
 
 export interface FeatureExtractor {
   name: string;
@@ -31,6 +31,13 @@ export interface EvaluatorContext {
   log(line: string): void;
 }
 
+/**
+ * An evaluator. Keys only it reads (`schema`) sit in the eval section beside the shared ones (every, samples,
+ * protocol); config loading refuses them set away from their defaults while another evaluator is chosen, and
+ * runs `check` on the evaluator a run will use before anything trains.
+ */
 export interface EvaluatorDescriptor extends Descriptor {
+  /** What would stop `build` for this eval section (a missing weights file, ...), found at config load. */
+  check?(config: ExperimentConfig['eval']): EntryProblem | undefined;
   build(ctx: EvaluatorContext): Promise<FeatureExtractor>;
 }

@@ -67,13 +67,13 @@ describe('inception-v3 evaluator (file loader)', () => {
   it('names the file for a missing model, a missing shard and an unknown pool layer', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-incv3-'));
     const build = async (sets: string[]) => {
-      const {config, dataset} = await tinyExperiment(sets);
+      const {config, dataset} = await tinyExperiment(['eval.evaluator=inception-v3', ...sets]);
       return evaluators.get('inception-v3').build({config, dataset, cacheDir: dir, log: () => {}});
     };
     const rejects = (p: Promise<unknown>, re: RegExp) =>
       assert.rejects(p, (e: unknown) => e instanceof ScgError && e.code === 'BAD_INPUT' && re.test(e.message));
     await rejects(build([`eval.inceptionPath=${dir}/nope`]), /model\.json does not exist/);
-    await rejects(build([]), /eval\.inceptionPath is not set/);
+    await rejects(build([]), /eval\.inceptionPath, which is not set/);
     await saveLayersModel(tinyInception(), dir);
     await rejects(build([`eval.inceptionPath=${dir}`, 'eval.inceptionPoolLayer=pool5']), /no layer 'pool5'/);
     fs.rmSync(path.join(dir, 'weights.bin'));

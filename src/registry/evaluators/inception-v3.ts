@@ -5,17 +5,37 @@ import {ScgError} from '../../errors';
 import {readModelFiles} from '../../core/model-files';
 import type {EvaluatorDescriptor} from './descriptor';
 
+const missingPath = {
+  key: 'inceptionPath',
+  message: 'evaluator inception-v3 loads its model from eval.inceptionPath, which is not set',
+  hint: 'set eval.inceptionPath to the folder of the converted model (README: Inception weights)',
+};
+
 export const inceptionV3: EvaluatorDescriptor = {
   name: 'inception-v3',
   summary:
     'InceptionV3 in tfjs layers format from eval.inceptionPath: images resized to its input (299) and scaled to [-1, 1]',
+  schema: {
+    properties: {
+      inceptionPath: {
+        type: 'string',
+        minLength: 1,
+        description: 'inception-v3 evaluator: folder with the converted model.json and weight shards (see README).',
+      },
+      inceptionPoolLayer: {
+        type: 'string',
+        minLength: 1,
+        default: 'avg_pool',
+        description:
+          'inception-v3 evaluator: layer whose output are the FID features (Keras InceptionV3: avg_pool, 2048-d).',
+      },
+    },
+  },
+  check: (e) => (e.inceptionPath ? undefined : missingPath),
   build: async ({config}) => {
     const location = config.eval.inceptionPath;
-    if (!location) {
-      throw new ScgError('BAD_INPUT', 'eval.evaluator is inception-v3 but eval.inceptionPath is not set', {
-        hint: 'set eval.inceptionPath to the folder of the converted model (README: Inception weights)',
-      });
-    }
+    if (!location)
+      throw new ScgError('BAD_INPUT', `eval.${missingPath.key}: ${missingPath.message}`, {hint: missingPath.hint});
     const files = readModelFiles(location, 'eval.inceptionPath');
     if (files.format !== 'layers-model') {
       throw new ScgError(

@@ -46,7 +46,10 @@ describe('fid-inception evaluator: structure', () => {
   });
 
   it('loads a weights file through the registry and gives 2048-d features and 1008-class probabilities', async () => {
-    const {config, dataset} = await tinyExperiment([`eval.fidInceptionPath=${weightsFile}`]);
+    const {config, dataset} = await tinyExperiment([
+      `eval.fidInceptionPath=${weightsFile}`,
+      'eval.evaluator=fid-inception',
+    ]);
     const start = tf.memory().numTensors;
     const ex = await evaluators.get('fid-inception').build({config, dataset, cacheDir: dir, log: () => {}});
     assert.equal(ex.featureDim, 2048);

@@ -36,16 +36,27 @@ export const fidInception: EvaluatorDescriptor = {
   name: 'fid-inception',
   summary:
     "pytorch-fid's FID Inception (TF 2015-12-05 weights) from eval.fidInceptionPath: the network papers' FID and IS use",
+  schema: {
+    properties: {
+      fidInceptionPath: {
+        type: 'string',
+        minLength: 1,
+        description:
+          "fid-inception evaluator: safetensors file of pytorch-fid's FID Inception (scripts/convert-pt-inception.py writes it).",
+      },
+    },
+  },
+  check: (e) => {
+    if (e.fidInceptionPath || fs.existsSync(defaultFidInceptionPath())) return undefined;
+    return {
+      key: 'fidInceptionPath',
+      message: `evaluator fid-inception needs pytorch-fid's Inception weights, but eval.fidInceptionPath is not set and ${defaultFidInceptionPath()} does not exist`,
+      hint: 'convert pt_inception-2015-12-05-6726825d.pth with scripts/convert-pt-inception.py (it writes that file), or set eval.fidInceptionPath (README: FID Inception weights)',
+    };
+  },
   build: async ({config}) => {
-    const file = config.eval.fidInceptionPath ?? defaultFidInceptionPath();
-    if (!config.eval.fidInceptionPath && !fs.existsSync(file))
-      throw new ScgError(
-        'BAD_INPUT',
-        `eval.evaluator is fid-inception but eval.fidInceptionPath is not set and ${file} does not exist`,
-        {
-          hint: 'run scripts/convert-pt-inception.py (it writes that file), or set eval.fidInceptionPath (README: FID Inception weights)',
-        },
-      );
-    return fidInceptionExtractor(file);
+    const problem = fidInception.check?.(config.eval);
+    if (problem) throw new ScgError('BAD_INPUT', `eval.${problem.key}: ${problem.message}`, {hint: problem.hint});
+    return fidInceptionExtractor(config.eval.fidInceptionPath ?? defaultFidInceptionPath());
   },
 };
