@@ -1,6 +1,7 @@
 // Two-branch batches: each image with two different captions, its labels, and the same-class pair mask.
 import * as tf from '@tensorflow/tfjs';
 import type {Rng} from '../core/rng';
+import {cropView, drawViews, resizeWhole, type View} from './augment';
 import {type Dataset, multiHot, type Split} from './dataset';
 
 /** The labels of one batch, in whichever form the dataset has. */
@@ -13,6 +14,8 @@ export interface BatchSelection {
   indices: number[];
   /** Caption index of branch 1 and branch 2 per image; always different. */
   captions: [number[], number[]];
+  /** Random crop and flip per image, drawn when the split is augmented. */
+  views?: View[];
 }
 
 export interface Batch {
@@ -43,24 +46,43 @@ export function selectBatch(split: Split, batchSize: number, rng: Rng): BatchSel
     c1.push(a);
     c2.push((a + 1 + rng.int(k - 1)) % k);
   }
-  return {indices, captions: [c1, c2]};
+  const aug = split.augment;
+  if (!aug) return {indices, captions: [c1, c2]};
+  return {indices, captions: [c1, c2], views: drawViews(rng, indices.length, aug.side, aug.crop)};
 }
 
 /** The images `[start, end)` of a selection with their captions: one thread's rows of a data-parallel batch. */
 export function sliceSelection(sel: BatchSelection, start: number, end: number): BatchSelection {
-  return {
+  const out: BatchSelection = {
     indices: sel.indices.slice(start, end),
     captions: sel.captions.map((c) => c.slice(start, end)) as [number[], number[]],
   };
+  if (sel.views) out.views = sel.views.slice(start, end);
+  return out;
 }
 
-/** Images as a `[n, res, res, 3]` float tensor in [-1, 1]. */
-export function imagesTensor(split: Split, indices: readonly number[], res: number): tf.Tensor4D {
+const toUnit = (byte: number) => byte / 127.5 - 1;
+
+/**
+ * Images as a `[n, res, res, 3]` float tensor in [-1, 1]. From an augmented split: the given `views` (random
+ * crops and flips, for training), else each whole stored image resized to `res`.
+ */
+export function imagesTensor(
+  split: Split,
+  indices: readonly number[],
+  res: number,
+  views?: readonly View[],
+): tf.Tensor4D {
   const px = res * res * 3;
   const out = new Float32Array(indices.length * px);
+  const side = split.augment?.side ?? res;
+  const stored = side * side * 3;
   indices.forEach((idx, k) => {
-    const src = split.images.subarray(idx * px, (idx + 1) * px);
-    for (let p = 0; p < px; p++) out[k * px + p] = src[p]! / 127.5 - 1;
+    const src = split.images.subarray(idx * stored, (idx + 1) * stored);
+    const view = views?.[k];
+    if (side === res) for (let p = 0; p < px; p++) out[k * px + p] = toUnit(src[p]!);
+    else if (view) cropView(src, side, res, view, out, k * px, toUnit);
+    else resizeWhole(src, side, res, out, k * px, toUnit);
   });
   return tf.tensor4d(out, [indices.length, res, res, 3]);
 }
@@ -117,7 +139,7 @@ export function makeBatch(ds: Dataset, split: Split, sel: BatchSelection): Batch
   );
   const labels = batchLabels(ds, split, sel.indices);
   return {
-    images: imagesTensor(split, sel.indices, ds.resolution),
+    images: imagesTensor(split, sel.indices, ds.resolution, sel.views),
     tokens: [t1!.tokens, t2!.tokens],
     masks: [t1!.mask, t2!.mask],
     labels,

@@ -1,13 +1,19 @@
 // The in-memory dataset every phase trains on: images, captions, token ids and labels, split into train/test.
 import type {Vocabulary} from '../text/vocabulary';
+import {resizeWhole} from './augment';
 import type {DataProblem} from './problems';
 
 export type LabelKind = 'single' | 'multi';
 
 export interface Split {
-  /** RGB bytes, `count × resolution × resolution × 3`, row-major. */
+  /** RGB bytes, `count × side × side × 3`, row-major; side is the resolution unless `augment` says otherwise. */
   images: Uint8Array;
   count: number;
+  /**
+   * An augmented train split (`dataset.augment`): its images are held at `side` (76/64 of the resolution), and
+   * training batches take random `crop`² crops with flips (data/augment.ts).
+   */
+  augment?: {side: number; crop: number};
   /** Raw captions per image. */
   captions: string[][];
   /** Token ids per caption, truncated to the dataset's `maxWords`. */
@@ -51,4 +57,15 @@ export function multiHot(labelSets: readonly number[][], classes: number): numbe
     for (const c of set) row[c] = 1;
     return row;
   });
+}
+
+/** Image `i` of a split as `res`² RGB bytes: as stored, or (an augmented split) the whole stored image resized. */
+export function plainImage(split: Split, i: number, res: number): Uint8Array {
+  const side = split.augment?.side ?? res;
+  const stored = side * side * 3;
+  const src = split.images.subarray(i * stored, (i + 1) * stored);
+  if (side === res) return src;
+  const out = new Uint8Array(res * res * 3);
+  resizeWhole(src, side, res, out, 0, (v) => Math.round(v));
+  return out;
 }

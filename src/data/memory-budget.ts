@@ -11,7 +11,8 @@ const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
 
 /**
  * Throws a BAD_INPUT error (naming `path`, the config keys that set the size) when `images` images of
- * `resolution`² RGB bytes exceed half this machine's memory or the largest array Node can allocate.
+ * `resolution`² RGB bytes (`extraBytes` more: an augmented train split's larger copies) exceed half this
+ * machine's memory or the largest array Node can allocate.
  */
 export function checkImageMemory(
   what: string,
@@ -19,8 +20,9 @@ export function checkImageMemory(
   resolution: number,
   path: string,
   totalMemory = os.totalmem(),
+  extraBytes = 0,
 ): void {
-  const bytes = images * resolution * resolution * 3;
+  const bytes = images * resolution * resolution * 3 + extraBytes;
   const budget = Math.min(totalMemory * DATASET_MEMORY_SHARE, constants.MAX_LENGTH);
   if (bytes <= budget) return;
   const limit =

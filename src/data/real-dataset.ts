@@ -10,6 +10,7 @@ import {checkImageMemory} from './memory-budget';
 import {writeFileAtomic} from '../core/atomic-write';
 import {canonicalJson} from '../core/identity';
 import {assembleDataset, type RawSplit} from './assemble';
+import {augmentSide} from './augment';
 import type {Dataset, LabelKind} from './dataset';
 import {type Box, decodeImage} from './image-file';
 import type {DataProblem, Problems} from './problems';
@@ -43,6 +44,8 @@ export interface RealBuildOptions {
   cacheDir: string;
   /** Settings that change the decoded images (crop, split rule, ...), part of the cache key. */
   settings: Record<string, unknown>;
+  /** `dataset.augment`: hold the train split at 76/64 of the resolution for random crops and flips. */
+  augment: boolean;
   problems: Problems;
   log?: ((line: string) => void) | undefined;
   quiet?: boolean | undefined;
@@ -67,6 +70,8 @@ interface CacheHeader {
   version: number;
   key: string;
   resolution: number;
+  /** Side of the train images when augmented (absent: the resolution). */
+  trainSide?: number;
   train: CachedSplit;
   test: CachedSplit;
   skipped: DataProblem[];
@@ -94,6 +99,7 @@ function readCache(
   file: string,
   key: string,
   resolution: number,
+  trainSide: number,
 ): {header: CacheHeader; train: Uint8Array; test: Uint8Array} | string {
   let data: Buffer;
   try {
@@ -109,11 +115,15 @@ function readCache(
   } catch {
     return 'unreadable header';
   }
-  if (header.version !== CACHE_VERSION || header.key !== key || header.resolution !== resolution)
+  if (
+    header.version !== CACHE_VERSION ||
+    header.key !== key ||
+    header.resolution !== resolution ||
+    (header.trainSide ?? resolution) !== trainSide
+  )
     return 'made from other sources or settings';
-  const px = resolution * resolution * 3;
-  const trainBytes = header.train.count * px;
-  const testBytes = header.test.count * px;
+  const trainBytes = header.train.count * trainSide * trainSide * 3;
+  const testBytes = header.test.count * resolution * resolution * 3;
   if (data.length !== 12 + len + trainBytes + testBytes)
     return `truncated (${data.length} bytes, expected ${12 + len + trainBytes + testBytes})`;
   const start = 12 + len;
@@ -156,8 +166,9 @@ async function decodeSplit(
   items: SourceItem[],
   opts: RealBuildOptions,
   label: string,
+  side: number,
 ): Promise<{images: Uint8Array; kept: SourceItem[]}> {
-  const px = opts.resolution * opts.resolution * 3;
+  const px = side * side * 3;
   const decoded: (Uint8Array | undefined)[] = new Array(items.length);
   const bar = progressBar(label, items.length, Boolean(opts.quiet));
   const CONCURRENCY = 8;
@@ -168,7 +179,7 @@ async function decodeSplit(
       const i = nextIndex++;
       if (i >= items.length) return;
       try {
-        decoded[i] = await decodeImage(path.join(opts.root, items[i]!.file), opts.resolution, items[i]!.box);
+        decoded[i] = await decodeImage(path.join(opts.root, items[i]!.file), side, items[i]!.box);
       } catch (err) {
         errors.push({i, message: (err as Error).message.split('\n')[0]!});
       }
@@ -200,11 +211,14 @@ export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions
   if (train.items.length < 2)
     opts.problems.fatal('train split', `has ${train.items.length} usable images; training needs at least 2`);
   if (test.items.length < 1) opts.problems.fatal('test split', 'has no usable images; evaluation needs at least 1');
+  const trainSide = opts.augment ? augmentSide(opts.resolution) : opts.resolution;
   checkImageMemory(
-    `dataset '${opts.name}' in ${opts.root}`,
+    `dataset '${opts.name}' in ${opts.root}${opts.augment ? ` (train images at ${trainSide}×${trainSide} for augmentation)` : ''}`,
     train.items.length + test.items.length,
     opts.resolution,
-    'dataset.resolution',
+    opts.augment ? 'dataset.resolution, dataset.augment' : 'dataset.resolution',
+    undefined,
+    train.items.length * 3 * (trainSide * trainSide - opts.resolution * opts.resolution),
   );
   const itemKey = (it: SourceItem) => [
     it.file,
@@ -221,6 +235,8 @@ export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions
         root: path.resolve(opts.root),
         resolution: opts.resolution,
         settings: opts.settings,
+        // absent unless augmenting, so the caches of un-augmented datasets keep their keys
+        ...(opts.augment ? {trainSide} : {}),
         train: train.items.map(itemKey),
         test: test.items.map(itemKey),
         stamps: [train.stamp, test.stamp],
@@ -228,8 +244,9 @@ export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions
     )
     .digest('hex')
     .slice(0, 20);
-  const cacheFile = path.join(opts.cacheDir, `${opts.name}-${opts.resolution}px-${key}.bin`);
-  const cached = readCache(cacheFile, key, opts.resolution);
+  const sizes = opts.augment ? `${opts.resolution}px-train${trainSide}px` : `${opts.resolution}px`;
+  const cacheFile = path.join(opts.cacheDir, `${opts.name}-${sizes}-${key}.bin`);
+  const cached = readCache(cacheFile, key, opts.resolution, trainSide);
   let header: CacheHeader;
   let trainImages: Uint8Array;
   let testImages: Uint8Array;
@@ -242,8 +259,8 @@ export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions
   } else {
     if (cached !== 'absent') log(`dataset ${opts.name}: the cache ${cacheFile} is ${cached}; rebuilding it`);
     const before = opts.problems.skipped.length;
-    const tr = await decodeSplit(train.items, opts, `dataset ${opts.name}: decoding train`);
-    const te = await decodeSplit(test.items, opts, `dataset ${opts.name}: decoding test`);
+    const tr = await decodeSplit(train.items, opts, `dataset ${opts.name}: decoding train`, trainSide);
+    const te = await decodeSplit(test.items, opts, `dataset ${opts.name}: decoding test`, opts.resolution);
     const cachedSplit = (items: SourceItem[]): CachedSplit => ({
       count: items.length,
       files: items.map((i) => i.file),
@@ -254,6 +271,7 @@ export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions
       version: CACHE_VERSION,
       key,
       resolution: opts.resolution,
+      ...(opts.augment ? {trainSide} : {}),
       train: cachedSplit(tr.kept),
       test: cachedSplit(te.kept),
       skipped: opts.problems.skipped.slice(before),
@@ -293,8 +311,10 @@ export async function buildRealDataset(src: SourceSplits, opts: RealBuildOptions
     captions: c.captions,
     raw: c.labels,
   });
+  const trainSplit = raw(trainImages, header.train);
+  if (opts.augment) trainSplit.augment = {side: trainSide, crop: opts.resolution};
   return {
-    ...assembleDataset(raw(trainImages, header.train), raw(testImages, header.test), {
+    ...assembleDataset(trainSplit, raw(testImages, header.test), {
       name: opts.name,
       resolution: opts.resolution,
       labelKind: src.labelKind,

@@ -1,5 +1,5 @@
 // A captioned grid of dataset images (label in brackets, then the first caption), for `scg data preview` and `inspect`.
-import type {Dataset} from '../data/dataset';
+import {type Dataset, plainImage} from '../data/dataset';
 import {writeImageGrid} from '../core/image-grid';
 
 export async function writeDatasetPreview(
@@ -9,13 +9,12 @@ export async function writeDatasetPreview(
   out: string,
 ): Promise<{images: number; width: number; height: number}> {
   const split = which === 'test' ? ds.test : ds.train;
-  const px = ds.resolution * ds.resolution * 3;
   const cells = Array.from({length: Math.min(n, split.count)}, (_, i) => {
     const label =
       ds.labelKind === 'single'
         ? ds.classNames[split.labels![i]!]
         : split.labelSets![i]!.map((c) => ds.classNames[c]).join(', ');
-    return {rgb: split.images.subarray(i * px, (i + 1) * px), caption: `[${label}] ${split.captions[i]![0]}`};
+    return {rgb: plainImage(split, i, ds.resolution), caption: `[${label}] ${split.captions[i]![0]}`};
   });
   const size = await writeImageGrid(out, cells, {
     res: ds.resolution,

@@ -21,6 +21,7 @@ function config(root: string, extra: Partial<CocoConfig> = {}): CocoConfig {
     cacheDir: path.join(root, '..', 'cache'),
     skipBad: false,
     seed: 0,
+    augment: false,
     resolution: 16,
     captionsPerImage: 5,
     labelNoise: 0,

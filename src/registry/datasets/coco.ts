@@ -19,6 +19,7 @@ export interface CocoConfig extends DatasetConfig {
   cacheDir: string;
   skipBad: boolean;
   seed: number;
+  augment: boolean;
 }
 
 interface Categories {
@@ -116,6 +117,7 @@ async function buildCoco(cfg: CocoConfig, opts: DatasetBuildOptions = {}) {
       problems,
       log: opts.log,
       quiet: opts.quiet,
+      augment: cfg.augment,
       settings: {emptyLabels: cfg.emptyLabels, maxTrain: cfg.maxTrain, maxTest: cfg.maxTest, skipBad: cfg.skipBad},
     },
   );

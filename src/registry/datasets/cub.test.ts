@@ -7,6 +7,9 @@ import {describe, it} from 'node:test';
 import {makeCubTree} from '../../../test/dataset-trees';
 import type {Dataset} from '../../data/dataset';
 import {enlargedCrop} from '../../data/image-file';
+import {imagesTensor, makeBatch, selectBatch, sliceSelection} from '../../data/batch';
+import {Rng} from '../../core/rng';
+import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../../errors';
 import {cub, type CubConfig, PAPER_TEST_CLASSES} from './cub';
 
@@ -23,6 +26,7 @@ function config(root: string, extra: Partial<CubConfig> = {}): CubConfig {
     cacheDir: path.join(root, '..', 'cache'),
     skipBad: false,
     seed: 0,
+    augment: false,
     resolution: 16,
     captionsPerImage: 5,
     labelNoise: 0,
@@ -139,6 +143,60 @@ describe('dataset cub', () => {
     const cropped = colourShare(await build(config(tree.root, {cropToBox: true})));
     const whole = colourShare(await build(config(tree.root, {cropToBox: false})));
     assert.ok(cropped > whole + 0.1, `the bird fills more of the cropped image: ${cropped} vs ${whole}`);
+  });
+
+  it('augments as the originals do: train images held at 76/64 of the resolution, cropped and flipped per step', async () => {
+    const tree = await makeCubTree(path.join(tmp(), 'CUB'));
+    const plain = await build(config(tree.root));
+    const lines: string[] = [];
+    const ds = await build(config(tree.root, {augment: true}), lines);
+    assert.deepEqual(ds.train.augment, {side: 19, crop: 16});
+    assert.equal(ds.train.images.length, ds.train.count * 19 * 19 * 3, 'train held at 19 px');
+    assert.deepEqual(ds.test.images, plain.test.images, 'the test split is not augmented');
+    assert.equal(ds.test.augment, undefined);
+    assert.ok(
+      lines.some((l) => /cub-16px-train19px-/.test(l)),
+      lines.join('\n'),
+    );
+    // a batch: the same stream draws the same crops; each image is its stored window (mirrored when flipped)
+    const sel = selectBatch(ds.train, 4, Rng.for(0, 'pretrain', 7));
+    assert.deepEqual(sel, selectBatch(ds.train, 4, Rng.for(0, 'pretrain', 7)));
+    assert.deepEqual(
+      {indices: sel.indices, captions: sel.captions},
+      selectBatch(plain.train, 4, Rng.for(0, 'pretrain', 7)),
+      'images and captions are drawn as without augmentation',
+    );
+    const batch = makeBatch(ds, ds.train, sel);
+    const got = batch.images.arraySync();
+    sel.indices.forEach((img, k) => {
+      const view = sel.views![k]!;
+      for (const [row, col] of [
+        [0, 0],
+        [5, 11],
+        [15, 15],
+      ] as const) {
+        const x = view.x + (view.flip ? 15 - col : col);
+        const at = ((img * 19 + view.y + row) * 19 + x) * 3;
+        assert.ok(
+          Math.abs(got[k]![row]![col]![0]! - (ds.train.images[at]! / 127.5 - 1)) < 1e-6,
+          `image ${k} (${row}, ${col})`,
+        );
+      }
+    });
+    assert.deepEqual(sliceSelection(sel, 1, 3).views, sel.views!.slice(1, 3), 'data-parallel rows keep their views');
+    tf.dispose([batch.images, ...batch.tokens, ...batch.masks]);
+    // outside training (evaluator, previews) an augmented image is the whole image at the resolution
+    const whole = imagesTensor(ds.train, [0], 16);
+    const ref = imagesTensor(plain.train, [0], 16);
+    const diff = tf.tidy(() => tf.mean(tf.abs(tf.sub(whole, ref))).dataSync()[0]!);
+    assert.ok(diff < 0.05, `the whole image resized from 19 px is close to the one decoded at 16 px: ${diff}`);
+    tf.dispose([whole, ref]);
+    const again: string[] = [];
+    await build(config(tree.root, {augment: true}), again);
+    assert.ok(
+      again.some((l) => /decoded images from the cache/.test(l)),
+      'cached under its own key',
+    );
   });
 
   it('caches decoded images: a hit gives the same data, a changed file or setting misses, a damaged cache is rebuilt', async () => {

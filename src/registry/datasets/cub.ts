@@ -22,6 +22,7 @@ export interface CubConfig extends DatasetConfig {
   cacheDir: string;
   skipBad: boolean;
   seed: number;
+  augment: boolean;
 }
 
 /** The first `n` non-empty lines of a caption file; fewer is a per-image problem. */
@@ -186,6 +187,7 @@ async function buildCub(cfg: CubConfig, opts: DatasetBuildOptions = {}) {
       problems,
       log: opts.log,
       quiet: opts.quiet,
+      augment: cfg.augment,
       settings: {
         cropToBox: cfg.cropToBox,
         split: cfg.split,
