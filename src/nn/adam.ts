@@ -1,5 +1,6 @@
 // Adam with named, checkpointable state (PyTorch's update rule), plus global-norm gradient clipping.
 import * as tf from '@tensorflow/tfjs';
+import {TORCH_BACKEND, type TorchBackend} from '../core/backends/torch/backend';
 
 export interface AdamOptions {
   lr: number;
@@ -41,12 +42,16 @@ export class Adam {
     const eps = this.opts.eps ?? 1e-8;
     const bc1 = 1 - beta1 ** this.step;
     const bc2 = Math.sqrt(1 - beta2 ** this.step);
+    // on torch, one native call per variable updates it and its moments in place
+    const backend = tf.getBackend() === TORCH_BACKEND ? (tf.engine().backend as TorchBackend) : undefined;
+    const h = {lr, beta1, beta2, bc1, bc2, eps};
     tf.tidy(() => {
       for (const [name, variable] of this.vars) {
         const g = grads[name];
         if (!g) continue;
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
+        if (backend?.adamInPlace(variable, g, m, v, h)) continue;
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
         variable.assign(tf.sub(variable, tf.mul(tf.div(m, tf.add(tf.div(tf.sqrt(v), bc2), eps)), lr / bc1)));

@@ -84,6 +84,25 @@ export class TorchBackend extends tf.KernelBackend {
     return this.readSync(dataId);
   }
 
+  /**
+   * Adam's update of `param` and its moments `m`, `v` in place, in one native call (nn/adam.ts has the rule and
+   * `h` its numbers). Returns false, changing nothing, when one of the three shares its data with another tensor
+   * (a clone) or a tensor is not float32: the caller then takes the tensor path, which leaves such tensors alone.
+   */
+  adamInPlace(
+    param: tf.TensorInfo,
+    grad: tf.TensorInfo,
+    m: tf.TensorInfo,
+    v: tf.TensorInfo,
+    h: {lr: number; beta1: number; beta2: number; bc1: number; bc2: number; eps: number},
+  ): boolean {
+    if ([param, grad, m, v].some((t) => t.dtype !== 'float32')) return false;
+    if ([param, m, v].some((t) => this.refCount(t.dataId) !== 1)) return false;
+    const [p, g, mh, vh] = [param, grad, m, v].map((t) => this.handle(t)) as [Handle, Handle, Handle, Handle];
+    this.addon.AdamInPlace(p, g, mh, vh, h.lr, h.beta1, h.beta2, h.bc1, h.bc2, h.eps);
+    return true;
+  }
+
   override refCount(dataId: object): number {
     return this.data.has(dataId) ? this.data.get(dataId).refCount : 0;
   }
