@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../errors';
 import {configureTorch, INSTALL_HINT, registerTorch, TORCH_BACKEND, type TorchDetails} from './backends/torch';
+import {installGradientFreeing} from './free-gradients';
 import {registerCpuPatches, registerGradientPatches, registerWasmPatches} from './kernels';
 
 export type BackendChoice = 'auto' | 'torch' | 'tensorflow' | 'wasm' | 'cpu';
@@ -186,6 +187,7 @@ export async function initBackend(requested: BackendChoice = 'auto', opts: Backe
   }
   await tf.ready();
   info.gradientPatches = registerGradientPatches();
+  installGradientFreeing();
   if (torchSkipped) info.torchSkipped = torchSkipped;
   current = info;
   return info;
