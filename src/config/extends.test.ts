@@ -46,6 +46,21 @@ describe('extends and config groups', () => {
     );
   });
 
+  it('a null in the extending file takes the inherited key away', () => {
+    const dir = tree({
+      'base.yaml': 'name: base\ntrain: {steps: 50, encodersFrom: abc}\n',
+      'child.yaml': 'extends: base.yaml\nname: child\ntrain: {encodersFrom: null}\n',
+    });
+    const {config} = loadConfig(path.join(dir, 'child.yaml'));
+    assert.equal(config.train.steps, 50);
+    assert.equal(config.train.encodersFrom, undefined);
+    assert.match(
+      refused(() => loadConfig(path.join(tree({'lone.yaml': 'name: x\ntrain: {steps: null}\n'}), 'lone.yaml'))),
+      /train\.steps: expected integer, but found null/,
+      'without a base, null is a wrong value as before',
+    );
+  });
+
   it("a section naming another registry entry replaces the base's section instead of merging into it", () => {
     const dir = tree({'child.yaml': `extends: ${QUICKSTART}\nname: child\nbackbone: {name: galip, width: 8}\n`});
     const {config} = loadConfig(path.join(dir, 'child.yaml'));

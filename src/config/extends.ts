@@ -9,7 +9,8 @@ type Mapping = Record<string, unknown>;
 const isMapping = (v: unknown): v is Mapping => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Lays `over` onto `base`: mappings merge key by key, anything else (lists, scalars) replaces. A registry
+ * Lays `over` onto `base`: mappings merge key by key, anything else (lists, scalars) replaces, and a null
+ * removes the key from the base. A registry
  * section (`dataset`, `backbone`, `encoders`) that names another entry than the base's replaces the base's
  * section whole, since the other entry's keys would not fit it.
  */
@@ -17,6 +18,10 @@ export function overlay(base: unknown, over: unknown, sections: ReadonlySet<stri
   if (!isMapping(base) || !isMapping(over)) return structuredClone(over);
   const out: Mapping = structuredClone(base);
   for (const [k, v] of Object.entries(over)) {
+    if (v === null) {
+      delete out[k]; // null takes an inherited key away (as JSON Merge Patch does), e.g. eval.protocol
+      continue;
+    }
     const switched =
       depth === 0 &&
       sections.has(k) &&

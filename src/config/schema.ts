@@ -99,7 +99,7 @@ function buildSchema(): JsonSchema {
       extends: {
         type: 'string',
         description:
-          'Another config file (relative to this one) that this one is laid over: mappings merge key by key, lists and values replace, and a registry section naming another entry replaces the whole section. Chains are allowed; cycles are refused.',
+          'Another config file (relative to this one) that this one is laid over: mappings merge key by key, lists and values replace, a null removes the inherited key (e.g. eval: {protocol: null}), and a registry section naming another entry replaces the whole section. Chains are allowed; cycles are refused.',
       },
       name: {
         type: 'string',

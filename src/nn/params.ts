@@ -50,6 +50,13 @@ export class ParamSet {
     return this.add(name, tf.fill(shape, value));
   }
 
+  /** A non-trainable state tensor of N(0, 1) draws scaled to unit L2 norm (kept in `buffers`). */
+  unitBuffer(name: string, size: number): tf.Variable {
+    const values = Float32Array.from({length: size}, () => this.rng.normal());
+    const norm = Math.hypot(...values);
+    return this.add(name, tf.tensor1d(values.map((v) => v / (norm + 1e-12))), false);
+  }
+
   /** A non-trainable state tensor filled with `value` (kept in `buffers`). */
   buffer(name: string, shape: number[], value: number): tf.Variable {
     return this.add(name, tf.fill(shape, value), false);

@@ -17,5 +17,13 @@ export const dmgan: BackboneDescriptor = {
   summary:
     "DM-GAN: AttnGAN's stages with a dynamic memory (writing gate, key addressing, value reading, response gate)",
   tiny: {stages: 2, width: 4, dWidth: 4, zDim: 8, condDim: 4, resBlocks: 1},
-  ...multiStageBackbone((g, opts) => new DmGanGenerator(g, opts)),
+  ...multiStageBackbone((g, opts) => new DmGanGenerator(g, opts), {
+    dNorm: {
+      type: 'string',
+      enum: ['spectral', 'batch'],
+      default: 'spectral',
+      description:
+        "Discriminators' normalisation. spectral: DM-GAN's own (every conv biased and spectrally normalised, one power iteration per forward pass, no batch norm); batch: AttnGAN's batch-norm discriminators (scg's dmgan before this key).",
+    },
+  }),
 };

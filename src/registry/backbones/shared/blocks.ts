@@ -59,7 +59,7 @@ export class ResBlock {
 export class ToImage {
   private readonly c: Conv;
   constructor(params: ParamSet, name: string, cin: number) {
-    this.c = params.conv(name, 3, cin, 3);
+    this.c = params.conv(name, 3, cin, 3, false); // AttnGAN's GET_IMAGE_G: conv3x3 without a bias, then tanh
   }
   apply(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tanh(conv(x, this.c));

@@ -4,12 +4,15 @@ import type {BackboneDescriptor} from '../descriptor';
 import {damsmGammaProperties, damsmGammasOf} from './damsm-gammas';
 import {matchingDiscriminatorLoss, matchingGeneratorLoss} from './matching-gan-losses';
 import type {MultiStageGenerator, MultiStageOptions} from './multi-stage-generator';
-import {StageDiscriminator} from './stage-discriminator';
+import {type DiscriminatorNorm, StageDiscriminator} from './stage-discriminator';
+import type {JsonSchema} from '../../registry';
 import type {ParamSet} from '../../../nn/params';
 
 /** The schema, resolution check and build shared by the family; `makeGenerator` picks the refinement stages. */
 export function multiStageBackbone(
   makeGenerator: (g: ParamSet, opts: MultiStageOptions) => MultiStageGenerator,
+  /** Keys only one member of the family has (DM-GAN's `dNorm`). */
+  extraProperties: Record<string, JsonSchema> = {},
 ): Pick<BackboneDescriptor, 'schema' | 'check' | 'build'> {
   return {
     schema: {
@@ -75,6 +78,7 @@ export function multiStageBackbone(
           default: 0.999,
           description: 'Decay of the moving average of G weights used for samples (original: 0.999); 0 turns it off.',
         },
+        ...extraProperties,
       },
     },
     check: (cfg, resolution) => {
@@ -98,7 +102,10 @@ export function multiStageBackbone(
         embedDim,
         resolution,
       });
-      const ds = gen.stageResolutions.map((r, s) => new StageDiscriminator(d, `d${s}`, r, num('dWidth'), embedDim));
+      const norm = (cfg['dNorm'] as DiscriminatorNorm | undefined) ?? 'batch';
+      const ds = gen.stageResolutions.map(
+        (r, s) => new StageDiscriminator(d, `d${s}`, r, num('dWidth'), embedDim, norm),
+      );
       return {
         zDim: num('zDim'),
         condDim: num('condDim'),

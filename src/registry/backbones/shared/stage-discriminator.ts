@@ -1,15 +1,20 @@
 // One discriminator per generator stage (AttnGAN's D_NET64/128/256): image → 4×4 features → an unconditional
-// logit and a sentence-conditioned logit (the sentence tiled over 4×4, a joint 3×3 block, a 4×4 conv).
+// logit and a sentence-conditioned logit (the sentence tiled over 4×4, a joint 3×3 block, a 4×4 conv). With
+// `norm: spectral`, DM-GAN's version of the same: spectrally normalised, biased convolutions and no batch norm.
 import * as tf from '@tensorflow/tfjs';
 import type {BatchNormMode} from '../../../nn/batch-norm';
 import {conv, type Conv, type ParamSet} from '../../../nn/params';
 import {DownEncoder, LeakyBlock3x3} from './blocks';
+import {SpectralBlock3x3, SpectralDownEncoder} from './spectral-blocks';
+
+/** How the discriminator's hidden layers are normalised: batch norm (AttnGAN) or spectral norm (DM-GAN). */
+export type DiscriminatorNorm = 'batch' | 'spectral';
 
 const TRAINING: BatchNormMode = {training: true};
 
 export class StageDiscriminator {
-  private readonly encoder: DownEncoder;
-  private readonly joint: LeakyBlock3x3;
+  private readonly encoder: DownEncoder | SpectralDownEncoder;
+  private readonly joint: LeakyBlock3x3 | SpectralBlock3x3;
   private readonly uncondOut: Conv;
   private readonly condOut: Conv;
 
@@ -19,10 +24,16 @@ export class StageDiscriminator {
     readonly resolution: number,
     ndf: number,
     readonly embedDim: number,
+    norm: DiscriminatorNorm = 'batch',
   ) {
-    this.encoder = new DownEncoder(params, `${name}/encoder`, resolution, ndf);
+    const spectral = norm === 'spectral';
+    this.encoder = spectral
+      ? new SpectralDownEncoder(params, `${name}/encoder`, resolution, ndf)
+      : new DownEncoder(params, `${name}/encoder`, resolution, ndf);
     const ch = this.encoder.outChannels;
-    this.joint = new LeakyBlock3x3(params, `${name}/joint`, ch + embedDim, ch);
+    this.joint = spectral
+      ? new SpectralBlock3x3(params, `${name}/joint`, ch + embedDim, ch)
+      : new LeakyBlock3x3(params, `${name}/joint`, ch + embedDim, ch);
     this.uncondOut = params.conv(`${name}/uncond_out`, 4, ch, 1);
     this.condOut = params.conv(`${name}/cond_out`, 4, ch, 1);
   }

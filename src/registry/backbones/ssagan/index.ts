@@ -28,7 +28,8 @@ export const ssagan: BackboneDescriptor = {
         type: 'integer',
         minimum: 1,
         default: 32,
-        description: 'Discriminator width ndf; blocks have up to 16ndf channels (original: 32).',
+        description:
+          "Discriminator width ndf; blocks have up to 16ndf channels (original: 64, the cfg's TRAIN.NF, which main.py passes to NetD as to NetG).",
       },
       zDim: {type: 'integer', minimum: 1, default: 100, description: 'Noise size (original: 100).'},
       maskWidth: {
