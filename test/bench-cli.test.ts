@@ -116,4 +116,17 @@ describe('scg bench', () => {
       assert.ok(report.tinyOpMicros > 0 && Number.isFinite(report.tinyOpMicros));
     },
   );
+
+  it(
+    'on torch: --adam times one Adam update of the 52 M parameters of two 256-px discriminator convolutions',
+    {skip: torchPresent() ? false : 'the torch addon is not built here'},
+    () => {
+      const r = scg(['bench', '--adam', '--json', '--backend', 'torch', '--threads', '2']);
+      assert.equal(r.status, 0, r.stderr);
+      const report = JSON.parse(r.stdout) as {adam: {params: number; ms: number; torch?: unknown}};
+      assert.equal(report.adam.params, 4 * 4 * 1024 * 2048 + 3 * 3 * 2048 * 1024);
+      assert.ok(report.adam.ms > 0 && Number.isFinite(report.adam.ms), `${report.adam.ms} ms`);
+      assert.equal(report.adam.torch, undefined, 'PyTorch only with --torch');
+    },
+  );
 });

@@ -16,6 +16,8 @@ export interface BenchReport {
   scaling?: number;
   waitMsPerStep?: number;
   tinyOpMicros?: number;
+  /** `--adam`: one Adam update of `params` weights here, and PyTorch's with `--torch`. */
+  adam?: {params: number; ms: number; torch?: {torch: string; threads: number; ms: number}};
 }
 
 export interface ReferenceOptions {
@@ -108,5 +110,13 @@ export function benchText(report: BenchReport, backend: string): string {
     out.push(`scg (${backend}) / PyTorch img/s (${report.threads} threads each): ${report.ratio.toFixed(3)}`);
   if (report.tinyOpMicros !== undefined)
     out.push(`tiny op (tf.add of two [8] tensors + dispose): ${report.tinyOpMicros.toFixed(2)} µs median`);
+  if (report.adam) {
+    const {params, ms, torch} = report.adam;
+    out.push(`Adam update of ${(params / 1e6).toFixed(1)} M parameters: ${ms.toFixed(0)} ms median`);
+    if (torch)
+      out.push(
+        `PyTorch ${torch.torch} Adam (${torch.threads} threads): ${torch.ms.toFixed(0)} ms; scg / PyTorch time: ${(ms / torch.ms).toFixed(2)}`,
+      );
+  }
   return out.join('\n');
 }

@@ -9,6 +9,8 @@ import type {BenchResult} from './bench';
 import {benchExperiment} from './experiment-bench';
 import {benchReference, type BenchReport} from './reference-run';
 import {tinyOpMicros} from './tiny-op';
+import {adamUpdateMs} from './adam-update';
+import {runTorchAdam} from './torch-peer';
 
 export interface BenchRequest {
   config: string | undefined;
@@ -16,6 +18,8 @@ export interface BenchRequest {
   reference: boolean;
   torch: boolean;
   tinyOp: boolean;
+  /** Time one Adam update at paper scale (and PyTorch's with `torch`). */
+  adam: boolean;
   steps: number;
   rounds: number;
   res: number;
@@ -29,8 +33,8 @@ export interface BenchRequest {
 
 /** Runs the benchmarks `r` asks for and returns the report (`scg bench --json` prints it). */
 export async function runBench(r: BenchRequest): Promise<BenchReport> {
-  if (!r.reference && !r.config && !r.tinyOp)
-    throw new ScgError('BAD_INPUT', 'give a config to time, or --reference (or --tiny-op)', {
+  if (!r.reference && !r.config && !r.tinyOp && !r.adam)
+    throw new ScgError('BAD_INPUT', 'give a config to time, or --reference (or --tiny-op, --adam)', {
       hint: 'scg bench configs/quickstart.yaml, or scg bench --reference --torch',
     });
   const loaded = r.config ? loadConfig(r.config, r.sets) : undefined;
@@ -45,6 +49,10 @@ export async function runBench(r: BenchRequest): Promise<BenchReport> {
   const report: BenchReport = {backend: backend.name, threads: backend.threads, results: {}};
   const inProcessThreads = backend.name === 'torch' || backend.name === 'tensorflow';
   if (r.tinyOp) report.tinyOpMicros = tinyOpMicros();
+  if (r.adam) {
+    report.adam = adamUpdateMs();
+    if (r.torch) report.adam.torch = runTorchAdam(backend.threads, 5);
+  }
   if (loaded) {
     for (const res of await benchExperiment(loaded.config, {steps: r.steps, profile: r.profile})) {
       report.results[res.name] = inProcessThreads ? ({...res, threads: backend.threads} as BenchResult) : res;

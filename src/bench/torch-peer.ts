@@ -48,3 +48,20 @@ export function runTorchReference(
   };
   return {torch: j.torch, threads: j.threads, stepMs: j.step_ms, imagesPerSecond: j.img_per_s};
 }
+
+export const ADAM_SCRIPT = path.resolve(__dirname, '../../../bench/adam_update.py');
+
+/** PyTorch's Adam on `scg bench --adam`'s shapes (bench/adam_update.py): its version, threads and median ms. */
+export function runTorchAdam(threads: number, updates: number): {torch: string; threads: number; ms: number} {
+  const r = spawnSync(PYTHON, [ADAM_SCRIPT, String(threads), String(updates)], {encoding: 'utf8'});
+  if (r.error || r.status !== 0)
+    throw new ScgError(
+      'BAD_INPUT',
+      `the PyTorch Adam update failed: ${(r.stderr ?? String(r.error)).trim().split('\n').pop()}`,
+      {
+        hint: `run it by hand: ${PYTHON} ${ADAM_SCRIPT} ${threads} ${updates} (Debian: apt-get install -y python3-torch)`,
+      },
+    );
+  const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as {torch: string; threads: number; update_ms: number};
+  return {torch: j.torch, threads: j.threads, ms: j.update_ms};
+}

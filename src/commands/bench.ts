@@ -11,6 +11,7 @@ export default class Bench extends BaseCommand {
   static override examples = [
     '<%= config.bin %> bench configs/quickstart.yaml --steps 5 --profile',
     '<%= config.bin %> bench --reference --torch --rounds 3 --threads 2',
+    '<%= config.bin %> bench --adam --torch --backend torch',
   ];
   static override args = {
     config: Args.string({description: 'experiment config to time (its pretraining and GAN steps)'}),
@@ -21,7 +22,7 @@ export default class Bench extends BaseCommand {
     }),
     torch: Flags.boolean({
       description:
-        'with --reference: also run bench/reference_step.py (python3-torch), alternately, and print the ratio',
+        "with --reference: also run bench/reference_step.py (python3-torch), alternately, and print the ratio; with --adam: also time PyTorch's Adam (bench/adam_update.py)",
     }),
     steps: Flags.integer({description: 'timed steps per measurement (after 2 warm-up steps)', default: 5, min: 1}),
     rounds: Flags.integer({
@@ -46,6 +47,10 @@ export default class Bench extends BaseCommand {
       description:
         "torch device (default: the config's runtime.device, else auto); with --reference --torch, PyTorch runs there too",
     }),
+    adam: Flags.boolean({
+      description:
+        'also time one Adam update of 52 M parameters (the largest conv shapes of a 256-px AttnGAN discriminator)',
+    }),
     'tiny-op': Flags.boolean({
       description: 'also time the per-op cost: tf.add of two [8] tensors + dispose (median µs)',
     }),
@@ -60,6 +65,7 @@ export default class Bench extends BaseCommand {
       config: args.config,
       sets: flags.set,
       tinyOp: flags['tiny-op'],
+      adam: flags.adam,
       note: (l) => this.note(l),
     });
     if (!this.jsonEnabled()) this.log(benchText(report, report.backend));
