@@ -40,6 +40,14 @@ function ignoredKey(key: string): boolean {
   return key === 'seed' || key === 'name' || key.startsWith('runtime.');
 }
 
+/** Whether the runs that lack `key` lack it because their section (`dataset`, `backbone`, ...) names another entry. */
+function entryKey(key: string, flat: Record<string, unknown>[]): boolean {
+  const nameKey = `${key.split('.')[0]}.name`;
+  if (key === nameKey || !flat.some((f) => nameKey in f)) return false;
+  const having = new Set(flat.filter((f) => key in f).map((f) => canonicalJson(f[nameKey] ?? null)));
+  return flat.every((f) => key in f || !having.has(canonicalJson(f[nameKey] ?? null)));
+}
+
 function cellsOfRuns(
   runs: RunRow[],
   baseline: Assignment | undefined,
@@ -51,7 +59,12 @@ function cellsOfRuns(
     axes ??
     [...new Set(flat.flatMap((f) => Object.keys(f)))]
       .filter((k) => !ignoredKey(k))
-      .filter((k) => new Set(flat.map((f) => canonicalJson(f[k] ?? null))).size > 1)
+      .filter((k) => {
+        // an entry's own key (dmgan's dNorm) is absent where the section names another entry, whose name already
+        // tells those runs apart: such a key is an axis only if it differs among the runs that have it
+        const runs = entryKey(k, flat) ? flat.filter((f) => k in f) : flat;
+        return new Set(runs.map((f) => canonicalJson(f[k] ?? null))).size > 1;
+      })
       .sort();
   const cells = new Map<string, ReportCell>();
   withConfig.forEach((r, i) => {
