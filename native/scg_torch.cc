@@ -909,6 +909,23 @@ Napi::Value AdamInPlace(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// The Q factor of a tall m x n matrix (row-major float64, m >= n) from LAPACK's Householder QR, each column times the
+// sign of R's diagonal (+1 where it is 0): the factor of orthogonal initialisation (src/nn/orthogonal.ts computes
+// the same in JavaScript, O(m n^2), too slow for the fan-ins of a 256-px discriminator).
+Napi::Value OrthogonalQ(const Napi::CallbackInfo& info) {
+  auto a = info[0].As<Napi::Float64Array>();
+  const int64_t m = i64(info, 1), n = i64(info, 2);
+  if (static_cast<int64_t>(a.ElementLength()) != m * n || m < n)
+    throw std::runtime_error("scg torch: OrthogonalQ needs a tall m x n matrix (m >= n)");
+  const at::Tensor A = at::from_blob(a.Data(), {m, n}, at::TensorOptions().dtype(at::kDouble));
+  auto [q, r] = at::linalg_qr(A, "reduced");
+  const at::Tensor signs = at::where(r.diagonal() < 0, -1.0, 1.0);
+  const at::Tensor out = (q * signs).contiguous();
+  auto result = Napi::Float64Array::New(info.Env(), static_cast<size_t>(m * n));
+  std::memcpy(result.Data(), out.data_ptr<double>(), static_cast<size_t>(m * n) * sizeof(double));
+  return result;
+}
+
 Napi::Value TraceSqrtProduct(const Napi::CallbackInfo& info) {
   auto a = info[0].As<Napi::Float64Array>();
   auto b = info[1].As<Napi::Float64Array>();
@@ -1137,6 +1154,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   SCG_EXPORT(ResizeNearest);
   SCG_EXPORT(ResizeNearestGrad);
   SCG_EXPORT(TraceSqrtProduct);
+  SCG_EXPORT(OrthogonalQ);
   SCG_EXPORT(Info);
   SCG_EXPORT(SetThreads);
   SCG_EXPORT(SetDevice);

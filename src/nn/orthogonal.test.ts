@@ -4,6 +4,7 @@ import {before, describe, it} from 'node:test';
 import {useBestBackend} from '../../test/support';
 import {loadConfigText} from '../config/load';
 import {Rng} from '../core/rng';
+import {loadAddon} from '../core/backends/torch/addon';
 import {orthogonalMatrix} from './orthogonal';
 import {ParamSet} from './params';
 import {backbones} from '../registry';
@@ -67,10 +68,28 @@ describe('orthogonal initialisation', () => {
     p.dispose();
   });
 
-  it("AttnGAN and DM-GAN take AttnGAN's weights_init with backbone.init: attngan (default: uniform)", async () => {
+  it(
+    "libtorch's QR gives the JavaScript Q, tall and wide",
+    {skip: loadAddon().ok ? false : 'the torch addon is not built here'},
+    () => {
+      for (const [rows, cols] of [
+        [300, 120],
+        [120, 300],
+      ] as [number, number][]) {
+        const js = orthogonalMatrix(rows, cols, Rng.for(5, 'orth'), false);
+        const native = orthogonalMatrix(rows, cols, Rng.for(5, 'orth'));
+        let worst = 0;
+        for (let i = 0; i < js.length; i++) worst = Math.max(worst, Math.abs(js[i]! - native[i]!));
+        assert.ok(worst < 1e-10, `${rows}×${cols}: largest difference ${worst}`);
+        assert.ok(offIdentity(native, rows, cols, rows <= cols) < 1e-12);
+      }
+    },
+  );
+
+  it("AttnGAN and DM-GAN take AttnGAN's weights_init by default (backbone.init: attngan; uniform keeps PyTorch's)", async () => {
     for (const name of ['attngan', 'dmgan']) {
       const load = (sets: string[]) => loadConfigText('name: x\n', 'x.yaml', [`backbone=${name}`, ...sets]).config;
-      assert.equal(load([]).backbone['init'], 'uniform');
+      assert.equal(load([]).backbone['init'], 'attngan');
       const config = load(['backbone.init=attngan', 'backbone.width=4', 'backbone.dWidth=4', 'dataset.resolution=16']);
       const [g, d] = [new ParamSet('g', Rng.for(0, 'g')), new ParamSet('d', Rng.for(0, 'd'))];
       backbones.get(name).build(config.backbone, {resolution: 16, embedDim: 8, g, d, encoders: undefined as never});

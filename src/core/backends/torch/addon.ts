@@ -89,6 +89,8 @@ export interface TorchAddon {
   ResizeNearestGrad(x: Handle, dy: Handle, alignCorners: boolean, halfPixelCenters: boolean): Handle;
   /** Tr((S1 S2)^½) in float64 on the CPU: [trace, smallest and largest-magnitude eigenvalue of S1^½ S2 S1^½]. */
   TraceSqrtProduct(s1: Float64Array, s2: Float64Array, n: number): Float64Array;
+  /** Q of a tall m × n matrix (row-major, float64), columns times sign(diag R): orthogonal init's factor. */
+  OrthogonalQ(a: Float64Array, m: number, n: number): Float64Array;
   /** Adam's update in place: θ, g, m, v, lr, β1, β2, bc1, bc2, ε (nn/adam.ts has the rule). */
   AdamInPlace(
     p: Handle,

@@ -67,9 +67,9 @@ export function multiStageBackbone(
         init: {
           type: 'string',
           enum: ['attngan', 'uniform'],
-          default: 'uniform',
+          default: 'attngan',
           description:
-            "Initial weights of G and D. attngan: AttnGAN's weights_init, which DM-GAN uses too (orthogonal conv and linear weights, linear biases 0, batch-norm scale N(1, 0.02)); uniform: PyTorch's layer defaults. The default departs from the originals because the orthogonal factors come from a Householder QR in JavaScript, O(out·fan_in²) per layer: quick at the presets' widths, too slow at the originals' (docs/backbones.md).",
+            "Initial weights of G and D. attngan: AttnGAN's weights_init, which DM-GAN uses too (orthogonal conv and linear weights, linear biases 0, batch-norm scale N(1, 0.02)); uniform: PyTorch's layer defaults. The orthogonal factors come from LAPACK's QR when the torch addon is built (seconds at the originals' widths) and from a JavaScript QR otherwise (minutes for a 256-px discriminator at the originals' widths).",
         },
         ema: {
           type: 'number',
