@@ -22,6 +22,7 @@ interface Report {
   scaling?: number;
   waitMsPerStep?: number;
   tinyOpMicros?: number;
+  adam?: {params: number; ms: number; torch?: {torch: string; threads: number; ms: number}};
 }
 
 function scg(args: string[]): {report?: Report; error?: string} {
@@ -154,6 +155,8 @@ function main(): void {
     quickstart: ['bench', 'configs/quickstart.yaml', '--steps', '5', '--set', 'runtime.threads=2'],
     tinyTorch: ['bench', '--tiny-op', '--backend', 'torch'],
     tinyWasm: ['bench', '--tiny-op', '--backend', 'wasm'],
+    adamTorch: ['bench', '--adam', '--torch', '--backend', 'torch', '--threads', '2'],
+    adamWasm: ['bench', '--adam', '--backend', 'wasm'],
   };
   const withoutTorchIfMissing = (cmd: string[]): {report?: Report; error?: string; note: string} => {
     const r = scg(cmd);
@@ -169,6 +172,8 @@ function main(): void {
   const vs = torchVsWasm(commands.quickstart, 2);
   const tinyT = scg(commands.tinyTorch);
   const tinyW = scg(commands.tinyWasm);
+  const adamT = withoutTorchIfMissing(commands.adamTorch);
+  const adamW = scg(commands.adamWasm);
   const rss = quickstartPeakRss();
   const run = quickstartRun();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -204,6 +209,15 @@ function main(): void {
   if (tinyT.report?.tinyOpMicros !== undefined) {
     out.push(
       `- Tiny op (\`tf.add\` of two [8] tensors + dispose), median: torch ${n(tinyT.report.tinyOpMicros, 2)} µs, wasm ${n(tinyW.report?.tinyOpMicros ?? null, 2)} µs (target ≤ 15 µs on torch): ${verdict(tinyT.report.tinyOpMicros <= 15)}.`,
+    );
+  }
+  const adam = adamT.report?.adam;
+  if (adam) {
+    const peer = adam.torch
+      ? `, PyTorch ${adam.torch.torch}'s Adam ${n(adam.torch.ms, 0)} ms on the same ${adam.torch.threads} threads (scg / PyTorch time ${n(adam.ms / adam.torch.ms, 2)})`
+      : '';
+    out.push(
+      `- One Adam update of ${n(adam.params / 1e6)} M parameters (two 256-px discriminator convolutions; \`npx scg ${commands.adamTorch.join(' ')}\`, then \`${commands.adamWasm.join(' ')}\`): torch ${n(adam.ms, 0)} ms${peer}; wasm ${n(adamW.report?.adam?.ms ?? null, 0)} ms. No target; it shows the in-place update at paper scale.`,
     );
   }
   if (run.seconds !== undefined) {
