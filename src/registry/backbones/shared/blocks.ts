@@ -82,6 +82,32 @@ export class LeakyBlock3x3 {
   }
 }
 
+/** The channels of the discriminators' image encoder: the conv4×4/2 steps down to 4×4, then the 3×3 steps back to 8ndf. */
+export interface EncoderPlan {
+  /** `[in, out]` of each downsampling conv: 3 → ndf, then doubling. */
+  downs: [number, number][];
+  /** `[in, out]` of each 3×3 block halving the channels back to 8ndf (resolutions above 64). */
+  back: [number, number][];
+  outChannels: number;
+}
+
+/** The plan for `resolution` (4·2^k with k ≥ 1, else BAD_INPUT naming dataset.resolution) and width `ndf`. */
+export function encoderPlan(resolution: number, ndf: number): EncoderPlan {
+  const n = Math.log2(resolution / 4);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ScgError(
+      'BAD_INPUT',
+      `dataset.resolution: the discriminator needs 4·2^k pixels with k ≥ 1, got ${resolution}`,
+      {hint: 'use 16, 32, 64, 128 or 256'},
+    );
+  const downs: [number, number][] = [[3, ndf]];
+  let ch = ndf;
+  for (let i = 1; i < n; i++, ch *= 2) downs.push([ch, 2 * ch]);
+  const back: [number, number][] = [];
+  for (; ch > 8 * ndf; ch /= 2) back.push([ch, ch / 2]);
+  return {downs, back, outChannels: ch};
+}
+
 /**
  * The discriminators' image encoder down to 4×4: conv4×4/2 (no BN on the first) with channels ndf·2^i,
  * capped by the original's schedule: beyond 16× it keeps downsampling at 16ndf, 32ndf, … and then brings the
@@ -94,24 +120,13 @@ export class DownEncoder {
   readonly outChannels: number;
 
   constructor(params: ParamSet, name: string, resolution: number, ndf: number) {
-    const n = Math.log2(resolution / 4);
-    if (!Number.isInteger(n) || n < 1)
-      throw new ScgError(
-        'BAD_INPUT',
-        `dataset.resolution: the discriminator needs 4·2^k pixels with k ≥ 1, got ${resolution}`,
-        {hint: 'use 16, 32, 64, 128 or 256'},
-      );
+    const plan = encoderPlan(resolution, ndf);
     this.first = params.conv(`${name}/down0`, 4, 3, ndf, false);
-    let ch = ndf;
-    for (let i = 1; i < n; i++) {
-      this.downs.push(convBn(params, `${name}/down${i}`, 4, ch, 2 * ch));
-      ch *= 2;
-    }
-    for (let k = 0; ch > 8 * ndf; k++) {
-      this.back.push(new LeakyBlock3x3(params, `${name}/back${k}`, ch, ch / 2));
-      ch /= 2;
-    }
-    this.outChannels = ch;
+    plan.downs
+      .slice(1)
+      .forEach(([cin, cout], i) => this.downs.push(convBn(params, `${name}/down${i + 1}`, 4, cin, cout)));
+    plan.back.forEach(([cin, cout], k) => this.back.push(new LeakyBlock3x3(params, `${name}/back${k}`, cin, cout)));
+    this.outChannels = plan.outChannels;
   }
 
   apply(x: tf.Tensor4D, mode: BatchNormMode): tf.Tensor4D {

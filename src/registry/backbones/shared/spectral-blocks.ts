@@ -2,10 +2,10 @@
 // and no batch norm (MinfengZhu/DM-GAN code/model.py wraps each conv of encode_image_by_16times, downBlock and
 // Block3x3_leakRelu in SpectralNorm).
 import * as tf from '@tensorflow/tfjs';
-import {ScgError} from '../../../errors';
 import type {BatchNormMode} from '../../../nn/batch-norm';
 import type {ParamSet} from '../../../nn/params';
 import {applySpectralConv, type SpectralConv, spectralConv} from '../../../nn/spectral-norm';
+import {encoderPlan} from './blocks';
 
 /** Whether a forward pass in `mode` advances the power iteration (as PyTorch's training-mode forward does). */
 const updates = (mode: BatchNormMode) => mode.training && mode.updateStats !== false;
@@ -31,24 +31,10 @@ export class SpectralDownEncoder {
   readonly outChannels: number;
 
   constructor(params: ParamSet, name: string, resolution: number, ndf: number) {
-    const n = Math.log2(resolution / 4);
-    if (!Number.isInteger(n) || n < 1)
-      throw new ScgError(
-        'BAD_INPUT',
-        `dataset.resolution: the discriminator needs 4·2^k pixels with k ≥ 1, got ${resolution}`,
-        {hint: 'use 16, 32, 64, 128 or 256'},
-      );
-    let ch = ndf;
-    this.downs.push(spectralConv(params, `${name}/down0`, 4, 3, ndf));
-    for (let i = 1; i < n; i++) {
-      this.downs.push(spectralConv(params, `${name}/down${i}`, 4, ch, 2 * ch));
-      ch *= 2;
-    }
-    for (let k = 0; ch > 8 * ndf; k++) {
-      this.back.push(new SpectralBlock3x3(params, `${name}/back${k}`, ch, ch / 2));
-      ch /= 2;
-    }
-    this.outChannels = ch;
+    const plan = encoderPlan(resolution, ndf);
+    plan.downs.forEach(([cin, cout], i) => this.downs.push(spectralConv(params, `${name}/down${i}`, 4, cin, cout)));
+    plan.back.forEach(([cin, cout], k) => this.back.push(new SpectralBlock3x3(params, `${name}/back${k}`, cin, cout)));
+    this.outChannels = plan.outChannels;
   }
 
   apply(x: tf.Tensor4D, mode: BatchNormMode): tf.Tensor4D {
