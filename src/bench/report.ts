@@ -217,7 +217,7 @@ function main(): void {
       ? `, PyTorch ${adam.torch.torch}'s Adam ${n(adam.torch.ms, 0)} ms on the same ${adam.torch.threads} threads (scg / PyTorch time ${n(adam.ms / adam.torch.ms, 2)})`
       : '';
     out.push(
-      `- One Adam update of ${n(adam.params / 1e6)} M parameters (two 256-px discriminator convolutions; \`npx scg ${commands.adamTorch.join(' ')}\`, then \`${commands.adamWasm.join(' ')}\`): torch ${n(adam.ms, 0)} ms${peer}; wasm ${n(adamW.report?.adam?.ms ?? null, 0)} ms. No target; it shows the in-place update at paper scale.`,
+      `- One Adam update of ${n(adam.params / 1e6)} M parameters (two 256-px discriminator convolutions; \`npx scg ${commands.adamTorch.join(' ')}\`, then \`npx scg ${commands.adamWasm.join(' ')}\`): torch ${n(adam.ms, 0)} ms${peer}; wasm ${n(adamW.report?.adam?.ms ?? null, 0)} ms. No target; it shows the in-place update at paper scale.`,
     );
   }
   if (run.seconds !== undefined) {
