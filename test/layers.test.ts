@@ -12,7 +12,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'core/'],
   ['text/', 'ops/', 'parallel/', 'store/'],
   ['data/', 'nn/', 'losses/', 'metrics/'],
-  ['registry/', 'config/types.ts'],
+  ['registry/', 'config/types.ts', 'config/sections.ts'],
   ['config/'],
   ['runtime/'],
   ['sweep/', 'report/', 'bench/', 'cli/', 'index.ts'],

@@ -26,9 +26,12 @@ interface Problem {
   hint?: string | undefined;
 }
 
-let compiled: ValidateFunction | undefined;
-function validator(): ValidateFunction {
-  compiled ??= new Ajv({allErrors: true, useDefaults: true, strict: false}).compile(experimentSchema());
+let compiled: ValidateFunction<ExperimentConfig> | undefined;
+/** The experiment validator: a passing config has its defaults filled, so it is an `ExperimentConfig`. */
+function validator(): ValidateFunction<ExperimentConfig> {
+  compiled ??= new Ajv({allErrors: true, useDefaults: true, strict: false}).compile<ExperimentConfig>(
+    experimentSchema(),
+  );
   return compiled;
 }
 
@@ -60,9 +63,11 @@ export function resolveWithOverrides(source: YamlSource, overrides: Override[]):
   if (problems.length > 0) {
     // a non-finite or imprecise number is reported alone: the schema would only add noise about it
   } else if (!validate(raw)) problems = schemaProblems(validate.errors ?? [], raw);
-  else problems = semanticProblems(raw as unknown as ExperimentConfig);
-  if (problems.length > 0) throw configError(source, overrides, problems);
-  return {file: source.file, config: raw as unknown as ExperimentConfig, overrides};
+  else {
+    problems = semanticProblems(raw);
+    if (problems.length === 0) return {file: source.file, config: raw, overrides};
+  }
+  throw configError(source, overrides, problems);
 }
 
 /**
@@ -123,7 +128,7 @@ function fillEntryNames(raw: Record<string, unknown>): Record<string, unknown> {
 export function storedConfig(json: string): ExperimentConfig {
   const raw = fillEntryNames(JSON.parse(json) as Record<string, unknown>);
   validator()(raw);
-  return raw as unknown as ExperimentConfig;
+  return raw as ExperimentConfig; // not re-validated (see above): filled with defaults, taken as stored
 }
 
 function pathOf(instancePath: string): YamlPath {

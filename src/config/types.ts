@@ -1,67 +1,29 @@
-// The typed shape of a resolved experiment config (what the schema guarantees after defaults are filled).
+// The typed shape of a resolved experiment config (what the schema guarantees after defaults are filled), derived
+// from the same schema objects the validator uses, so the two cannot drift.
+import type {Resolved} from '../core/json-schema';
 import type {BackboneConfig} from '../registry/backbones/descriptor';
 import type {ContrastiveConfig} from '../registry/contrastive/descriptor';
 import type {DatasetConfig} from '../registry/datasets/descriptor';
 import type {EncoderConfig} from '../registry/encoders/descriptor';
-import type {BackendChoice} from '../core/backend';
+import type {EvalConfig} from '../registry/evaluators/section';
+import {
+  type experimentProperties,
+  PHASES,
+  type pretrainProperties,
+  type runtimeProperties,
+  type trainProperties,
+} from './sections';
 
-export const PHASES = ['pretrain', 'train', 'eval'] as const;
+export {PHASES};
+export type {EvalConfig};
 export type Phase = (typeof PHASES)[number];
 
-export interface PretrainConfig {
-  steps: number;
-  batchSize: number;
-  lr: number;
-  beta1: number;
-  beta2: number;
-  clipNorm: number;
-  gamma1: number;
-  gamma2: number;
-  gamma3: number;
-  checkpointEvery: number;
-  logEvery: number;
-}
+export type PretrainConfig = Resolved<typeof pretrainProperties>;
+export type TrainConfig = Resolved<typeof trainProperties>;
+export type RuntimeConfig = Resolved<typeof runtimeProperties>;
 
-export interface TrainConfig {
-  steps: number;
-  /** Take the encoders from this run's pretraining instead of this run's own. */
-  encodersFrom?: string;
-  sampleGrid: number;
-  /** z of the two caption branches: one draw shared by both (T2I_CL) or one each. */
-  branchNoise: 'shared' | 'independent';
-  batchSize: number;
-  lrG: number;
-  lrD: number;
-  beta1: number;
-  beta2: number;
-  checkpointEvery: number;
-  logEvery: number;
-}
-
-export interface EvalConfig {
-  every: number;
-  samples: number;
-  evaluator: string;
-  builtinSteps: number;
-  builtinWidth: number;
-  builtinFeatures: number;
-  inceptionPath?: string;
-  fidInceptionPath?: string;
-  inceptionPoolLayer: string;
-  /** A paper's evaluation protocol (metrics/paper-protocols.ts); unset: scg's own (eval.samples, eval.evaluator). */
-  protocol?: string;
-}
-
-export interface RuntimeConfig {
-  backend: BackendChoice;
-  device: string;
-  threads?: number;
-  pretrainThreads?: number;
-}
-
-export interface ExperimentConfig {
-  name: string;
-  seed: number;
+/** The whole resolved config: the top-level keys and fixed sections from their schemas, the registry sections. */
+export type ExperimentConfig = Resolved<typeof experimentProperties, 'name'> & {
   dataset: DatasetConfig;
   backbone: BackboneConfig;
   encoders: EncoderConfig;
@@ -70,5 +32,4 @@ export interface ExperimentConfig {
   train: TrainConfig;
   eval: EvalConfig;
   runtime: RuntimeConfig;
-  phases: Phase[];
-}
+};

@@ -1,6 +1,7 @@
 // A typed name → descriptor table for one kind of pluggable part (datasets, backbones, loss modes, ...).
 import {ScgError} from '../errors';
 import {didYouMean} from '../core/suggest';
+import type {Properties, Resolved} from '../core/json-schema';
 
 /** JSON Schema (draft-07 subset) for an entry's own config keys. */
 export type JsonSchema = Record<string, unknown>;
@@ -21,6 +22,15 @@ export interface Descriptor {
 export function entryProperties(entry: Descriptor): Record<string, JsonSchema> {
   return (entry.schema?.['properties'] as Record<string, JsonSchema> | undefined) ?? {};
 }
+
+/** The schema of an entry whose keys are typed: its properties as literal types (see `defineProperties`). */
+export type TypedSchema<P extends Properties, R extends string = never> = {
+  readonly properties: P;
+  readonly required?: readonly R[];
+};
+
+/** An entry's own config keys as its code sees them after validation and defaults (typed from its schema). */
+export type OwnConfig<P extends Properties, R extends string = never> = Resolved<P, R>;
 
 /** A problem an entry finds in its config: the key (in the entry's section) it is about, what is wrong, a hint. */
 export interface EntryProblem {

@@ -3,13 +3,18 @@ import type * as tf from '@tensorflow/tfjs';
 import type {BatchNormMode} from '../../nn/batch-norm';
 import type {DamsmGammas} from './shared/damsm-gammas';
 import type {ParamSet} from '../../nn/params';
-import type {Descriptor} from '../registry';
+import type {Descriptor, OwnConfig, TypedSchema} from '../registry';
+import type {Properties} from '../../core/json-schema';
 import type {EncoderPair} from '../encoders/descriptor';
 
+/** A backbone section as the experiment sees it: the entry's name and its keys (typed inside the entry). */
 export interface BackboneConfig {
   name: string;
   [key: string]: unknown;
 }
+
+/** A backbone section as the entry `P` describes sees it: every key typed from the entry's schema. */
+export type BackboneSection<P extends Properties> = {name: string} & OwnConfig<P>;
 
 /** What the generator is conditioned on, for a batch of n (both branches stacked: n = 2·batch). */
 export interface GeneratorInputs {
@@ -89,4 +94,22 @@ export interface BackboneDescriptor extends Descriptor {
    */
   check?(cfg: BackboneConfig, resolution: number): {path: string[]; message: string} | undefined;
   build(cfg: BackboneConfig, ctx: BackboneContext): GanModel;
+}
+
+/** A backbone entry as written: its schema's properties keep their literal types, so `check` and `build` get typed keys. */
+export interface BackboneEntry<P extends Properties>
+  extends Omit<BackboneDescriptor, 'schema' | 'tiny' | 'check' | 'build'> {
+  readonly schema: TypedSchema<P>;
+  /** Knob values for a tiny model: a subset of the entry's own keys, typed. */
+  readonly tiny: Partial<OwnConfig<P>>;
+  check?(cfg: BackboneSection<P>, resolution: number): {path: string[]; message: string} | undefined;
+  build(cfg: BackboneSection<P>, ctx: BackboneContext): GanModel;
+}
+
+/**
+ * Declares a backbone entry. The loader validates its section against this same schema, defaults filled, before
+ * `check` or `build` sees it, so the typed section is what they receive.
+ */
+export function defineBackbone<const P extends Properties>(entry: BackboneEntry<P>): BackboneDescriptor {
+  return entry;
 }

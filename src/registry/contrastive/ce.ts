@@ -2,9 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {labelCrossEntropyLoss} from '../../losses/label-cross-entropy';
 import {dense} from '../../nn/params';
-import type {ContrastiveMode} from './descriptor';
+import {defineMode} from './descriptor';
 
-export const ce: ContrastiveMode = {
+export const ce = defineMode({
   name: 'ce',
   summary: 'Cross-entropy label guidance (paper baseline): a linear classifier head on every view, softmax or sigmoid',
   needs: 'labels',
@@ -24,4 +24,4 @@ export const ce: ContrastiveMode = {
         }),
     };
   },
-};
+});

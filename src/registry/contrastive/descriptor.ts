@@ -3,23 +3,18 @@ import type * as tf from '@tensorflow/tfjs';
 import type {BatchLabels} from '../../data/batch';
 import type {LabelKind} from '../../data/dataset';
 import type {ParamSet} from '../../nn/params';
-import type {Descriptor, EntryProblem} from '../registry';
+import type {Descriptor, EntryProblem, OwnConfig, TypedSchema} from '../registry';
+import type {Properties, Resolved} from '../../core/json-schema';
+import type {contrastiveSectionProperties} from './section';
 
-/** The contrastive section of a config, after defaults. */
-export interface ContrastiveConfig {
-  mode: string;
-  lambda1: number;
-  lambda2: number;
-  temperature: number;
-  baseTemperature?: number;
-  positives: 'any' | 'jaccard';
-  threshold: number;
-  pretrainViews: ('image' | 'text')[];
-  trainViews: ('image' | 'text')[];
-}
+/** The contrastive section of a config, after defaults: the shared keys typed; the modes' own keys beside them. */
+export type ContrastiveConfig = Resolved<typeof contrastiveSectionProperties> & {[key: string]: unknown};
 
-export interface ContrastiveContext {
-  config: ContrastiveConfig;
+/** The section as the mode whose own keys are `P` sees it: shared and own keys typed. */
+export type ModeConfig<P extends Properties> = Resolved<typeof contrastiveSectionProperties> & OwnConfig<P>;
+
+export interface ContrastiveContext<C = ContrastiveConfig> {
+  config: C;
   labelKind: LabelKind;
   classes: number;
   embedDim: number;
@@ -34,7 +29,7 @@ export interface ContrastiveTerm {
 
 /** A problem a mode finds in its config section: the key it is about, what is wrong, and what to do. */
 export interface ModeProblem extends EntryProblem {
-  key: keyof ContrastiveConfig;
+  key: string;
 }
 
 /**
@@ -47,4 +42,22 @@ export interface ContrastiveMode extends Descriptor {
   /** Checks the section against the mode (`pretraining`: the run has a pretrain phase). */
   check?(config: ContrastiveConfig, pretraining: boolean): ModeProblem | undefined;
   build(ctx: ContrastiveContext): ContrastiveTerm;
+}
+
+/** A mode as written: its own keys' schema keeps literal types, so `check` and `build` read typed keys. */
+export interface ModeEntry<P extends Properties> extends Omit<ContrastiveMode, 'schema' | 'check' | 'build'> {
+  readonly schema?: TypedSchema<P>;
+  check?(config: ModeConfig<P>, pretraining: boolean): ModeProblem | undefined;
+  build(ctx: ContrastiveContext<ModeConfig<P>>): ContrastiveTerm;
+}
+
+/** Declares a mode; the loader has validated the section against the schema (defaults filled) before it is used. */
+export function defineMode<const P extends Properties = Record<never, never>>(entry: ModeEntry<P>): ContrastiveMode {
+  const typed = (config: ContrastiveConfig) => config as ModeConfig<P>;
+  const {check} = entry;
+  return {
+    ...entry,
+    ...(check ? {check: (config: ContrastiveConfig, pretraining: boolean) => check(typed(config), pretraining)} : {}),
+    build: (ctx) => entry.build({...ctx, config: typed(ctx.config)}),
+  };
 }

@@ -1,9 +1,9 @@
 // No contrastive term (the baseline).
-import type {ContrastiveMode} from './descriptor';
+import {defineMode} from './descriptor';
 
-export const none: ContrastiveMode = {
+export const none = defineMode({
   name: 'none',
   summary: 'No contrastive term: the backbone as published (the baseline)',
   needs: 'none',
   build: () => ({loss: () => null}),
-};
+});

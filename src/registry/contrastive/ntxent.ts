@@ -1,8 +1,8 @@
 // Self-supervised NT-Xent mode (SimCLR): the "no labels" ablation.
 import {supConLoss} from '../../losses/supcon';
-import type {ContrastiveMode} from './descriptor';
+import {defineMode} from './descriptor';
 
-export const ntxent: ContrastiveMode = {
+export const ntxent = defineMode({
   name: 'ntxent',
   summary: 'Self-supervised contrast (SimCLR NT-Xent): only the views of the same sample are positives',
   needs: 'none',
@@ -19,4 +19,4 @@ export const ntxent: ContrastiveMode = {
   build: ({config}) => ({
     loss: (features) => supConLoss(features, {temperature: config.temperature, baseTemperature: config.temperature}),
   }),
-};
+});

@@ -1,9 +1,9 @@
 // Multi-label SupCon mode: the paper on COCO.
 import {supConLoss} from '../../losses/supcon';
 import {temperatures} from './temperatures';
-import type {ContrastiveMode} from './descriptor';
+import {defineMode} from './descriptor';
 
-export const supconMulti: ContrastiveMode = {
+export const supconMulti = defineMode({
   name: 'supcon-multi',
   summary: 'Supervised contrast with label sets (the paper, COCO): positives by contrastive.positives (any | jaccard)',
   needs: 'multi',
@@ -33,4 +33,4 @@ export const supconMulti: ContrastiveMode = {
         threshold: config.threshold,
       }),
   }),
-};
+});

@@ -22,6 +22,7 @@ function config(root: string, extra: Partial<CocoConfig> = {}): CocoConfig {
     skipBad: false,
     seed: 0,
     augment: false,
+    damsmMask: 'none',
     resolution: 16,
     captionsPerImage: 5,
     labelNoise: 0,

@@ -6,21 +6,14 @@ import {
   commonDatasetProperties,
   damsmMaskProperty,
   type DatasetBuildOptions,
-  type DatasetConfig,
-  type DatasetDescriptor,
+  type DatasetSection,
+  defineDataset,
 } from './descriptor';
 import {realDatasetProperties} from './real-properties';
+import {defineProperties} from '../../core/json-schema';
 
-export interface CocoConfig extends DatasetConfig {
-  root: string;
-  emptyLabels: 'drop' | 'empty';
-  maxTrain: number;
-  maxTest: number;
-  cacheDir: string;
-  skipBad: boolean;
-  seed: number;
-  augment: boolean;
-}
+/** The coco section, typed from its schema. */
+export type CocoConfig = DatasetSection<typeof cocoProperties, 'root'>;
 
 interface Categories {
   /** COCO category id → 0-based index (ids in ascending order). */
@@ -123,37 +116,36 @@ async function buildCoco(cfg: CocoConfig, opts: DatasetBuildOptions = {}) {
   );
 }
 
-export const coco: DatasetDescriptor = {
+const cocoProperties = defineProperties({
+  ...commonDatasetProperties,
+  ...damsmMaskProperty('none', "AttnGAN's COCO class ids are one per image"),
+  ...realDatasetProperties,
+  emptyLabels: {
+    type: 'string',
+    enum: ['drop', 'empty'],
+    default: 'drop',
+    description:
+      "Images without any instance annotation: 'drop' them, or keep them with an empty label set (SupCon gives them no positives).",
+  },
+  maxTrain: {
+    type: 'integer',
+    minimum: 0,
+    default: 0,
+    description: 'Use only the first N training images by image id (0: all), e.g. to try scg on a subset.',
+  },
+  maxTest: {
+    type: 'integer',
+    minimum: 0,
+    default: 0,
+    description: 'Use only the first N val2014 images by image id (0: all).',
+  },
+});
+
+export const coco = defineDataset({
   name: 'coco',
   summary:
     'COCO-2014 from its official layout at dataset.root (train2014 → train, val2014 → test); label set: the 80 object categories',
   labelKind: 'multi',
-  schema: {
-    properties: {
-      ...commonDatasetProperties,
-      ...damsmMaskProperty('none', "AttnGAN's COCO class ids are one per image"),
-      ...realDatasetProperties,
-      emptyLabels: {
-        type: 'string',
-        enum: ['drop', 'empty'],
-        default: 'drop',
-        description:
-          "Images without any instance annotation: 'drop' them, or keep them with an empty label set (SupCon gives them no positives).",
-      },
-      maxTrain: {
-        type: 'integer',
-        minimum: 0,
-        default: 0,
-        description: 'Use only the first N training images by image id (0: all), e.g. to try scg on a subset.',
-      },
-      maxTest: {
-        type: 'integer',
-        minimum: 0,
-        default: 0,
-        description: 'Use only the first N val2014 images by image id (0: all).',
-      },
-    },
-    required: ['root'],
-  },
-  build: (cfg, opts) => buildCoco(cfg as CocoConfig, opts),
-};
+  schema: {properties: cocoProperties, required: ['root']},
+  build: buildCoco,
+});

@@ -27,6 +27,7 @@ function config(root: string, extra: Partial<CubConfig> = {}): CubConfig {
     skipBad: false,
     seed: 0,
     augment: false,
+    damsmMask: 'same-label',
     resolution: 16,
     captionsPerImage: 5,
     labelNoise: 0,

@@ -8,22 +8,14 @@ import {
   commonDatasetProperties,
   damsmMaskProperty,
   type DatasetBuildOptions,
-  type DatasetConfig,
-  type DatasetDescriptor,
+  type DatasetSection,
+  defineDataset,
 } from './descriptor';
 import {realDatasetProperties} from './real-properties';
+import {defineProperties} from '../../core/json-schema';
 
-export interface CubConfig extends DatasetConfig {
-  root: string;
-  textRoot: string;
-  cropToBox: boolean;
-  split: 'official' | 'classes';
-  testClasses: string;
-  cacheDir: string;
-  skipBad: boolean;
-  seed: number;
-  augment: boolean;
-}
+/** The cub section, typed from its schema. */
+export type CubConfig = DatasetSection<typeof cubProperties, 'root'>;
 
 /** The first `n` non-empty lines of a caption file; fewer is a per-image problem. */
 function readCaptions(file: string, rel: string, n: number, problems: Problems): string[] | undefined {
@@ -198,43 +190,41 @@ async function buildCub(cfg: CubConfig, opts: DatasetBuildOptions = {}) {
   );
 }
 
-export const cub: DatasetDescriptor = {
+const cubProperties = defineProperties({
+  ...commonDatasetProperties,
+  ...damsmMaskProperty('same-label', "AttnGAN's CUB class ids are species"),
+  ...realDatasetProperties,
+  textRoot: {
+    type: 'string',
+    default: '',
+    description: 'Folder of the caption files (<class folder>/<image>.txt, one caption per line). Empty: <root>/text.',
+  },
+  cropToBox: {
+    type: 'boolean',
+    default: true,
+    description:
+      'Crop each image around its bounding box (enlarged to 1.5× its longer side, as AttnGAN does) before resizing.',
+  },
+  split: {
+    type: 'string',
+    enum: ['official', 'classes'],
+    default: 'official',
+    description:
+      "'official': train_test_split.txt (image-level, 5994/5794). 'classes': class-disjoint, test = the classes listed in testClasses (default: the 50 test classes text-to-image papers use, 150 train / 50 test).",
+  },
+  testClasses: {
+    type: 'string',
+    default: '',
+    description:
+      "With split 'classes': a file listing the test classes, one class folder name (or class id) per line; relative to root. Empty: scg's data/cub/test-classes.txt (Reed et al. 2016, as StackGAN, AttnGAN, DM-GAN, DF-GAN and GALIP use).",
+  },
+});
+
+export const cub = defineDataset({
   name: 'cub',
   summary:
     'CUB-200-2011 from its official layout at dataset.root, with the birds captions (text/); one label per image: the species',
   labelKind: 'single',
-  schema: {
-    properties: {
-      ...commonDatasetProperties,
-      ...damsmMaskProperty('same-label', "AttnGAN's CUB class ids are species"),
-      ...realDatasetProperties,
-      textRoot: {
-        type: 'string',
-        default: '',
-        description:
-          'Folder of the caption files (<class folder>/<image>.txt, one caption per line). Empty: <root>/text.',
-      },
-      cropToBox: {
-        type: 'boolean',
-        default: true,
-        description:
-          'Crop each image around its bounding box (enlarged to 1.5× its longer side, as AttnGAN does) before resizing.',
-      },
-      split: {
-        type: 'string',
-        enum: ['official', 'classes'],
-        default: 'official',
-        description:
-          "'official': train_test_split.txt (image-level, 5994/5794). 'classes': class-disjoint, test = the classes listed in testClasses (default: the 50 test classes text-to-image papers use, 150 train / 50 test).",
-      },
-      testClasses: {
-        type: 'string',
-        default: '',
-        description:
-          "With split 'classes': a file listing the test classes, one class folder name (or class id) per line; relative to root. Empty: scg's data/cub/test-classes.txt (Reed et al. 2016, as StackGAN, AttnGAN, DM-GAN, DF-GAN and GALIP use).",
-      },
-    },
-    required: ['root'],
-  },
-  build: (cfg, opts) => buildCub(cfg as CubConfig, opts),
-};
+  schema: {properties: cubProperties, required: ['root']},
+  build: buildCub,
+});

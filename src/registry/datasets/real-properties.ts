@@ -1,7 +1,7 @@
 // Config keys shared by the datasets read from disk (cub, coco).
-import type {JsonSchema} from '../registry';
+import {defineProperties} from '../../core/json-schema';
 
-export const realDatasetProperties: Record<string, JsonSchema> = {
+export const realDatasetProperties = defineProperties({
   root: {
     type: 'string',
     description:
@@ -26,4 +26,4 @@ export const realDatasetProperties: Record<string, JsonSchema> = {
     description:
       "Training images as the originals load them: the train split is held at 76/64 of the resolution (304 px for 256) and each batch takes a random resolution-sized crop, flipped left-right with probability 1/2, drawn from the step's seeded stream (so a resumed run draws the same). Test images and the builtin evaluator's training images are the whole image at the resolution. false: every image is the whole image, resized.",
   },
-};
+});

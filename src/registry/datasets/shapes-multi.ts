@@ -1,6 +1,6 @@
 // Built-in multi-label dataset (COCO-like): 1–3 shapes per image, label = the set of shape categories.
 import type {Rng} from '../../core/rng';
-import {commonDatasetProperties, damsmMaskProperty, type DatasetDescriptor} from './descriptor';
+import {commonDatasetProperties, damsmMaskProperty, defineDataset} from './descriptor';
 import {
   type BackgroundName,
   BACKGROUNDS,
@@ -10,7 +10,8 @@ import {
   SHAPES,
   type ShapeItem,
 } from './shapes-render';
-import {buildSynthetic, type SyntheticConfig, type SyntheticSample, syntheticProperties} from './synthetic';
+import {buildSynthetic, type SyntheticSample, syntheticProperties} from './synthetic';
+import {defineProperties} from '../../core/json-schema';
 
 /** Slots for up to three objects: left, right, and a middle one, jittered. */
 const SLOTS = [
@@ -54,16 +55,16 @@ export function shapesMultiSample(rng: Rng, captionsPerImage: number): Synthetic
   return {items, background, captions, label};
 }
 
-export const shapesMulti: DatasetDescriptor = {
+const shapesMultiProperties = defineProperties({
+  ...commonDatasetProperties,
+  ...damsmMaskProperty('none', 'label sets, as COCO'),
+  ...syntheticProperties,
+});
+
+export const shapesMulti = defineDataset({
   name: 'shapes-multi',
   summary: `Built-in, COCO-like: 1-3 shapes per image, label = set of ${SHAPES.length} shape categories`,
   labelKind: 'multi',
-  schema: {
-    properties: {
-      ...commonDatasetProperties,
-      ...damsmMaskProperty('none', 'label sets, as COCO'),
-      ...syntheticProperties,
-    },
-  },
-  build: (cfg) => buildSynthetic('shapes-multi', 'multi', [...SHAPES], cfg as SyntheticConfig, shapesMultiSample),
-};
+  schema: {properties: shapesMultiProperties},
+  build: (cfg) => buildSynthetic('shapes-multi', 'multi', [...SHAPES], cfg, shapesMultiSample),
+});

@@ -1,6 +1,6 @@
 // Built-in single-label dataset (CUB-like): one coloured shape per image, class = shape × colour.
 import type {Rng} from '../../core/rng';
-import {commonDatasetProperties, damsmMaskProperty, type DatasetDescriptor} from './descriptor';
+import {commonDatasetProperties, damsmMaskProperty, defineDataset} from './descriptor';
 import {
   type BackgroundName,
   BACKGROUNDS,
@@ -12,7 +12,8 @@ import {
   SHAPES,
   type ShapeItem,
 } from './shapes-render';
-import {buildSynthetic, type SyntheticConfig, type SyntheticSample, syntheticProperties} from './synthetic';
+import {buildSynthetic, type SyntheticSample, syntheticProperties} from './synthetic';
+import {defineProperties} from '../../core/json-schema';
 
 const CLASS_NAMES = SHAPES.flatMap((s) => COLORS.map((c) => `${c} ${s}`));
 /** The two factors of a class (class = shape index × colours + colour index), for `shape_acc` and `colour_acc`. */
@@ -63,19 +64,19 @@ export function shapesSample(rng: Rng, captionsPerImage: number): SyntheticSampl
   return {items: [item], background, captions, label: SHAPES.indexOf(kind) * COLORS.length + COLORS.indexOf(color)};
 }
 
-export const shapes: DatasetDescriptor = {
+const shapesProperties = defineProperties({
+  ...commonDatasetProperties,
+  ...damsmMaskProperty('same-label', 'one label per image, as CUB'),
+  ...syntheticProperties,
+});
+
+export const shapes = defineDataset({
   name: 'shapes',
   summary: `Built-in, CUB-like: one coloured shape per image, ${CLASS_NAMES.length} classes (shape x colour), varied captions`,
   labelKind: 'single',
-  schema: {
-    properties: {
-      ...commonDatasetProperties,
-      ...damsmMaskProperty('same-label', 'one label per image, as CUB'),
-      ...syntheticProperties,
-    },
-  },
+  schema: {properties: shapesProperties},
   build: async (cfg) => ({
-    ...(await buildSynthetic('shapes', 'single', CLASS_NAMES, cfg as SyntheticConfig, shapesSample)),
+    ...(await buildSynthetic('shapes', 'single', CLASS_NAMES, cfg, shapesSample)),
     labelFactors: LABEL_FACTORS,
   }),
-};
+});

@@ -4,7 +4,8 @@ import {checkImageMemory} from '../../data/memory-budget';
 import type {Dataset, LabelKind} from '../../data/dataset';
 import {Rng} from '../../core/rng';
 import {type BackgroundName, renderImage, type ShapeItem} from './shapes-render';
-import type {DatasetConfig} from './descriptor';
+import type {commonDatasetProperties, DatasetSection} from './descriptor';
+import {defineProperties} from '../../core/json-schema';
 
 export interface SyntheticSample {
   items: ShapeItem[];
@@ -14,11 +15,8 @@ export interface SyntheticSample {
   label: number | number[];
 }
 
-export interface SyntheticConfig extends DatasetConfig {
-  size: number;
-  testFraction: number;
-  seed: number;
-}
+/** What the synthetic builder reads of a dataset section (the common keys and `syntheticProperties`). */
+export type SyntheticConfig = DatasetSection<typeof commonDatasetProperties & typeof syntheticProperties>;
 
 /**
  * Generates `size` samples; sample i depends only on (dataset.seed, i), so changing `size` keeps the first
@@ -62,7 +60,7 @@ export async function buildSynthetic(
 }
 
 /** Keys of the synthetic datasets beyond the common ones. */
-export const syntheticProperties = {
+export const syntheticProperties = defineProperties({
   size: {
     type: 'integer',
     minimum: 8,
@@ -83,4 +81,4 @@ export const syntheticProperties = {
     default: 0,
     description: 'Seed of the generated data (separate from the experiment seed, so seeds vary training, not data).',
   },
-};
+});

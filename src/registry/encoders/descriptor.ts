@@ -2,11 +2,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import type {ParamSet} from '../../nn/params';
 import type {Vocabulary} from '../../text/vocabulary';
-import type {Descriptor} from '../registry';
+import type {Descriptor, OwnConfig, TypedSchema} from '../registry';
+import type {Properties} from '../../core/json-schema';
 
+/** The encoders section as the experiment sees it: the entry's name and its keys (typed inside the entry). */
 export interface EncoderConfig {
   name: string;
-  embedDim: number;
   [key: string]: unknown;
 }
 
@@ -80,3 +81,34 @@ export interface LoadedEncoders {
 }
 
 export type EncoderDescriptor = TrainedEncoderDescriptor | FileEncoderDescriptor;
+
+/** An encoders section as the entry whose schema is `P` (required keys `R`) sees it: every key typed. */
+export type EncoderSection<P extends Properties, R extends string = never> = {name: string} & OwnConfig<P, R>;
+
+/** A trained encoders entry as written: its schema's properties keep their literal types, so `build` gets typed keys. */
+export interface TrainedEncoderEntry<P extends Properties> extends Omit<TrainedEncoderDescriptor, 'schema' | 'build'> {
+  readonly schema: TypedSchema<P>;
+  build(cfg: EncoderSection<P>, ctx: {vocabSize: number; params: ParamSet}): EncoderPair;
+}
+
+/** A files encoders entry as written, typed like `TrainedEncoderEntry`. */
+export interface FileEncoderEntry<P extends Properties, R extends string>
+  extends Omit<FileEncoderDescriptor, 'schema' | 'check' | 'load'> {
+  readonly schema: TypedSchema<P, R>;
+  check(cfg: EncoderSection<P, R>): void;
+  load(cfg: EncoderSection<P, R>, ctx: {vocab: Vocabulary; maxWords: number}): Promise<LoadedEncoders>;
+}
+
+// The loader has validated a section against its entry's schema (defaults filled) before these see it.
+/** Declares a trained encoders entry. */
+export function defineTrainedEncoders<const P extends Properties>(entry: TrainedEncoderEntry<P>): EncoderDescriptor {
+  return {...entry, build: (cfg, ctx) => entry.build(cfg as EncoderSection<P>, ctx)};
+}
+
+/** Declares a files encoders entry. */
+export function defineFileEncoders<const P extends Properties, const R extends string = never>(
+  entry: FileEncoderEntry<P, R>,
+): EncoderDescriptor {
+  const typed = (cfg: EncoderConfig) => cfg as EncoderSection<P, R>;
+  return {...entry, check: (cfg) => entry.check(typed(cfg)), load: (cfg, ctx) => entry.load(typed(cfg), ctx)};
+}

@@ -15,7 +15,7 @@ import {onceAcrossProcesses} from '../../core/file-lock';
 import {readCheckpoint, restoreVariables, writeCheckpoint} from '../../core/checkpoint';
 import {canonicalJson} from '../../core/identity';
 import {Rng} from '../../core/rng';
-import type {EvaluatorDescriptor, FeatureExtractor} from './descriptor';
+import {defineEvaluator, type FeatureExtractor} from './descriptor';
 
 interface ClassifierOptions {
   width: number;
@@ -52,7 +52,7 @@ class Classifier {
   }
 }
 
-export const builtin: EvaluatorDescriptor = {
+export const builtin = defineEvaluator({
   name: 'builtin',
   summary:
     'A classifier CNN trained by scg on the real training images (cached); penultimate features for FID, class probabilities for IS',
@@ -219,4 +219,4 @@ export const builtin: EvaluatorDescriptor = {
     };
     return extractor;
   },
-};
+});

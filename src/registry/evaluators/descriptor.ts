@@ -2,7 +2,14 @@
 import type * as tf from '@tensorflow/tfjs';
 import type {ExperimentConfig} from '../../config/types';
 import type {Dataset} from '../../data/dataset';
-import type {Descriptor, EntryProblem} from '../registry';
+import type {Descriptor, EntryProblem, OwnConfig, TypedSchema} from '../registry';
+import type {Properties, Resolved} from '../../core/json-schema';
+import type {EvalConfig, evalSectionProperties} from './section';
+
+export type {EvalConfig};
+
+/** The eval section as the evaluator whose own keys are `P` sees it: shared and own keys typed. */
+export type EvaluatorSection<P extends Properties> = Resolved<typeof evalSectionProperties> & OwnConfig<P>;
 
 export interface FeatureExtractor {
   name: string;
@@ -23,8 +30,9 @@ export interface FeatureExtractor {
   dispose(): void;
 }
 
-export interface EvaluatorContext {
-  config: ExperimentConfig;
+export interface EvaluatorContext<E = EvalConfig> {
+  /** The run's config; its eval section typed as the evaluator sees it. */
+  config: Omit<ExperimentConfig, 'eval'> & {eval: E};
   dataset: Dataset;
   /** Folder for cached evaluator weights and real-image statistics. */
   cacheDir: string;
@@ -38,6 +46,24 @@ export interface EvaluatorContext {
  */
 export interface EvaluatorDescriptor extends Descriptor {
   /** What would stop `build` for this eval section (a missing weights file, ...), found at config load. */
-  check?(config: ExperimentConfig['eval']): EntryProblem | undefined;
+  check?(config: EvalConfig): EntryProblem | undefined;
   build(ctx: EvaluatorContext): Promise<FeatureExtractor>;
+}
+
+/** An evaluator as written: its own keys' schema keeps literal types, so `check` and `build` read typed keys. */
+export interface EvaluatorEntry<P extends Properties> extends Omit<EvaluatorDescriptor, 'schema' | 'check' | 'build'> {
+  readonly schema: TypedSchema<P>;
+  check?(config: EvaluatorSection<P>): EntryProblem | undefined;
+  build(ctx: EvaluatorContext<EvaluatorSection<P>>): Promise<FeatureExtractor>;
+}
+
+/** Declares an evaluator; config loading has validated the eval section against its schema (defaults filled). */
+export function defineEvaluator<const P extends Properties>(entry: EvaluatorEntry<P>): EvaluatorDescriptor {
+  const typed = (e: EvalConfig) => e as EvaluatorSection<P>;
+  const {check} = entry;
+  return {
+    ...entry,
+    ...(check ? {check: (e: EvalConfig) => check(typed(e))} : {}),
+    build: (ctx) => entry.build({...ctx, config: {...ctx.config, eval: typed(ctx.config.eval)}}),
+  };
 }

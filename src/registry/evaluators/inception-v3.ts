@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../../errors';
 import {readModelFiles} from '../../core/model-files';
-import type {EvaluatorDescriptor} from './descriptor';
+import {defineEvaluator} from './descriptor';
 
 const missingPath = {
   key: 'inceptionPath',
@@ -11,7 +11,7 @@ const missingPath = {
   hint: 'set eval.inceptionPath to the folder of the converted model (README: Inception weights)',
 };
 
-export const inceptionV3: EvaluatorDescriptor = {
+export const inceptionV3 = defineEvaluator({
   name: 'inception-v3',
   summary:
     'InceptionV3 in tfjs layers format from eval.inceptionPath: images resized to its input (299) and scaled to [-1, 1]',
@@ -87,4 +87,4 @@ export const inceptionV3: EvaluatorDescriptor = {
       dispose: () => both.dispose(),
     };
   },
-};
+});

@@ -1,6 +1,6 @@
 // The `dmgan` backbone entry (MinfengZhu/DM-GAN): AttnGAN's pipeline with a dynamic memory in every refinement stage.
 import type {ParamSet} from '../../../nn/params';
-import type {BackboneDescriptor} from '../descriptor';
+import {defineBackbone} from '../descriptor';
 import {multiStageBackbone} from '../shared/multi-stage-backbone';
 import {MultiStageGenerator, type MultiStageOptions} from '../shared/multi-stage-generator';
 import {MemoryStage} from './memory-stage';
@@ -12,7 +12,7 @@ export class DmGanGenerator extends MultiStageGenerator {
   }
 }
 
-export const dmgan: BackboneDescriptor = {
+export const dmgan = defineBackbone({
   name: 'dmgan',
   summary:
     "DM-GAN: AttnGAN's stages with a dynamic memory (writing gate, key addressing, value reading, response gate)",
@@ -26,4 +26,4 @@ export const dmgan: BackboneDescriptor = {
         "Discriminators' normalisation. spectral: DM-GAN's own (every conv biased and spectrally normalised, one power iteration per forward pass, no batch norm); batch: AttnGAN's batch-norm discriminators (scg's dmgan before this key).",
     },
   }),
-};
+});

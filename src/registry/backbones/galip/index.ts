@@ -1,13 +1,13 @@
 // The `galip` backbone entry (tobran/GALIP): a generator bridged through the frozen image encoder, a
 // discriminator on frozen encoder features, hinge + MA-GP, and a text–image cosine term for G.
 import * as tf from '@tensorflow/tfjs';
-import type {BackboneDescriptor} from '../descriptor';
+import {defineBackbone} from '../descriptor';
 import {damsmGammaProperties, damsmGammasOf} from '../shared/damsm-gammas';
 import {hingeGeneratorLoss, hingeMaGpDiscriminatorLoss, maGpProperties} from '../shared/hinge-ma-gp';
 import {JointDiscriminator} from '../shared/joint-discriminator';
 import {GalipGenerator} from './generator';
 
-export const galip: BackboneDescriptor = {
+export const galip = defineBackbone({
   name: 'galip',
   summary:
     'GALIP: G bridged through the frozen image encoder, D on frozen encoder features, hinge + MA-GP, −k·cos(image, sentence) for G',
@@ -58,41 +58,40 @@ export const galip: BackboneDescriptor = {
           message: `galip needs dataset.resolution ≥ 16 (its code is at resolution/8), got ${resolution}`,
         },
   build: (cfg, {resolution, embedDim, g, d, encoders}) => {
-    const num = (k: string) => cfg[k] as number;
-    const gen = new GalipGenerator(g, {width: num('width'), zDim: num('zDim'), embedDim, resolution}, encoders);
+    const gen = new GalipGenerator(g, {width: cfg.width, zDim: cfg.zDim, embedDim, resolution}, encoders);
     const layers = encoders.imageLayers!;
     const [side, channels] = layers.shapes(resolution).upper;
-    const head = new JointDiscriminator(d, side, num('dWidth'), embedDim, channels);
+    const head = new JointDiscriminator(d, side, cfg.dWidth, embedDim, channels);
     // D sees the frozen encoder's region-code map; MA-GP is taken with respect to those features and the sentence.
     const features = (x: tf.Tensor4D) => layers.upper(layers.lower(x));
     const D = (f: tf.Tensor4D, s: tf.Tensor2D) => head.apply(f, s);
     const cosine = (a: tf.Tensor2D, b: tf.Tensor2D) =>
       tf.sum(tf.mul(tf.div(a, tf.norm(a, 'euclidean', 1, true)), tf.div(b, tf.norm(b, 'euclidean', 1, true))), 1);
     return {
-      zDim: num('zDim'),
+      zDim: cfg.zDim,
       condDim: 0,
       stageResolutions: [resolution],
       g,
       d,
-      lambdaDamsm: num('lambdaDamsm'),
+      lambdaDamsm: cfg.lambdaDamsm,
       damsmGammas: damsmGammasOf(cfg),
       lambdaKl: 0,
-      ema: num('ema'),
+      ema: cfg.ema,
       generate: (inputs, mode) => gen.apply(inputs, mode),
       discriminatorLoss: (reals, fakes, sentences) =>
         hingeMaGpDiscriminatorLoss(D, features(reals[0]!), features(fakes[0]!), sentences, {
-          weight: num('maGpWeight'),
-          power: num('maGpPower'),
+          weight: cfg.maGpWeight,
+          power: cfg.maGpPower,
         }),
       generatorLoss: (fakes, sentences) => {
         const adv = hingeGeneratorLoss(D, features(fakes[0]!), sentences);
         const codes = tf.split(encoders.encodeImage(fakes[0]!).global, 2) as tf.Tensor2D[];
         const cos = tf.addN(sentences.map((s, b) => tf.neg(tf.mean(cosine(codes[b]!, s))))) as tf.Scalar;
         return {
-          loss: tf.add(adv.loss, tf.mul(cos, num('cosWeight'))) as tf.Scalar,
+          loss: tf.add(adv.loss, tf.mul(cos, cfg.cosWeight)) as tf.Scalar,
           terms: {...adv.terms, g_neg_cos: cos},
         };
       },
     };
   },
-};
+});

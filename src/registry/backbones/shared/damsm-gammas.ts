@@ -1,4 +1,5 @@
 // The DAMSM smoothing factors γ1, γ2, γ3 of the GAN phase's DAMSM term, as knobs of each backbone that uses it.
+import {defineProperties} from '../../../core/json-schema';
 
 export interface DamsmGammas {
   gamma1: number;
@@ -8,7 +9,7 @@ export interface DamsmGammas {
 
 /** Schema properties with the original's defaults; `source` names the config they come from. */
 export function damsmGammaProperties(defaults: DamsmGammas, source: string) {
-  return {
+  return defineProperties({
     damsmGamma1: {
       type: 'number',
       exclusiveMinimum: 0,
@@ -27,14 +28,10 @@ export function damsmGammaProperties(defaults: DamsmGammas, source: string) {
       default: defaults.gamma3,
       description: `GAN-phase DAMSM score scale γ3 (${source} GAMMA3: ${defaults.gamma3}).`,
     },
-  };
+  });
 }
 
 /** The γs of a backbone section. */
-export function damsmGammasOf(cfg: Record<string, unknown>): DamsmGammas {
-  return {
-    gamma1: cfg['damsmGamma1'] as number,
-    gamma2: cfg['damsmGamma2'] as number,
-    gamma3: cfg['damsmGamma3'] as number,
-  };
+export function damsmGammasOf(cfg: {damsmGamma1: number; damsmGamma2: number; damsmGamma3: number}): DamsmGammas {
+  return {gamma1: cfg.damsmGamma1, gamma2: cfg.damsmGamma2, gamma3: cfg.damsmGamma3};
 }

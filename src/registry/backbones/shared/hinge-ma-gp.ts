@@ -3,9 +3,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type {LossTerms} from '../descriptor';
 import {mismatchedPairs} from './mismatched';
+import {defineProperties} from '../../../core/json-schema';
 
 /** The MA-GP knobs of every DF-GAN-family backbone's schema. */
-export const maGpProperties = {
+export const maGpProperties = defineProperties({
   maGpWeight: {type: 'number', minimum: 0, default: 2, description: 'MA-GP weight k (DF-GAN, SSA-GAN, GALIP: 2).'},
   maGpPower: {
     type: 'number',
@@ -13,7 +14,7 @@ export const maGpProperties = {
     default: 6,
     description: 'MA-GP power p of the gradient norm (DF-GAN, SSA-GAN, GALIP: 6).',
   },
-};
+});
 
 /** D(x, s) → `[n]` logits; the discriminator as these losses see it. */
 export type JointD = (images: tf.Tensor4D, sentence: tf.Tensor2D) => tf.Tensor1D;

@@ -1,5 +1,5 @@
 // The `ssagan` backbone entry (wtliao/text2image): single-stage, mask-guided sentence modulation, hinge + MA-GP.
-import type {BackboneDescriptor} from '../descriptor';
+import {defineBackbone} from '../descriptor';
 import {
   hingeDiscriminatorLoss,
   hingeGeneratorLoss,
@@ -11,7 +11,7 @@ import {JointDiscriminator} from '../shared/joint-discriminator';
 import {damsmGammaProperties, damsmGammasOf} from '../shared/damsm-gammas';
 import {SsaGanGenerator} from './generator';
 
-export const ssagan: BackboneDescriptor = {
+export const ssagan = defineBackbone({
   name: 'ssagan',
   summary:
     'SSA-GAN: DF-GAN-style single stage, every block predicts a mask and modulates with the sentence only inside it; hinge + MA-GP',
@@ -67,31 +67,30 @@ export const ssagan: BackboneDescriptor = {
       ? undefined
       : {path: ['dataset', 'resolution'], message: `resolution ${resolution} is too small for ssagan (at least 8)`},
   build: (cfg, {resolution, embedDim, g, d}) => {
-    const num = (k: string) => cfg[k] as number;
     const gen = new SsaGanGenerator(g, {
-      width: num('width'),
-      zDim: num('zDim'),
+      width: cfg.width,
+      zDim: cfg.zDim,
       embedDim,
       resolution,
-      maskWidth: num('maskWidth'),
+      maskWidth: cfg.maskWidth,
     });
-    const disc = new JointDiscriminator(d, resolution, num('dWidth'), embedDim);
-    const gp = {weight: num('maGpWeight'), power: num('maGpPower')};
+    const disc = new JointDiscriminator(d, resolution, cfg.dWidth, embedDim);
+    const gp = {weight: cfg.maGpWeight, power: cfg.maGpPower};
     const D = (x: Parameters<JointDiscriminator['apply']>[0], s: Parameters<JointDiscriminator['apply']>[1]) =>
       disc.apply(x, s);
     return {
-      zDim: num('zDim'),
+      zDim: cfg.zDim,
       condDim: 0,
       stageResolutions: [resolution],
       g,
       d,
-      lambdaDamsm: num('lambdaDamsm'),
+      lambdaDamsm: cfg.lambdaDamsm,
       damsmGammas: damsmGammasOf(cfg),
       lambdaKl: 0,
-      ema: num('ema'),
+      ema: cfg.ema,
       masks: true,
       generate: (inputs, mode) => gen.apply(inputs, mode),
-      ...(cfg['maGpStep'] === 'separate'
+      ...(cfg.maGpStep === 'separate'
         ? {
             discriminatorLoss: (reals, fakes, sentences) => hingeDiscriminatorLoss(D, reals[0]!, fakes[0]!, sentences),
             discriminatorPenalty: (reals, sentences) => maGpPenalty(D, reals[0]!, sentences, gp),
@@ -103,4 +102,4 @@ export const ssagan: BackboneDescriptor = {
       generatorLoss: (fakes, sentences) => hingeGeneratorLoss(D, fakes[0]!, sentences),
     };
   },
-};
+});

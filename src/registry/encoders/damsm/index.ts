@@ -1,9 +1,9 @@
 // The `damsm` encoders entry: AttnGAN's BiLSTM text encoder with a CNN image encoder (see image-encoder.ts).
-import type {EncoderDescriptor} from '../descriptor';
+import {defineTrainedEncoders} from '../descriptor';
 import {ImageEncoder} from './image-encoder';
 import {TextEncoder} from './text-encoder';
 
-export const damsm: EncoderDescriptor = {
+export const damsm = defineTrainedEncoders({
   name: 'damsm',
   kind: 'trained',
   summary: 'DAMSM dual encoder: embedding + BiLSTM for text, a CNN with region and global codes for images',
@@ -36,21 +36,21 @@ export const damsm: EncoderDescriptor = {
     const embedDim = cfg.embedDim;
     const text = new TextEncoder(params.scope('text'), {
       vocabSize,
-      wordDim: cfg['wordDim'] as number,
+      wordDim: cfg.wordDim,
       embedDim,
-      dropout: cfg['dropout'] as number,
+      dropout: cfg.dropout,
     });
-    const image = new ImageEncoder(params.scope('image'), {width: cfg['imageWidth'] as number, embedDim});
+    const image = new ImageEncoder(params.scope('image'), {width: cfg.imageWidth, embedDim});
     return {
       embedDim,
       encodeText: (tokens, mask, seed, rows) => text.encode(tokens, mask, seed, rows),
       encodeImage: (images) => image.encode(images),
       textVariableNames: () => [...params.variables.keys()].filter((n) => n.includes('/text/')),
       imageLayers: {
-        shapes: (res) => ({lower: [res / 2, 2 * (cfg['imageWidth'] as number)], upper: [res / 4, embedDim]}),
+        shapes: (res) => ({lower: [res / 2, 2 * cfg.imageWidth], upper: [res / 4, embedDim]}),
         lower: (x) => image.lower(x),
         upper: (h) => image.regionMap(image.middle(h)),
       },
     };
   },
-};
+});

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../../../errors';
 import type {Vocabulary} from '../../../text/vocabulary';
-import type {EncoderPair, FileEncoderDescriptor, ImageLayers, LoadedEncoders} from '../descriptor';
+import {defineFileEncoders, type EncoderPair, type ImageLayers, type LoadedEncoders} from '../descriptor';
 import {type DualEncoderFolder, readDualEncoderFolder, readFolderFiles} from './folder';
 
 /** Dataset token id → the model's token id (padding stays 0; unknown words get the model's unknown token). */
@@ -138,7 +138,7 @@ export async function loadTfjsEncoders(dir: string, vocab: Vocabulary, maxWords:
   }
 }
 
-export const tfjsEncoders: FileEncoderDescriptor = {
+export const tfjsEncoders = defineFileEncoders({
   name: 'tfjs',
   kind: 'files',
   summary:
@@ -154,6 +154,6 @@ export const tfjsEncoders: FileEncoderDescriptor = {
     },
     required: ['path'],
   },
-  check: (cfg) => void readFolderFiles(cfg['path'] as string),
-  load: (cfg, {vocab, maxWords}) => loadTfjsEncoders(cfg['path'] as string, vocab, maxWords),
-};
+  check: (cfg) => void readFolderFiles(cfg.path),
+  load: (cfg, {vocab, maxWords}) => loadTfjsEncoders(cfg.path, vocab, maxWords),
+});

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../../../errors';
-import type {EvaluatorDescriptor, FeatureExtractor} from '../descriptor';
+import {defineEvaluator, type FeatureExtractor} from '../descriptor';
 import {CLASSES, FEATURE_DIM, INPUT_SIZE} from './layout';
 import {fidInceptionForward} from './network';
 import {defaultFidInceptionPath, disposeWeights, loadFidInceptionWeights} from './weights';
@@ -32,7 +32,7 @@ export function fidInceptionExtractor(file: string, what = 'eval.fidInceptionPat
   };
 }
 
-export const fidInception: EvaluatorDescriptor = {
+export const fidInception = defineEvaluator({
   name: 'fid-inception',
   summary:
     "pytorch-fid's FID Inception (TF 2015-12-05 weights) from eval.fidInceptionPath: the network papers' FID and IS use",
@@ -59,4 +59,4 @@ export const fidInception: EvaluatorDescriptor = {
     if (problem) throw new ScgError('BAD_INPUT', `eval.${problem.key}: ${problem.message}`, {hint: problem.hint});
     return fidInceptionExtractor(config.eval.fidInceptionPath ?? defaultFidInceptionPath());
   },
-};
+});
