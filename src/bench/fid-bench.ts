@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import {initBackend} from '../core/backend';
+import {ScgError} from '../errors';
 import {parseNpy} from '../core/npz';
 import {encodeSafetensors} from '../core/safetensors';
 import {randomFidInceptionTensors} from '../registry/evaluators/fid-inception/random-weights';
@@ -40,7 +41,14 @@ function peer(weights: string, folder: string, threads: number, batch: number, o
   const r = spawnSync(PYTHON, [script, 'features', weights, folder, String(threads), String(batch), out], {
     encoding: 'utf8',
   });
-  if (r.status !== 0) throw new Error(`the PyTorch peer failed: ${(r.stderr || String(r.error)).trim()}`);
+  if (r.status !== 0)
+    throw new ScgError(
+      'RUN_FAILED',
+      `the PyTorch peer (${PYTHON} ${script}) failed: ${(r.stderr || String(r.error)).trim()}`,
+      {
+        hint: 'it needs python3 with torch, torchvision and PIL (Debian: apt-get install python3-torch python3-torchvision python3-pil)',
+      },
+    );
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as {torch: string; img_per_s: number; seconds: number};
 }
 

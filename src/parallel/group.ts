@@ -5,6 +5,7 @@ import {Worker} from 'node:worker_threads';
 import type {BackendChoice} from '../core/backend';
 import {allocateCollective, CollectiveAbort, type CollectiveMemory, SharedCollective} from './collective';
 import {withCollective} from './sharded-ops';
+import {ScgError} from '../errors';
 
 /** What one rank runs: the same messages arrive at every rank, in the same order. */
 export interface ShardProgram<M, R = void> {
@@ -126,7 +127,8 @@ export class DataParallelGroup<M, R = void> {
     try {
       return withCollective(this.collective, () => this.local.handle(message));
     } catch (err) {
-      if (err instanceof CollectiveAbort) throw new Error(`data-parallel step failed: ${err.message}`);
+      if (err instanceof CollectiveAbort)
+        throw new ScgError('RUN_FAILED', `data-parallel step failed: ${err.message}`, {cause: err});
       this.collective.abort(`thread 0: ${(err as Error).message}`);
       throw err;
     }
