@@ -30,8 +30,9 @@ export default class Ablate extends BaseCommand {
       min: 0,
     }),
     emit: Flags.string({
-      description: 'write a job-array script that runs each cell as a task, instead of running',
-      options: ['slurm', 'shell'],
+      description:
+        'write a job that runs each cell as a task, instead of running: a Slurm array, a bash script, or a Kubernetes Indexed Job (per-task stores, then scg store merge)',
+      options: ['slurm', 'shell', 'k8s'],
     }),
     out: Flags.string({description: 'with --emit: write the script here instead of stdout'}),
     grace: Flags.integer({
@@ -54,7 +55,8 @@ export default class Ablate extends BaseCommand {
       return plan;
     }
     if (flags.emit) {
-      const emitted = emitSweep(sweep, dbPath, {...common, kind: flags.emit as EmitKind, out: flags.out});
+      const kind = flags.emit as EmitKind;
+      const emitted = emitSweep(sweep, dbPath, {...common, kind, workers: flags.workers, out: flags.out});
       if (flags.out) this.note(`wrote ${flags.out}: ${emitted.cells} tasks`);
       else if (!this.jsonEnabled()) process.stdout.write(emitted.script);
       return emitted;

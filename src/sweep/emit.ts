@@ -1,10 +1,11 @@
-// `scg ablate --emit slurm|shell`: a script in which each task runs one cell (`scg ablate <sweep> --cell INDEX`) against one store.
+// `scg ablate --emit slurm|shell|k8s`: a job in which each task runs one cell (`scg ablate <sweep> --cell INDEX`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import {stringify} from 'yaml';
 import {registerSweepIn} from './register';
 import type {Sweep} from './spec';
 
-export type EmitKind = 'slurm' | 'shell';
+export type EmitKind = 'slurm' | 'shell' | 'k8s';
 
 function quote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -18,8 +19,9 @@ export function emitScript(
   kind: EmitKind,
   sweep: Sweep,
   dbPath: string,
-  opts: {retries: number; graceSeconds: number},
+  opts: {retries: number; graceSeconds: number; workers: number},
 ): string {
+  if (kind === 'k8s') return emitIndexedJob(sweep, dbPath, opts);
   const file = path.resolve(sweep.file);
   const db = path.resolve(dbPath);
   const n = sweep.cells.length;
@@ -65,6 +67,70 @@ export function emitScript(
   ].join('\n');
 }
 
+/** A DNS-1123 name for Kubernetes objects: lower case, digits and '-', at most 63 characters. */
+function k8sName(s: string): string {
+  return `scg-${s.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`.slice(0, 63).replace(/-+$/, '');
+}
+
+/**
+ * A Kubernetes Indexed Job: one completion per cell, `parallelism` = `--workers`, the cell index from
+ * `JOB_COMPLETION_INDEX`. Pods may land on different nodes of a volume shared over the network, where SQLite's
+ * locks cannot be trusted, so each task writes its own store (`tasks/<INDEX>/experiments.db` beside `--db`), and
+ * `scg store merge` joins them into `--db` afterwards. The image and the volume claim are placeholders to adapt.
+ */
+function emitIndexedJob(
+  sweep: Sweep,
+  dbPath: string,
+  opts: {retries: number; graceSeconds: number; workers: number},
+): string {
+  const file = path.resolve(sweep.file);
+  const db = path.resolve(dbPath);
+  const root = path.dirname(db);
+  const n = sweep.cells.length;
+  const taskDb = path.join(root, 'tasks', '$JOB_COMPLETION_INDEX', 'experiments.db');
+  const command = `scg ablate ${quote(file)} --cell "$JOB_COMPLETION_INDEX" --db "${taskDb}" --retries ${opts.retries} --grace ${opts.graceSeconds}`;
+  const job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {name: k8sName(sweep.spec.name), labels: {'scg/sweep': k8sName(sweep.spec.name)}},
+    spec: {
+      completionMode: 'Indexed',
+      completions: n,
+      parallelism: Math.min(opts.workers, n),
+      backoffLimitPerIndex: opts.retries,
+      backoffLimit: n * (opts.retries + 1),
+      template: {
+        metadata: {labels: {'scg/sweep': k8sName(sweep.spec.name)}},
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'scg',
+              image: 'scg:latest',
+              command: ['bash', '-c', command],
+              workingDir: root,
+              resources: {requests: {cpu: '2', memory: '8Gi'}},
+              volumeMounts: [{name: 'work', mountPath: root}],
+            },
+          ],
+          volumes: [{name: 'work', persistentVolumeClaim: {claimName: 'scg-work'}}],
+        },
+      },
+    },
+  };
+  return [
+    `# scg sweep '${sweep.spec.name}' (spec ${sweep.specHash}): a Kubernetes Indexed Job, ${n} completions, one cell each.`,
+    '# Written by scg ablate --emit k8s. Adapt the image (one with scg and its data) and the volume claim, which is',
+    `# mounted at ${root} so the sweep file, datasets and stores keep their paths. Each task writes its own store,`,
+    `# ${taskDb.replace('$JOB_COMPLETION_INDEX', '<INDEX>')}, because SQLite's locks do not hold across nodes on a network volume.`,
+    '# When the job is done, join them and report:',
+    `#   scg store merge ${path.join(root, 'tasks', '*', 'experiments.db')} --into ${db}`,
+    `#   scg report ${sweep.spec.name} --db ${db}`,
+    '# Re-apply the job (or run scg ablate) to finish cells that failed; claimed cells are not run twice.',
+    stringify(job, {lineWidth: 0}),
+  ].join('\n');
+}
+
 /**
  * `scg ablate --emit`: registers the sweep (tasks claim their cells from the store) and returns the script,
  * written to `out` (executable) when given.
@@ -72,10 +138,17 @@ export function emitScript(
 export function emitSweep(
   sweep: Sweep,
   dbPath: string,
-  opts: {kind: EmitKind; extend: boolean; retries: number; graceSeconds: number; out: string | undefined},
+  opts: {
+    kind: EmitKind;
+    extend: boolean;
+    retries: number;
+    graceSeconds: number;
+    workers: number;
+    out: string | undefined;
+  },
 ): {sweep: string; kind: EmitKind; cells: number; out: string | null; script: string} {
   registerSweepIn(dbPath, sweep, opts.extend);
-  const script = emitScript(opts.kind, sweep, dbPath, {retries: opts.retries, graceSeconds: opts.graceSeconds});
+  const script = emitScript(opts.kind, sweep, dbPath, opts);
   if (opts.out) fs.writeFileSync(opts.out, script, {mode: 0o755});
   return {sweep: sweep.spec.name, kind: opts.kind, cells: sweep.cells.length, out: opts.out ?? null, script};
 }
