@@ -2,6 +2,7 @@
 import {Command, Flags} from '@oclif/core';
 import {formatError, ScgError} from '../errors';
 import {defaultDbPath, storeError} from '../store/store';
+import {isWasmHeapExhausted, wasmHeapError} from '../core/wasm-heap';
 
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
@@ -12,7 +13,11 @@ export abstract class BaseCommand extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    const known = err instanceof ScgError ? err : storeError(err); // a damaged store met mid-command is bad input too
+    // a damaged store met mid-command is bad input too, and so is a model too big for the wasm heap
+    const known =
+      err instanceof ScgError
+        ? err
+        : (storeError(err) ?? (isWasmHeapExhausted(err) ? wasmHeapError(err, `scg ${this.id}`) : undefined));
     if (known) {
       this.note(`error: ${formatError(known)}`);
       return this.exit(known.exitCode);

@@ -17,6 +17,7 @@ import {wantedGanThreads} from './parallel-phase';
 import {pretrainingSource} from './pretrained-encoders';
 import {removeStaleTemps} from '../core/atomic-write';
 import {provenance} from '../core/provenance';
+import {isWasmHeapExhausted, wasmHeapError} from '../core/wasm-heap';
 
 export interface RunOptions {
   dbPath: string;
@@ -182,7 +183,10 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
       for (const phase of config.phases) await PHASE_RUNNERS[phase](ctx);
       store.setStatus(run.id, 'completed');
       log(`run ${run.id} completed`);
-    } catch (err) {
+    } catch (thrown) {
+      const err = isWasmHeapExhausted(thrown, {backend: backend.name})
+        ? wasmHeapError(thrown, `run ${run.id}`)
+        : thrown;
       if (err instanceof InterruptedError) {
         store.setStatus(run.id, 'interrupted', err.message);
         log(err.message);
