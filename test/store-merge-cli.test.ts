@@ -106,6 +106,44 @@ describe('scg store merge', () => {
     assert.deepEqual(query(merged, 'SELECT * FROM runs ORDER BY id'), dump);
   });
 
+  it('takes a later record of the same execution, and keeps it when an older one comes again', () => {
+    // a copy of node B's store taken while its first run was still evaluating: no eval metrics, no end yet
+    const early = path.join(dir, 'early', 'experiments.db');
+    fs.mkdirSync(path.dirname(early));
+    for (const suffix of ['', '-wal'])
+      if (fs.existsSync(nodeB + suffix)) fs.copyFileSync(nodeB + suffix, early + suffix);
+    const db = new Database(early);
+    const {id} = db.prepare('SELECT id FROM runs ORDER BY id LIMIT 1').get() as {id: string};
+    db.prepare("DELETE FROM metrics WHERE run_id = ? AND phase = 'eval'").run(id);
+    db.prepare(
+      "UPDATE runs SET status = 'running', ended_at = NULL, heartbeat_at = '2000-01-01T00:00:00.000Z' WHERE id = ?",
+    ).run(id);
+    db.close();
+    const summary = (args: string[]) => {
+      const r = scg(['store', 'merge', ...args, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      const [s] = (JSON.parse(r.stdout) as {sources: {added: number; updated: number; same: number}[]}).sources;
+      return [s!.added, s!.updated, s!.same];
+    };
+    const before = counts(merged);
+    assert.deepEqual(summary([early, '--into', merged]), [0, 0, 2], 'the older record changes nothing');
+    assert.deepEqual(counts(merged), before);
+    assert.equal(query<{status: string}>(merged, 'SELECT status FROM runs WHERE id = ?', id)[0]!.status, 'completed');
+    // the other way round: the early record first (its folder is not beside it), then the finished one
+    const fresh = path.join(dir, 'fresh-b', 'experiments.db');
+    assert.deepEqual(summary([early, '--into', fresh]), [2, 0, 0]);
+    assert.deepEqual(summary([nodeB, '--into', fresh]), [0, 1, 1]);
+    const run = query<{status: string; run_dir: string}>(
+      fresh,
+      'SELECT status, run_dir FROM runs WHERE id = ?',
+      id,
+    )[0]!;
+    assert.equal(run.status, 'completed');
+    assert.equal(run.run_dir, path.join(path.dirname(fresh), 'runs', id));
+    assert.ok(query(fresh, "SELECT 1 FROM metrics WHERE run_id = ? AND phase = 'eval'", id).length > 0);
+    assert.deepEqual(counts(fresh), counts(nodeB));
+  });
+
   it('keeps a run of the same config with other results as a new attempt, or refuses it with --strict', () => {
     // node C ran cell 0 too, on its own: same config hash and attempt, another execution and other numbers
     const nodeC = path.join(dir, 'node-c', 'experiments.db');

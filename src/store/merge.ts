@@ -179,6 +179,11 @@ function fingerprint(db: Database.Database, run: RunRow): string {
   return JSON.stringify([run.status, run.phase, run.step, run.error, metrics, checkpoints]);
 }
 
+/** When a run's record was last written: its end, else its last heartbeat (ISO times compare as strings). */
+function lastSeen(r: RunRow): string {
+  return r.ended_at ?? r.heartbeat_at ?? r.started_at ?? r.created_at;
+}
+
 /** The same execution: one process on one host started it at one moment. */
 function sameExecution(a: RunRow, b: RunRow): boolean {
   return a.host === b.host && a.pid === b.pid && a.created_at === b.created_at && a.config_hash === b.config_hash;
@@ -202,12 +207,13 @@ function mergeRun(
   const mine = fingerprint(source.db, run);
   const twin = siblings.find((t) => sameExecution(t, run));
   if (twin) {
-    if (fingerprint(store.db, twin) === mine) {
-      summary.same++;
+    if (fingerprint(store.db, twin) === mine || lastSeen(run) <= lastSeen(twin)) {
+      summary.same++; // the target holds this record, or a later one of the same execution
       return twin.id;
     }
     store.db.prepare('DELETE FROM runs WHERE id = ?').run(twin.id); // its params, metrics and files rows go with it
-    copyRun(store, source, run, {id: twin.id, attempt: twin.attempt, replace: true}, protocols, summary, copied);
+    const as = {id: twin.id, attempt: twin.attempt, replacing: twin.run_dir};
+    copyRun(store, source, run, as, protocols, summary, copied);
     summary.updated++;
     return twin.id;
   }
@@ -226,7 +232,7 @@ function mergeRun(
     throw new ScgError(
       'BAD_INPUT',
       `run ${run.id} (${run.experiment}) is in ${source.file} and in the target with different results (host ${run.host} vs ${taken.host}, started ${run.created_at} vs ${taken.created_at})`,
-      {hint: 'nothing was merged from this store; drop --strict to keep both, the second as a new attempt'},
+      {hint: 'nothing was merged; drop --strict to keep both, the second as a new attempt'},
     );
   }
   const attempt = Math.max(...siblings.map((s) => s.attempt)) + 1;
@@ -236,22 +242,25 @@ function mergeRun(
   return id;
 }
 
-/** Inserts a run's rows under `as.id`, and its folder when it lies next to the source store. */
+/**
+ * Inserts a run's rows under `as.id`, and its folder when it lies next to the source store. `replacing`: the folder
+ * of the target's earlier record of the same execution, which this one updates in place.
+ */
 function copyRun(
   store: Store,
   source: Source,
   run: RunRow,
-  as: {id: string; attempt: number; replace?: boolean},
+  as: {id: string; attempt: number; replacing?: string},
   protocols: Map<number, number>,
   summary: MergeSummary,
   copied: string[],
 ): void {
   const from = path.join(source.runsRoot, run.id);
   const found = fs.existsSync(from);
-  const dir = found ? path.join(store.runsRoot(), as.id) : run.run_dir;
-  const moved = (p: string) => (found && p.startsWith(run.run_dir) ? dir + p.slice(run.run_dir.length) : p);
+  const dir = found ? path.join(store.runsRoot(), as.id) : (as.replacing ?? run.run_dir);
+  const moved = (p: string) => (p.startsWith(run.run_dir) ? dir + p.slice(run.run_dir.length) : p);
   if (found) {
-    if (as.replace)
+    if (as.replacing !== undefined)
       fs.cpSync(from, dir, {recursive: true, force: true}); // the same execution, recorded later
     else if (fs.existsSync(dir)) {
       throw new ScgError('BAD_INPUT', `${dir} exists but the target store has no run ${as.id}`, {
@@ -329,7 +338,7 @@ function mergeSweeps(store: Store, source: Source, renamed: Map<string, string>)
       throw new ScgError(
         'BAD_INPUT',
         `sweep '${sweep.name}' in ${source.file} has another spec than the target's (spec hash ${sweep.spec_hash.slice(0, 12)} vs ${target.spec_hash.slice(0, 12)})`,
-        {hint: 'merge stores of the same sweep file; nothing was merged from this store'},
+        {hint: 'merge stores of the same sweep file; nothing was merged'},
       );
     }
     if (!target) {
