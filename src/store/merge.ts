@@ -126,6 +126,14 @@ function openSource(file: string): Source {
 
 type Row = Record<string, unknown>;
 
+/** Inserts a row read from a source table of the same schema version into the target's table of that name. */
+function insertRow(store: Store, table: 'runs' | 'sweeps', row: Row): void {
+  const keys = Object.keys(row);
+  store.db
+    .prepare(`INSERT INTO ${table} (${keys.join(', ')}) VALUES (${keys.map((k) => `@${k}`).join(', ')})`)
+    .run(row);
+}
+
 function mergeOne(store: Store, source: Source, opts: MergeOptions, copied: string[]): MergeSummary {
   const summary: MergeSummary = {
     source: source.file,
@@ -278,13 +286,7 @@ function copyRun(
     store.db.prepare('SELECT id FROM experiments WHERE name = ?').get(run.experiment) as {id: number}
   ).id;
   const {experiment: _, ...row} = run;
-  store.db
-    .prepare(
-      `INSERT INTO runs (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row)
-        .map((k) => `@${k}`)
-        .join(', ')})`,
-    )
-    .run({...row, id: as.id, attempt: as.attempt, experiment_id: experimentId, run_dir: dir});
+  insertRow(store, 'runs', {...row, id: as.id, attempt: as.attempt, experiment_id: experimentId, run_dir: dir});
   const rows = (sql: string) => source.db.prepare(sql).all(run.id) as Row[];
   const insertParam = store.db.prepare('INSERT INTO params (run_id, key, value) VALUES (?, ?, ?)');
   for (const p of rows('SELECT key, value FROM params WHERE run_id = ?')) insertParam.run(as.id, p['key'], p['value']);
@@ -343,13 +345,7 @@ function mergeSweeps(store: Store, source: Source, renamed: Map<string, string>)
     }
     if (!target) {
       const {id: _, ...row} = sweep;
-      store.db
-        .prepare(
-          `INSERT INTO sweeps (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row)
-            .map((k) => `@${k}`)
-            .join(', ')})`,
-        )
-        .run(row);
+      insertRow(store, 'sweeps', row);
       target = store.db.prepare('SELECT * FROM sweeps WHERE name = ?').get(sweep.name) as SweepRow;
     }
     const mine = new Map(
