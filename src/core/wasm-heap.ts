@@ -35,7 +35,7 @@ export function wasmHeapError(err: unknown, where: string): ScgError {
     'BAD_INPUT',
     `${where}: the model does not fit the wasm backend's heap, which holds at most 4 GiB per thread (the process peaked at ${peak} GB before the wasm runtime failed: ${messages(err)[0]})`,
     {
-      hint: 'train it on the torch backend (README: install; --set runtime.backend=torch resumes this run there), or make it smaller: dataset.resolution, train.batchSize, backbone widths',
+      hint: 'train it on the torch backend (README: install; a run stopped this way resumes there with --set runtime.backend=torch), or make it smaller: dataset.resolution, train.batchSize, backbone widths',
       cause: err,
     },
   );
