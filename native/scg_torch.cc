@@ -900,13 +900,17 @@ Napi::Value AdamInPlace(const Napi::CallbackInfo& info) {
   const at::Tensor& g = T(info[1]);
   at::Tensor m = T(info[2]);
   at::Tensor v = T(info[3]);
+  // tfjs tensors are immutable, so a clone or reshape is a view of the same storage: an update in place would
+  // change those too. Only unshared storage is updated here; the caller does the update out of place otherwise.
+  for (const at::Tensor* t : {&p, &m, &v})
+    if (t->storage().use_count() != 1) return Napi::Boolean::New(info.Env(), false);
   const double lr = f64(info, 4), b1 = f64(info, 5), b2 = f64(info, 6), bc1 = f64(info, 7), bc2 = f64(info, 8);
   const double eps = f64(info, 9);
   m.mul_(b1).add_(g, 1 - b1);
   v.mul_(b2).addcmul_(g, g, 1 - b2);
   const at::Tensor denom = v.sqrt().div_(bc2).add_(eps);
   p.addcdiv_(m, denom, -lr / bc1);
-  return info.Env().Undefined();
+  return Napi::Boolean::New(info.Env(), true);
 }
 
 // The Q factor of a tall m x n matrix (row-major float64, m >= n) from LAPACK's Householder QR, each column times the

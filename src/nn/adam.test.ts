@@ -51,7 +51,7 @@ for (const backendName of TEST_BACKENDS) {
       w.dispose();
     });
 
-    it('updates a variable whose data a clone shares without touching the clone', async () => {
+    it('updates a variable whose data a clone, tf.clone or reshape shares without touching them', async () => {
       await useBackend(backendName);
       const theta = seededValues(64, 5);
       const g = tf.tensor1d(seededValues(64, 6));
@@ -59,6 +59,9 @@ for (const backendName of TEST_BACKENDS) {
       const shared = tf.variable(tf.tensor1d(theta));
       const clone = shared.clone(); // shares the variable's data: on torch the update must not go in place
       assert.equal(tf.engine().backend.refCount(shared.dataId), 2, 'the clone shares the data');
+      // tf.clone and a reshape run a kernel: on torch they are views of the variable's storage under new data ids.
+      const cloned = tf.clone(shared);
+      const reshaped = tf.reshape(shared, [8, 8]);
       const a = new Adam(new Map([['w', solo]]), OPTS);
       const b = new Adam(new Map([['w', shared]]), OPTS);
       for (let step = 0; step < 3; step++) {
@@ -67,6 +70,8 @@ for (const backendName of TEST_BACKENDS) {
         close(shared.dataSync(), solo.dataSync(), `step ${step}: the in-place and tensor paths`);
       }
       close(clone.dataSync(), theta, 'the clone');
+      close(cloned.dataSync(), theta, 'tf.clone');
+      close(reshaped.dataSync(), theta, 'the reshape');
       close(
         solo.dataSync(),
         reference(
@@ -75,7 +80,7 @@ for (const backendName of TEST_BACKENDS) {
         ),
         'θ',
       );
-      tf.dispose([g, solo, shared, clone]);
+      tf.dispose([g, solo, shared, clone, cloned, reshaped]);
       a.dispose();
       b.dispose();
     });

@@ -91,7 +91,10 @@ export interface TorchAddon {
   TraceSqrtProduct(s1: Float64Array, s2: Float64Array, n: number): Float64Array;
   /** Q of a tall m × n matrix (row-major, float64), columns times sign(diag R): orthogonal init's factor. */
   OrthogonalQ(a: Float64Array, m: number, n: number): Float64Array;
-  /** Adam's update in place: θ, g, m, v, lr, β1, β2, bc1, bc2, ε (nn/adam.ts has the rule). */
+  /**
+   * Adam's update in place: θ, g, m, v, lr, β1, β2, bc1, bc2, ε (nn/adam.ts has the rule). False, and nothing
+   * changed, when θ, m or v shares its storage with another tensor (a clone or reshape is a view of it).
+   */
   AdamInPlace(
     p: Handle,
     g: Handle,
@@ -103,7 +106,7 @@ export interface TorchAddon {
     bc1: number,
     bc2: number,
     eps: number,
-  ): void;
+  ): boolean;
   Info(): {
     version: string;
     cudaDevices: number;

@@ -99,8 +99,7 @@ export class TorchBackend extends tf.KernelBackend {
     if ([param, grad, m, v].some((t) => t.dtype !== 'float32')) return false;
     if ([param, m, v].some((t) => this.refCount(t.dataId) !== 1)) return false;
     const [p, g, mh, vh] = [param, grad, m, v].map((t) => this.handle(t)) as [Handle, Handle, Handle, Handle];
-    this.addon.AdamInPlace(p, g, mh, vh, h.lr, h.beta1, h.beta2, h.bc1, h.bc2, h.eps);
-    return true;
+    return this.addon.AdamInPlace(p, g, mh, vh, h.lr, h.beta1, h.beta2, h.bc1, h.bc2, h.eps);
   }
 
   override refCount(dataId: object): number {
