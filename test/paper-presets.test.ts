@@ -79,7 +79,7 @@ describe(`paper presets (configs/paper/) at full size on ${BEST_BACKEND}`, () =>
       assert.deepEqual(config.phases, ['pretrain', 'train', 'eval']);
       const {cfg, ds} = await standIn(config);
 
-      const pre = buildPretrain(cfg, ds);
+      const pre = await buildPretrain(cfg, ds);
       let before = tf.memory().numTensors;
       let t0 = performance.now();
       const preLosses = pre.step(0);

@@ -50,10 +50,16 @@ export async function tinyExperiment(sets: string[] = []): Promise<{config: Expe
 }
 
 /** Freshly initialised (untrained) encoders for a tiny experiment: enough to exercise the GAN phase. */
-export function tinyEncoders(config: ExperimentConfig, dataset: Dataset): {encoders: EncoderPair; params: ParamSet} {
+export async function tinyEncoders(
+  config: ExperimentConfig,
+  dataset: Dataset,
+): Promise<{encoders: EncoderPair; params: ParamSet}> {
   const params = new ParamSet('encoders', Rng.for(config.seed, 'init', 'pretrain'));
   return {
-    encoders: trainedEncoders(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params}),
+    encoders: await trainedEncoders(config.encoders.name).build(config.encoders, {
+      vocabSize: dataset.vocab.size,
+      params,
+    }),
     params,
   };
 }
@@ -61,7 +67,7 @@ export function tinyEncoders(config: ExperimentConfig, dataset: Dataset): {encod
 /** The loss terms of GAN step 0 of a tiny experiment, from forward passes only, on fresh encoders. */
 export async function tinyGanLosses(sets: string[] = []): Promise<Record<string, number>> {
   const {config, dataset} = await tinyExperiment(sets);
-  const enc = tinyEncoders(config, dataset);
+  const enc = await tinyEncoders(config, dataset);
   const trainer = buildGan(config, dataset, enc.encoders);
   const losses = trainer.losses(0);
   trainer.dispose();

@@ -7,6 +7,7 @@ import type {ExperimentConfig} from '../config/types';
 import {datasets} from '../registry';
 import {writeCheckpoint} from '../core/checkpoint';
 import {buildPretrain} from '../runtime/phases/pretrain';
+import {frozenWeightsExtra} from '../runtime/pretrained-encoders';
 import {buildGan} from '../runtime/phases/gan-trainer';
 import {
   type ParallelPhase,
@@ -35,7 +36,7 @@ export async function benchExperiment(
   opts: {steps: number; profile: boolean},
 ): Promise<PhaseBench[]> {
   const dataset = await datasets.get(config.dataset.name).build(config.dataset);
-  const pre = buildPretrain(config, dataset);
+  const pre = await buildPretrain(config, dataset);
   const out: PhaseBench[] = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-bench-'));
   /** The phase on its data-parallel threads (no forward-only variant: that is the one-thread row's). */
@@ -79,7 +80,7 @@ export async function benchExperiment(
       )),
     });
     if (preThreads > 1) {
-      const rank0 = buildPretrain(config, dataset, {rank: 0, size: preThreads});
+      const rank0 = await buildPretrain(config, dataset, {rank: 0, size: preThreads});
       await parallel(
         'pretrain',
         preThreads,
@@ -120,7 +121,7 @@ export async function benchExperiment(
             phase: 'pretrain',
             step: 0,
             rng: {seed: config.seed, scheme: 'keyed-sfc32'},
-            extra: {},
+            extra: frozenWeightsExtra(pre.encoders),
           },
           pre.params.variables,
         );

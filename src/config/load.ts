@@ -274,7 +274,14 @@ function semanticProblems(cfg: ExperimentConfig): Problem[] {
   const modeProblem = mode.check?.(cfg.contrastive, cfg.phases.includes('pretrain'));
   if (modeProblem)
     problems.push({path: ['contrastive', modeProblem.key], message: modeProblem.message, hint: modeProblem.hint});
-  const loadedEncoders = encoders.get(cfg.encoders.name).kind === 'files';
+  const encoderEntry = encoders.get(cfg.encoders.name);
+  const loadedEncoders = encoderEntry.kind === 'files';
+  const encoderProblem =
+    encoderEntry.kind === 'trained'
+      ? encoderEntry.check?.(cfg.encoders, {bridge: backbones.get(cfg.backbone.name).bridgesImageEncoder === true})
+      : undefined;
+  if (encoderProblem)
+    problems.push({path: ['encoders', encoderProblem.key], message: encoderProblem.message, hint: encoderProblem.hint});
   if (loadedEncoders && cfg.phases.includes('pretrain')) {
     problems.push({
       path: ['phases'],

@@ -14,7 +14,7 @@ describe('checkpoints', () => {
 
   it('round-trip: identical weights and optimizer state, and the same next step', async () => {
     const {config, dataset} = await tinyExperiment();
-    const a = buildPretrain(config, dataset);
+    const a = await buildPretrain(config, dataset);
     a.step(0);
     a.step(1);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-ckpt-')), 'p.ckpt');
@@ -33,7 +33,7 @@ describe('checkpoints', () => {
     assert.equal(fs.statSync(file).size, bytes);
     assert.ok(!fs.readdirSync(path.dirname(file)).some((f) => f.includes('.tmp')), 'no temp file left');
 
-    const b = buildPretrain(config, dataset);
+    const b = await buildPretrain(config, dataset);
     b.step(5); // different weights and optimizer state before the restore
     b.step(6);
     b.step(7);
@@ -47,7 +47,7 @@ describe('checkpoints', () => {
 
   it('detects a sha256 mismatch and names the file', async () => {
     const {config, dataset} = await tinyExperiment();
-    const m = buildPretrain(config, dataset);
+    const m = await buildPretrain(config, dataset);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-ckpt-')), 'p.ckpt');
     const {sha256} = writeCheckpoint(
       file,

@@ -49,7 +49,7 @@ describe('evaluateGenerator', () => {
 
   it("a paper protocol stores DM-GAN's R-precision (mean and fold std) under a protocol of its own; a flag that changes its samples falls back to scg's", async () => {
     const {config, dataset} = await tinyExperiment(['eval.builtinSteps=20']);
-    const {encoders, params} = tinyEncoders(config, dataset);
+    const {encoders, params} = await tinyEncoders(config, dataset);
     const g = new ParamSet('g', Rng.for(config.seed, 'init', 'g'));
     const d = new ParamSet('d', Rng.for(config.seed, 'init', 'd'));
     const model = backbones.get(config.backbone.name).build(config.backbone, {
@@ -102,7 +102,7 @@ describe('evaluateGenerator', () => {
 
   it("label_acc of a generator that draws the caption's real test image equals the evaluator's accuracy on the real images", async () => {
     const {config, dataset} = await tinyExperiment(['eval.builtinSteps=30']);
-    const {encoders, params} = tinyEncoders(config, dataset);
+    const {encoders, params} = await tinyEncoders(config, dataset);
     const test = dataset.test;
     const zDim = 2;
     // fake i comes from a caption of test image i mod count: this "generator" returns that very image

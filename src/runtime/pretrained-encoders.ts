@@ -32,17 +32,46 @@ export type EncoderSource =
   | {kind: 'checkpoint'; config: EncoderConfig; vocabSize: number; checkpoint: string; sha256: string}
   | {kind: 'files'; config: EncoderConfig; vocabWords: readonly string[]; maxWords: number};
 
-/** Builds encoders from a pretraining checkpoint (sha256-verified). */
-function encodersFromCheckpoint(src: Extract<EncoderSource, {kind: 'checkpoint'}>): LoadedEncoders {
+/** What pretraining checkpoints record about the frozen files an encoder pair loaded (nothing if it loaded none). */
+export function frozenWeightsExtra(enc: EncoderPair): {frozenSha256?: string} {
+  return enc.frozenSha256 === undefined ? {} : {frozenSha256: enc.frozenSha256};
+}
+
+/**
+ * Builds encoders from a pretraining checkpoint (sha256-verified). Frozen files the pair loads besides the
+ * checkpoint (an Inception-v3 trunk) must be the ones pretraining used: the projections were trained on them.
+ */
+async function encodersFromCheckpoint(src: Extract<EncoderSource, {kind: 'checkpoint'}>): Promise<LoadedEncoders> {
+  const ckpt = readCheckpoint(src.checkpoint, src.sha256);
   const params = new ParamSet('encoders', Rng.for(0, 'unused-init'));
-  const enc = trainedEncoders(src.config.name).build(src.config, {vocabSize: src.vocabSize, params});
+  let enc: EncoderPair | undefined;
   try {
-    restoreVariables(readCheckpoint(src.checkpoint, src.sha256), params.variables, src.checkpoint);
+    enc = await trainedEncoders(src.config.name).build(src.config, {vocabSize: src.vocabSize, params});
+    const trained = ckpt.header.extra['frozenSha256'];
+    if (trained !== enc.frozenSha256) {
+      const sha = (v: unknown) => (typeof v === 'string' ? `sha256 ${v.slice(0, 12)}` : 'none');
+      throw new ScgError(
+        'BAD_INPUT',
+        `encoders.inceptionPath: the frozen weights differ from the ones pretraining used (${sha(trained)} then, ${sha(enc.frozenSha256)} now; checkpoint ${src.checkpoint})`,
+        {hint: 'put back the folder the encoders were pretrained with, or pretrain again'},
+      );
+    }
+    restoreVariables(ckpt, params.variables, src.checkpoint);
   } catch (err) {
+    enc?.dispose?.();
     params.dispose();
     throw err;
   }
-  return {encoders: enc, unknownWords: [], sha256: src.sha256, dispose: () => params.dispose()};
+  const pair = enc;
+  return {
+    encoders: pair,
+    unknownWords: [],
+    sha256: src.sha256,
+    dispose: () => {
+      pair.dispose?.();
+      params.dispose();
+    },
+  };
 }
 
 /** Rebuilds the frozen encoders `src` describes. */
@@ -183,7 +212,7 @@ export async function loadPretrainedEncoders(
     sha256: ckpt.sha256,
   };
   return {
-    ...encodersFromCheckpoint(src),
+    ...(await encodersFromCheckpoint(src)),
     vocab: sourceVocab,
     origin: `run ${source.id}, pretraining step ${ckpt.step}`,
     source: src,

@@ -107,8 +107,8 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
     if (busy) throw busy;
     const dataset = await datasets.get(config.dataset.name).build(config.dataset, {log, quiet: opts.quiet});
     const encoderEntry = encoders.get(config.encoders.name);
-    if (encoderEntry.kind === 'files') encoderEntry.check(config.encoders);
-    else if (config.train.encodersFrom && config.phases.includes('train'))
+    encoderEntry.checkFiles?.(config.encoders);
+    if (encoderEntry.kind === 'trained' && config.train.encodersFrom && config.phases.includes('train'))
       pretrainingSource(store, undefined, config, dataset.vocab);
     store ??= Store.open(opts.dbPath);
     const claim = store.claimRun(hash, {

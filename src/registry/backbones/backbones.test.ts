@@ -19,7 +19,7 @@ for (const backendName of TEST_BACKENDS)
     for (const backbone of backbones.names()) {
       it(`${backbone}: generator stages end at the dataset resolution, images in [-1, 1]`, async () => {
         const {config, dataset} = await tinyExperiment([tinyBackbone(backbone)]);
-        const enc = tinyEncoders(config, dataset);
+        const enc = await tinyEncoders(config, dataset);
         const trainer = buildGan(config, dataset, enc.encoders);
         const m = trainer.model;
         tf.tidy(() => {
@@ -54,7 +54,7 @@ for (const backendName of TEST_BACKENDS)
             `contrastive.mode=${mode}`,
             `dataset.name=${dataset}`,
           ]);
-          const enc = tinyEncoders(config, ds);
+          const enc = await tinyEncoders(config, ds);
           const trainer = buildGan(config, ds, enc.encoders);
           trainer.step(0);
           const tensors = tf.memory().numTensors;
@@ -70,7 +70,7 @@ for (const backendName of TEST_BACKENDS)
 
       it(`${backbone}: checkpoint round trip restores G, D, optimizers and EMA, and the next step matches`, async () => {
         const {config, dataset} = await tinyExperiment([tinyBackbone(backbone)]);
-        const enc = tinyEncoders(config, dataset);
+        const enc = await tinyEncoders(config, dataset);
         const a = buildGan(config, dataset, enc.encoders);
         a.step(0);
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-gan-')), 'g.ckpt');

@@ -88,6 +88,8 @@ export interface BackboneContext {
 export interface BackboneDescriptor extends Descriptor {
   /** Knob values for a tiny model that trains in a test in about a second (registry-driven tests use them). */
   readonly tiny: Record<string, unknown>;
+  /** The generator runs features through the image encoder's inner layers (`EncoderPair.imageLayers`), as GALIP's. */
+  readonly bridgesImageEncoder?: boolean;
   /**
    * Checks the knobs against the resolution; returns the problem with the config path it is about (from the
    * config's root, e.g. `['backbone', 'stages']` or `['dataset', 'resolution']`), or undefined.

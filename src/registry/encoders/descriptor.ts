@@ -2,7 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type {ParamSet} from '../../nn/params';
 import type {Vocabulary} from '../../text/vocabulary';
-import type {Descriptor, OwnConfig, TypedSchema} from '../registry';
+import type {Descriptor, EntryProblem, OwnConfig, TypedSchema} from '../registry';
 import type {Properties} from '../../core/json-schema';
 
 /** The encoders section as the experiment sees it: the entry's name and its keys (typed inside the entry). */
@@ -43,6 +43,13 @@ export interface EncoderPair {
   textVariableNames(): string[];
   /** The image encoder split in two, for backbones that bridge through it (GALIP); absent if it cannot split. */
   imageLayers?: ImageLayers;
+  /**
+   * sha256 of frozen weights the pair loaded from files besides its variables (an Inception-v3 trunk); the
+   * pretraining checkpoints record it, so a GAN phase restoring them onto other files is refused.
+   */
+  frozenSha256?: string;
+  /** Frees what the pair holds besides its variables (a loaded model); its variables belong to the ParamSet. */
+  dispose?(): void;
 }
 
 /**
@@ -56,17 +63,28 @@ export interface ImageLayers {
   upper(h: tf.Tensor4D): tf.Tensor4D;
 }
 
+/** What the rest of the experiment asks of the encoders, for an entry's config check. */
+export interface EncoderNeeds {
+  /** The backbone runs features through the image encoder's inner layers (GALIP): `imageLayers` must exist. */
+  bridge: boolean;
+}
+
 /** Encoders whose weights scg's pretraining phase trains (and checkpoints). */
 export interface TrainedEncoderDescriptor extends Descriptor {
   readonly kind: 'trained';
-  build(cfg: EncoderConfig, ctx: {vocabSize: number; params: ParamSet}): EncoderPair;
+  /** A problem with the section that the schema cannot express, found when the config loads. */
+  check?(cfg: EncoderConfig, needs: EncoderNeeds): EntryProblem | undefined;
+  /** Checks files the entry loads exist and parse (before a run row is created); BAD_INPUT if not. */
+  checkFiles?(cfg: EncoderConfig): void;
+  /** Builds the pair; its variables go into `params` (what pretraining trains), anything else it loads is frozen. */
+  build(cfg: EncoderConfig, ctx: {vocabSize: number; params: ParamSet}): Promise<EncoderPair>;
 }
 
 /** Encoders loaded frozen from files on disk: nothing to pretrain; the GAN phase uses them as they are. */
 export interface FileEncoderDescriptor extends Descriptor {
   readonly kind: 'files';
   /** Checks the files exist and parse, without loading the models (before a run row is created). */
-  check(cfg: EncoderConfig): void;
+  checkFiles(cfg: EncoderConfig): void;
   /** Loads the encoders for a dataset's vocabulary and caption length (token ids are the dataset's; the loader maps them). */
   load(cfg: EncoderConfig, ctx: {vocab: Vocabulary; maxWords: number}): Promise<LoadedEncoders>;
 }
@@ -86,23 +104,33 @@ export type EncoderDescriptor = TrainedEncoderDescriptor | FileEncoderDescriptor
 export type EncoderSection<P extends Properties, R extends string = never> = {name: string} & OwnConfig<P, R>;
 
 /** A trained encoders entry as written: its schema's properties keep their literal types, so `build` gets typed keys. */
-export interface TrainedEncoderEntry<P extends Properties> extends Omit<TrainedEncoderDescriptor, 'schema' | 'build'> {
+export interface TrainedEncoderEntry<P extends Properties>
+  extends Omit<TrainedEncoderDescriptor, 'schema' | 'check' | 'checkFiles' | 'build'> {
   readonly schema: TypedSchema<P>;
-  build(cfg: EncoderSection<P>, ctx: {vocabSize: number; params: ParamSet}): EncoderPair;
+  check?(cfg: EncoderSection<P>, needs: EncoderNeeds): EntryProblem | undefined;
+  checkFiles?(cfg: EncoderSection<P>): void;
+  build(cfg: EncoderSection<P>, ctx: {vocabSize: number; params: ParamSet}): Promise<EncoderPair>;
 }
 
 /** A files encoders entry as written, typed like `TrainedEncoderEntry`. */
 export interface FileEncoderEntry<P extends Properties, R extends string>
-  extends Omit<FileEncoderDescriptor, 'schema' | 'check' | 'load'> {
+  extends Omit<FileEncoderDescriptor, 'schema' | 'checkFiles' | 'load'> {
   readonly schema: TypedSchema<P, R>;
-  check(cfg: EncoderSection<P, R>): void;
+  checkFiles(cfg: EncoderSection<P, R>): void;
   load(cfg: EncoderSection<P, R>, ctx: {vocab: Vocabulary; maxWords: number}): Promise<LoadedEncoders>;
 }
 
 // The loader has validated a section against its entry's schema (defaults filled) before these see it.
 /** Declares a trained encoders entry. */
 export function defineTrainedEncoders<const P extends Properties>(entry: TrainedEncoderEntry<P>): EncoderDescriptor {
-  return {...entry, build: (cfg, ctx) => entry.build(cfg as EncoderSection<P>, ctx)};
+  const typed = (cfg: EncoderConfig) => cfg as EncoderSection<P>;
+  const {check, checkFiles} = entry;
+  return {
+    ...entry,
+    ...(check ? {check: (cfg: EncoderConfig, needs: EncoderNeeds) => check(typed(cfg), needs)} : {}),
+    ...(checkFiles ? {checkFiles: (cfg: EncoderConfig) => checkFiles(typed(cfg))} : {}),
+    build: (cfg, ctx) => entry.build(typed(cfg), ctx),
+  };
 }
 
 /** Declares a files encoders entry. */
@@ -110,5 +138,9 @@ export function defineFileEncoders<const P extends Properties, const R extends s
   entry: FileEncoderEntry<P, R>,
 ): EncoderDescriptor {
   const typed = (cfg: EncoderConfig) => cfg as EncoderSection<P, R>;
-  return {...entry, check: (cfg) => entry.check(typed(cfg)), load: (cfg, ctx) => entry.load(typed(cfg), ctx)};
+  return {
+    ...entry,
+    checkFiles: (cfg) => entry.checkFiles(typed(cfg)),
+    load: (cfg, ctx) => entry.load(typed(cfg), ctx),
+  };
 }

@@ -6,33 +6,10 @@ import {before, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {seededValues, useBestBackend} from '../../../test/support';
 import {tinyExperiment} from '../../../test/tiny';
+import {tinyInception} from '../../../test/tiny-inception';
 import {ScgError} from '../../errors';
 import {saveLayersModel} from '../../core/model-files';
 import {evaluators} from '..';
-
-/** A tiny stand-in with InceptionV3's interface: an image input, an `avg_pool` layer, softmax predictions. */
-function tinyInception(): tf.LayersModel {
-  const input = tf.input({shape: [24, 24, 3]});
-  const c = tf.layers
-    .conv2d({
-      filters: 4,
-      kernelSize: 3,
-      strides: 2,
-      activation: 'relu',
-      kernelInitializer: tf.initializers.randomNormal({seed: 1}),
-    })
-    .apply(input);
-  const pool = tf.layers.globalAveragePooling2d({name: 'avg_pool'}).apply(c);
-  const out = tf.layers
-    .dense({
-      units: 5,
-      activation: 'softmax',
-      name: 'predictions',
-      kernelInitializer: tf.initializers.randomNormal({seed: 2}),
-    })
-    .apply(pool) as tf.SymbolicTensor;
-  return tf.model({inputs: input, outputs: out});
-}
 
 describe('inception-v3 evaluator (file loader)', () => {
   before(useBestBackend);
@@ -43,7 +20,7 @@ describe('inception-v3 evaluator (file loader)', () => {
     await saveLayersModel(model, dir);
     const {config, dataset} = await tinyExperiment([`eval.inceptionPath=${dir}`, 'eval.evaluator=inception-v3']);
     const ex = await evaluators.get('inception-v3').build({config, dataset, cacheDir: dir, log: () => {}});
-    assert.equal(ex.featureDim, 4);
+    assert.equal(ex.featureDim, 6);
     assert.match(ex.weightsSha256, /^[0-9a-f]{64}$/);
     const images = tf.tensor4d(seededValues(3 * 16 * 16 * 3, 5), [3, 16, 16, 3]);
     const {features, probs} = ex.extract(images);
@@ -52,7 +29,7 @@ describe('inception-v3 evaluator (file loader)', () => {
       const sub = tf.model({inputs: model.inputs, outputs: model.getLayer('avg_pool').output as tf.SymbolicTensor});
       return sub.predict(resized) as tf.Tensor2D;
     });
-    assert.deepEqual(features.shape, [3, 4]);
+    assert.deepEqual(features.shape, [3, 6]);
     assert.ok(
       tf.max(tf.abs(tf.sub(features, expected))).dataSync()[0]! < 1e-5,
       'features = avg_pool of the resized images',

@@ -2,7 +2,7 @@
 // local folder; pool features (2048-d for the real model) for FID, class probabilities for IS.
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../../errors';
-import {readModelFiles} from '../../core/model-files';
+import {layerOutput, loadLayersFolder} from '../../core/layers-folder';
 import {defineEvaluator} from './descriptor';
 
 const missingPath = {
@@ -36,35 +36,15 @@ export const inceptionV3 = defineEvaluator({
     const location = config.eval.inceptionPath;
     if (!location)
       throw new ScgError('BAD_INPUT', `eval.${missingPath.key}: ${missingPath.message}`, {hint: missingPath.hint});
-    const files = readModelFiles(location, 'eval.inceptionPath');
-    if (files.format !== 'layers-model') {
-      throw new ScgError(
-        'BAD_INPUT',
-        `eval.inceptionPath: ${location} holds a ${files.format}; scg needs a layers model`,
-        {
-          hint: 'convert the Keras model with tensorflowjs_converter --input_format keras (README: Inception weights)',
-        },
-      );
-    }
-    const model = await tf.loadLayersModel({load: async () => files.artifacts});
+    const {model, sha256} = await loadLayersFolder(location, 'eval.inceptionPath');
     const poolName = config.eval.inceptionPoolLayer;
-    let pool: tf.SymbolicTensor;
-    try {
-      pool = model.getLayer(poolName).output as tf.SymbolicTensor;
-    } catch {
-      throw new ScgError('BAD_INPUT', `eval.inceptionPoolLayer: the model has no layer '${poolName}'`, {
-        hint: `layers near the top: ${model.layers
-          .slice(-4)
-          .map((l) => l.name)
-          .join(', ')}`,
-      });
-    }
+    const pool = layerOutput(model, poolName, 'eval.inceptionPoolLayer');
     const both = tf.model({inputs: model.inputs, outputs: [pool, model.outputs[0]!]});
     const [, h, w] = model.inputs[0]!.shape as number[];
     const featureDim = pool.shape[pool.shape.length - 1] as number;
     return {
       name: 'inception-v3',
-      weightsSha256: files.sha256,
+      weightsSha256: sha256,
       featureDim,
       details: {
         inputSize: h,

@@ -20,7 +20,7 @@ describe('data-parallel GAN phase', () => {
   /** A one-thread trainer and a two-thread group of the same config, on fresh (saved) tiny encoders. */
   const pair = async (sets: string[]) => {
     const {config, dataset} = await tinyExperiment(sets);
-    const enc = tinyEncoders(config, dataset);
+    const enc = await tinyEncoders(config, dataset);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-dp-')), 'enc.ckpt');
     const {sha256} = writeCheckpoint(
       file,

@@ -16,7 +16,7 @@ describe('pretraining phase', () => {
     await useWasm();
     const {config, dataset} = await tinyExperiment(['pretrain.batchSize=4']);
     const start = async () => {
-      const rank0 = buildPretrain(config, dataset, {rank: 0, size: 2});
+      const rank0 = await buildPretrain(config, dataset, {rank: 0, size: 2});
       const two = await startParallelPhase(
         rank0,
         {
@@ -28,7 +28,7 @@ describe('pretraining phase', () => {
       );
       return {rank0, two};
     };
-    const one = buildPretrain(config, dataset);
+    const one = await buildPretrain(config, dataset);
     const a = await start();
     try {
       one.step(0);
@@ -39,7 +39,7 @@ describe('pretraining phase', () => {
       a.rank0.dispose();
       one.dispose();
     }
-    const fresh = buildPretrain(config, dataset);
+    const fresh = await buildPretrain(config, dataset);
     const b = await start();
     try {
       assertSameLosses(fresh, b.two, 3);
@@ -65,7 +65,7 @@ describe('pretraining phase', () => {
           `contrastive.mode=${mode}`,
           `dataset.name=${dataset}`,
         ]);
-        const model = buildPretrain(config, ds);
+        const model = await buildPretrain(config, ds);
         const before = [...model.params.variables.values()].map((v) => v.dataSync().slice());
         model.step(0); // warm-up: the first step creates nothing persistent, but compiles kernels
         const tensors = tf.memory().numTensors;
@@ -88,7 +88,7 @@ describe('pretraining phase', () => {
 
   it('gives encoder outputs of the documented shapes', async () => {
     const {config, dataset} = await tinyExperiment();
-    const model = buildPretrain(config, dataset);
+    const model = await buildPretrain(config, dataset);
     tf.tidy(() => {
       const img = model.encoders.encodeImage(tf.zeros([2, 16, 16, 3]) as tf.Tensor4D);
       assert.deepEqual(img.regions.shape, [2, 16, 8]); // (16/4)² regions × embedDim 8
@@ -120,7 +120,7 @@ describe('pretraining phase', () => {
 
   it('learns: the loss on a fixed batch falls when training on it', async () => {
     const {config, dataset} = await tinyExperiment(['encoders.dropout=0']);
-    const model = buildPretrain(config, dataset);
+    const model = await buildPretrain(config, dataset);
     const start = model.losses(0)['loss']!;
     for (let i = 0; i < 15; i++) model.step(0);
     const end = model.losses(0)['loss']!;

@@ -32,6 +32,7 @@ import {
 import {readLosses, type RunContext, runPhaseLoop} from '../phase-loop';
 import {Rng} from '../../core/rng';
 import {probeEncoders} from '../encoder-probe';
+import {frozenWeightsExtra} from '../pretrained-encoders';
 import type {ExperimentConfig} from '../../config/types';
 import type {Dataset} from '../../data/dataset';
 
@@ -50,14 +51,20 @@ export interface PretrainModel extends ShardableModel {
  * of a data-parallel group it computes its rows of every batch; DAMSM and the contrastive term see the whole
  * batch's codes, dropout draws the whole batch's mask, and the averaged gradients are clipped as one thread's.
  */
-export function buildPretrain(
+export async function buildPretrain(
   config: ExperimentConfig,
   dataset: Dataset,
   place: ShardPlace = {rank: 0, size: 1},
-): PretrainModel {
+): Promise<PretrainModel> {
   const rngInit = Rng.for(config.seed, 'init', 'pretrain');
   const params = new ParamSet('encoders', rngInit);
-  const enc = trainedEncoders(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params});
+  let enc: EncoderPair;
+  try {
+    enc = await trainedEncoders(config.encoders.name).build(config.encoders, {vocabSize: dataset.vocab.size, params});
+  } catch (err) {
+    params.dispose(); // the text encoder's variables exist before the image encoder's files are read
+    throw err;
+  }
   const headParams = new ParamSet('contrastive', rngInit);
   const term: ContrastiveTerm = contrastiveModes.get(config.contrastive.mode).build({
     config: config.contrastive,
@@ -136,7 +143,7 @@ export function buildPretrain(
     params,
     imagesPerStep: p.batchSize,
     stateTensors: () => new Map<string, tf.Tensor>([...variables, ...adam.stateTensors()]),
-    stateExtra: () => ({adamStep: adam.step}),
+    stateExtra: () => ({adamStep: adam.step, ...frozenWeightsExtra(enc)}),
     restore(ckpt, file) {
       restoreVariables(ckpt, variables, file);
       restoreVariables(ckpt, adam.stateTensors(), file);
@@ -160,6 +167,7 @@ export function buildPretrain(
     },
     losses: (index) => averageNumbers(readLosses(tf.tidy(() => terms(index, false))), activeCollective()),
     dispose() {
+      enc.dispose?.();
       params.dispose();
       headParams.dispose();
       adam.dispose();
@@ -168,11 +176,11 @@ export function buildPretrain(
 }
 
 /** Worker-thread factory: this rank's pretraining model. */
-export function pretrainShard(
+export async function pretrainShard(
   args: {config: ExperimentConfig; dataset: WorkerDataset},
   place: ShardPlace,
-): ShardProgram<PhaseMessage, unknown> {
-  const model = buildPretrain(args.config, fromTrainingOnly(args.dataset), place);
+): Promise<ShardProgram<PhaseMessage, unknown>> {
+  const model = await buildPretrain(args.config, fromTrainingOnly(args.dataset), place);
   return phaseProgram(model, () => model.dispose());
 }
 
@@ -181,7 +189,7 @@ export async function runPretrain(ctx: RunContext): Promise<void> {
   const p = ctx.config.pretrain;
   const {threads, note} = phaseThreads(ctx.config, 'pretrain');
   if (note) ctx.log(`pretrain: ${note}`);
-  const model = buildPretrain(ctx.config, ctx.dataset, {rank: 0, size: threads});
+  const model = await buildPretrain(ctx.config, ctx.dataset, {rank: 0, size: threads});
   let parallel: ParallelPhase | undefined;
   try {
     if (threads > 1) {

@@ -25,7 +25,7 @@ describe('torch backend', {skip}, () => {
     it(`a GAN checkpoint written on ${from} resumes on ${to}: same state, and the next step's losses agree`, async () => {
       await useBackend(from);
       const {config, dataset} = await tinyExperiment([tinyBackbone('attngan')]);
-      const enc = tinyEncoders(config, dataset);
+      const enc = await tinyEncoders(config, dataset);
       const a = buildGan(config, dataset, enc.encoders);
       a.step(0);
       const file = path.join(tmp('scg-port-'), 'g.ckpt');
@@ -48,7 +48,7 @@ describe('torch backend', {skip}, () => {
       enc.params.dispose();
 
       await useBackend(to);
-      const enc2 = tinyEncoders(config, dataset);
+      const enc2 = await tinyEncoders(config, dataset);
       for (const [k, v] of enc2.params.variables) v.assign(tf.tensor(encState.get(k)!, v.shape));
       const b = buildGan(config, dataset, enc2.encoders);
       b.restore(readCheckpoint(file, sha256), file);
@@ -69,7 +69,7 @@ describe('torch backend', {skip}, () => {
     await useBackend('torch');
     const run = async () => {
       const {config, dataset} = await tinyExperiment([tinyBackbone('dmgan')]);
-      const enc = tinyEncoders(config, dataset);
+      const enc = await tinyEncoders(config, dataset);
       const t = buildGan(config, dataset, enc.encoders);
       const losses = [t.step(0), t.step(1), t.step(2)];
       t.dispose();

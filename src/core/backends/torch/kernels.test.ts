@@ -534,7 +534,7 @@ describe('torch kernels', {skip: torchPresent() ? false : 'the torch addon is no
     };
     try {
       const {config: pc, dataset: pd} = await tinyExperiment([]);
-      const pre = buildPretrain(pc, pd);
+      const pre = await buildPretrain(pc, pd);
       pre.step(0);
       pre.dispose();
       for (const backbone of backbones.names()) {
@@ -544,7 +544,7 @@ describe('torch kernels', {skip: torchPresent() ? false : 'the torch addon is no
             `contrastive.mode=${mode}`,
             `dataset.name=${datasetFor(mode)}`,
           ]);
-          const enc = tinyEncoders(config, dataset);
+          const enc = await tinyEncoders(config, dataset);
           const trainer = buildGan(config, dataset, enc.encoders);
           trainer.step(0);
           trainer.dispose();

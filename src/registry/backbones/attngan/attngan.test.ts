@@ -90,7 +90,7 @@ describe('attngan', () => {
 
   it('the two branches share one set of weights: a 2B batch equals each branch run alone', async () => {
     const {config, dataset} = await tinyExperiment();
-    const enc = tinyEncoders(config, dataset);
+    const enc = await tinyEncoders(config, dataset);
     const trainer = buildGan(config, dataset, enc.encoders);
     const m = trainer.model;
     assert.ok([...m.g.variables.keys()].every((k) => !/branch/.test(k)));

@@ -9,7 +9,7 @@ describe('galip', () => {
 
   it('a G+D step leaves the frozen encoder unchanged while G and D (which run through it) learn', async () => {
     const {config, dataset} = await tinyExperiment([tinyBackbone('galip')]);
-    const enc = tinyEncoders(config, dataset);
+    const enc = await tinyEncoders(config, dataset);
     const trainer = buildGan(config, dataset, enc.encoders);
     const snapshot = (m: Map<string, {dataSync(): ArrayLike<number>}>) =>
       new Map([...m].map(([k, v]) => [k, Array.from(v.dataSync())]));

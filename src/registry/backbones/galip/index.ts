@@ -12,6 +12,7 @@ export const galip = defineBackbone({
   summary:
     'GALIP: G bridged through the frozen image encoder, D on frozen encoder features, hinge + MA-GP, −k·cos(image, sentence) for G',
   tiny: {width: 2, dWidth: 2, zDim: 8},
+  bridgesImageEncoder: true,
   schema: {
     properties: {
       width: {

@@ -31,7 +31,7 @@ describe('ssagan', () => {
     const steps: Record<string, {adamD: number; losses: Record<string, number>}> = {};
     for (const mode of ['separate', 'joint']) {
       const {config, dataset} = await tinyExperiment([tinyBackbone('ssagan'), `backbone.maGpStep=${mode}`]);
-      const enc = tinyEncoders(config, dataset);
+      const enc = await tinyEncoders(config, dataset);
       const trainer = buildGan(config, dataset, enc.encoders);
       assert.equal(typeof trainer.model.discriminatorPenalty, mode === 'separate' ? 'function' : 'undefined');
       const before = trainer.losses(0); // forward only: the same D weights in both modes

@@ -1,7 +1,13 @@
-// The `damsm` encoders entry: AttnGAN's BiLSTM text encoder with a CNN image encoder (see image-encoder.ts).
-import {defineTrainedEncoders} from '../descriptor';
+// The `damsm` encoders entry: AttnGAN's BiLSTM text encoder with an image encoder: a CNN trained from scratch
+// (image-encoder.ts) or AttnGAN's frozen Inception-v3 with trained projections (inception-image-encoder.ts).
+import {readModelFiles} from '../../../core/model-files';
+import {defineTrainedEncoders, type EncoderPair} from '../descriptor';
 import {ImageEncoder} from './image-encoder';
+import {InceptionImageEncoder, loadInceptionTrunk} from './inception-image-encoder';
 import {TextEncoder} from './text-encoder';
+
+const INCEPTION_HINT =
+  'set encoders.inceptionPath to the converted Keras InceptionV3 folder (README: Inception weights)';
 
 export const damsm = defineTrainedEncoders({
   name: 'damsm',
@@ -17,11 +23,36 @@ export const damsm = defineTrainedEncoders({
         description: 'Joint embedding size (AttnGAN: 256). Even: each LSTM direction has half.',
       },
       wordDim: {type: 'integer', minimum: 2, default: 32, description: 'Word embedding size (AttnGAN: 300).'},
+      imageEncoder: {
+        type: 'string',
+        enum: ['cnn', 'inception-v3'],
+        default: 'cnn',
+        description:
+          "Image encoder: 'cnn' is trained from scratch (works offline; scg's default), 'inception-v3' is AttnGAN's: a frozen ImageNet InceptionV3 from encoders.inceptionPath whose Mixed_6e map and pooled code are projected (the projections are trained).",
+      },
       imageWidth: {
         type: 'integer',
         minimum: 2,
         default: 32,
-        description: "Channels of the image CNN's first conv, doubled at each of 3 downsamplings.",
+        description: 'imageEncoder cnn: channels of the first conv, doubled at each of 3 downsamplings.',
+      },
+      inceptionPath: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'imageEncoder inception-v3: folder of the converted Keras InceptionV3 (the same folder as eval.inceptionPath).',
+      },
+      inceptionRegionLayer: {
+        type: 'string',
+        minLength: 1,
+        default: 'mixed7',
+        description: "imageEncoder inception-v3: layer of the region map (Keras' name for Mixed_6e, 17×17×768).",
+      },
+      inceptionPoolLayer: {
+        type: 'string',
+        minLength: 1,
+        default: 'avg_pool',
+        description: 'imageEncoder inception-v3: layer of the pooled code (after Mixed_7c, 2048-d).',
       },
       dropout: {
         type: 'number',
@@ -32,7 +63,27 @@ export const damsm = defineTrainedEncoders({
       },
     },
   },
-  build: (cfg, {vocabSize, params}) => {
+  check: (cfg, needs) => {
+    if (cfg.imageEncoder !== 'inception-v3') return undefined;
+    if (!cfg.inceptionPath)
+      return {
+        key: 'inceptionPath',
+        message: 'imageEncoder inception-v3 needs encoders.inceptionPath',
+        hint: INCEPTION_HINT,
+      };
+    if (needs.bridge)
+      return {
+        key: 'imageEncoder',
+        message:
+          "the backbone bridges through the image encoder's inner layers, which scg can split only in imageEncoder cnn",
+        hint: 'use encoders.imageEncoder: cnn with this backbone',
+      };
+    return undefined;
+  },
+  checkFiles: (cfg) => {
+    if (cfg.imageEncoder === 'inception-v3') readModelFiles(cfg.inceptionPath!, 'encoders.inceptionPath');
+  },
+  build: async (cfg, {vocabSize, params}) => {
     const embedDim = cfg.embedDim;
     const text = new TextEncoder(params.scope('text'), {
       vocabSize,
@@ -40,12 +91,29 @@ export const damsm = defineTrainedEncoders({
       embedDim,
       dropout: cfg.dropout,
     });
-    const image = new ImageEncoder(params.scope('image'), {width: cfg.imageWidth, embedDim});
-    return {
+    const shared: Omit<EncoderPair, 'encodeImage'> = {
       embedDim,
       encodeText: (tokens, mask, seed, rows) => text.encode(tokens, mask, seed, rows),
-      encodeImage: (images) => image.encode(images),
       textVariableNames: () => [...params.variables.keys()].filter((n) => n.includes('/text/')),
+    };
+    if (cfg.imageEncoder === 'inception-v3') {
+      const trunk = await loadInceptionTrunk({
+        path: cfg.inceptionPath!,
+        regionLayer: cfg.inceptionRegionLayer,
+        poolLayer: cfg.inceptionPoolLayer,
+      });
+      const image = new InceptionImageEncoder(params.scope('image'), trunk, embedDim);
+      return {
+        ...shared,
+        encodeImage: (images) => image.encode(images),
+        frozenSha256: trunk.sha256,
+        dispose: () => trunk.dispose(),
+      };
+    }
+    const image = new ImageEncoder(params.scope('image'), {width: cfg.imageWidth, embedDim});
+    return {
+      ...shared,
+      encodeImage: (images) => image.encode(images),
       imageLayers: {
         shapes: (res) => ({lower: [res / 2, 2 * cfg.imageWidth], upper: [res / 4, embedDim]}),
         lower: (x) => image.lower(x),

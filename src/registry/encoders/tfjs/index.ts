@@ -154,6 +154,6 @@ export const tfjsEncoders = defineFileEncoders({
     },
     required: ['path'],
   },
-  check: (cfg) => void readFolderFiles(cfg.path),
+  checkFiles: (cfg) => void readFolderFiles(cfg.path),
   load: (cfg, {vocab, maxWords}) => loadTfjsEncoders(cfg.path, vocab, maxWords),
 });
