@@ -2,17 +2,22 @@ import {strict as assert} from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {before, describe, it} from 'node:test';
+import {beforeEach, describe, it} from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import {seededValues, useBestBackend} from '../../../../test/support';
+import {seededValues, TEST_BACKENDS, useBackend, useBestBackend} from '../../../../test/support';
+import {kerasInceptionV3} from '../../../../test/keras-inception-v3';
 import {TINY_CONFIG, tinyBackbone, tinyExperiment} from '../../../../test/tiny';
 import {saveTinyInception, tinyInception} from '../../../../test/tiny-inception';
 import {loadConfig} from '../../../config/load';
 import {writeCheckpoint} from '../../../core/checkpoint';
+import {saveLayersModel} from '../../../core/model-files';
+import {Rng} from '../../../core/rng';
+import {ParamSet} from '../../../nn/params';
 import {ScgError} from '../../../errors';
 import {buildPretrain} from '../../../runtime/phases/pretrain';
 import {encodersFromSource} from '../../../runtime/pretrained-encoders';
 import {encoders} from '../..';
+import {InceptionImageEncoder, loadInceptionTrunk} from './inception-image-encoder';
 
 const folder = async (seed = 1) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-damsm-incv3-'));
@@ -23,7 +28,7 @@ const inception = (dir: string) => ['encoders.imageEncoder=inception-v3', `encod
 const maxAbs = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);
 
 describe('damsm image encoder on a frozen Inception-v3 (encoders.imageEncoder: inception-v3)', () => {
-  before(useBestBackend);
+  beforeEach(useBestBackend);
 
   it("gives the trunk's region map and pooled code (inference mode) through the two projections, the only variables", async () => {
     const dir = await folder();
@@ -84,6 +89,47 @@ describe('damsm image encoder on a frozen Inception-v3 (encoders.imageEncoder: i
     reference.dispose();
     assert.equal(tf.memory().numTensors, before, 'building, stepping and disposing leaks nothing');
   });
+
+  // Keras' real layout (concatenations, same-padded average pools, 1×7 / 7×1 convolutions), at 1/8 width: the
+  // trunk's replaced conv and batch-norm calls must compute what the layers compute, and differentiate, everywhere.
+  for (const backend of TEST_BACKENDS) {
+    it(`runs Keras' InceptionV3 layout (1/8 width) as the layers do, with a gradient to the images, on ${backend}`, async () => {
+      await useBackend(backend);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-damsm-keras-'));
+      const saved = kerasInceptionV3({widthScale: 1 / 8, classes: 10});
+      await saveLayersModel(saved, dir);
+      saved.dispose();
+      const before = tf.memory().numTensors;
+      const trunk = await loadInceptionTrunk({path: dir, regionLayer: 'mixed7', poolLayer: 'avg_pool'});
+      const params = new ParamSet('encoders', Rng.for(0, 'test'));
+      const encoder = new InceptionImageEncoder(params, trunk, 8);
+      const reference = kerasInceptionV3({widthScale: 1 / 8, classes: 10});
+      const sub = tf.model({
+        inputs: reference.inputs,
+        outputs: [reference.getLayer('mixed7').output, reference.getLayer('avg_pool').output] as tf.SymbolicTensor[],
+      });
+      const images = tf.tensor4d(seededValues(64 * 64 * 3, 9), [1, 64, 64, 3]);
+      tf.tidy(() => {
+        const codes = encoder.encode(images);
+        const [map, pooled] = sub.predict(tf.image.resizeBilinear(images, [299, 299], false, true)) as tf.Tensor[];
+        assert.deepEqual(map!.shape, [1, 17, 17, 96]);
+        const w = params.variables;
+        const regions = tf.matMul(tf.reshape(map!, [289, 96]), tf.reshape(w.get('encoders/region_proj/w')!, [96, 8]));
+        assert.ok(maxAbs(codes.regions, tf.expandDims(regions, 0)) < 1e-3, 'regions');
+        const global = tf.add(tf.matMul(pooled!, w.get('encoders/global_proj/w')!), w.get('encoders/global_proj/b')!);
+        assert.ok(maxAbs(codes.global, global) < 1e-3, 'global');
+        const g = tf
+          .grad((x: tf.Tensor) => tf.sum(encoder.encode(x as tf.Tensor4D).global))(images)
+          .dataSync();
+        assert.ok(g.every((e) => Number.isFinite(e)) && g.some((e) => e !== 0), 'gradient reaches the images');
+      });
+      reference.dispose();
+      images.dispose();
+      params.dispose();
+      trunk.dispose();
+      assert.equal(tf.memory().numTensors, before);
+    });
+  }
 
   it('refuses to restore pretrained projections onto other trunk files', async () => {
     const dir = await folder();

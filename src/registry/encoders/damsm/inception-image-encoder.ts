@@ -33,7 +33,7 @@ export async function loadInceptionTrunk(opts: InceptionTrunkOptions): Promise<I
     const pooled = layerOutput(model, opts.poolLayer, 'encoders.inceptionPoolLayer');
     const trunk = tf.model({inputs: model.inputs, outputs: [regions, pooled]});
     trunk.trainable = false;
-    const made = inferenceBatchNorms(model);
+    const made = frozenInferenceCalls(model);
     const [, h, w] = model.inputs[0]!.shape as number[];
     return {
       model: trunk,
@@ -54,14 +54,18 @@ export async function loadInceptionTrunk(opts: InceptionTrunkOptions): Promise<I
 }
 
 /**
- * tfjs cannot take a gradient through a batch norm that has no scale (FusedBatchNorm's gradient saves its `scale`
- * input, which is then missing), and Keras InceptionV3's batch norms all have none. The trunk only runs in
- * inference mode, so each such layer gets a call that passes a scale of ones (and an offset of zeros where it has
- * none): the same function, with a gradient. Returns the tensors it made (freed with the trunk).
+ * Gives the frozen trunk's layers calls that differentiate well, for the inference mode it always runs in:
+ * - tfjs cannot take a gradient through a batch norm that has no scale (FusedBatchNorm's gradient saves its
+ *   `scale` input, which is then missing), and Keras InceptionV3's batch norms all have none. Each such layer
+ *   passes a scale of ones (and an offset of zeros where it has none): the same function, with a gradient.
+ * - A Conv2D layer runs tfjs' fused convolution, whose gradient also computes the kernel's, which a frozen trunk
+ *   never needs (a quarter of the trunk's backward pass). Plain linear convolutions call `tf.conv2d` instead.
+ * Returns the tensors it made (freed with the trunk).
  */
-function inferenceBatchNorms(model: tf.LayersModel): tf.Tensor[] {
+function frozenInferenceCalls(model: tf.LayersModel): tf.Tensor[] {
   const made: tf.Tensor[] = [];
   for (const layer of model.layers) {
+    if (layer.getClassName() === 'Conv2D') plainConv(layer);
     if (layer.getClassName() !== 'BatchNormalization') continue;
     const cfg = layer.getConfig() as {scale?: boolean; center?: boolean; epsilon?: number; axis?: number};
     if (cfg.scale !== false && cfg.center !== false) continue;
@@ -94,6 +98,35 @@ function inferenceBatchNorms(model: tf.LayersModel): tf.Tensor[] {
       );
   }
   return made;
+}
+
+/** A linear, undilated, channels-last Conv2D layer computes `tf.conv2d` (+ bias); other convolutions keep their call. */
+function plainConv(layer: tf.layers.Layer): void {
+  const cfg = layer.getConfig() as {
+    activation?: string;
+    strides?: number[];
+    padding?: 'same' | 'valid';
+    dilationRate?: number[];
+    dataFormat?: string;
+    useBias?: boolean;
+  };
+  const plain =
+    (cfg.activation ?? 'linear') === 'linear' &&
+    (cfg.dilationRate ?? [1, 1]).every((d) => d === 1) &&
+    cfg.dataFormat !== 'channelsFirst';
+  if (!plain) return;
+  const kernel = layer.weights.find((w) => w.originalName.endsWith('kernel'))!;
+  const bias = cfg.useBias ? layer.weights.find((w) => w.originalName.endsWith('bias')) : undefined;
+  const strides = (cfg.strides ?? [1, 1]) as [number, number];
+  layer.call = (inputs) => {
+    const y = tf.conv2d(
+      (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D,
+      kernel.read() as tf.Tensor4D,
+      strides,
+      cfg.padding ?? 'valid',
+    );
+    return bias ? tf.add(y, bias.read()) : y;
+  };
 }
 
 /**
