@@ -203,6 +203,7 @@ describe('scg store merge', () => {
         completionMode: string;
         completions: number;
         parallelism: number;
+        backoffLimitPerIndex: number;
         template: {spec: {restartPolicy: string; containers: {command: string[]; workingDir: string}[]}};
       };
     };
@@ -210,6 +211,8 @@ describe('scg store merge', () => {
     assert.equal(job.spec.completionMode, 'Indexed');
     assert.equal(job.spec.completions, 2);
     assert.equal(job.spec.parallelism, 2);
+    assert.equal(typeof job.spec.backoffLimitPerIndex, 'number');
+    assert.match(emitted.stdout, /# backoffLimitPerIndex needs Kubernetes 1\.29\+/);
     assert.equal(job.spec.template.spec.restartPolicy, 'Never');
     const [container] = job.spec.template.spec.containers;
     assert.match(container!.command[2]!, /--cell "\$JOB_COMPLETION_INDEX"/);

@@ -77,6 +77,7 @@ function k8sName(s: string): string {
  * `JOB_COMPLETION_INDEX`. Pods may land on different nodes of a volume shared over the network, where SQLite's
  * locks cannot be trusted, so each task writes its own store (`tasks/<INDEX>/experiments.db` beside `--db`), and
  * `scg store merge` joins them into `--db` afterwards. The image and the volume claim are placeholders to adapt.
+ * `backoffLimitPerIndex` needs Kubernetes 1.29 (1.28 behind a feature gate); the header says so.
  */
 function emitIndexedJob(
   sweep: Sweep,
@@ -127,6 +128,8 @@ function emitIndexedJob(
     `#   scg store merge ${path.join(root, 'tasks', '*', 'experiments.db')} --into ${db}`,
     `#   scg report ${sweep.spec.name} --db ${db}`,
     '# Re-apply the job (or run scg ablate) to finish cells that failed; claimed cells are not run twice.',
+    '# backoffLimitPerIndex needs Kubernetes 1.29+ (1.28 with the JobBackoffLimitPerIndex feature gate); on an older',
+    '# cluster delete that line: backoffLimit alone then bounds the whole job.',
     stringify(job, {lineWidth: 0}),
   ].join('\n');
 }
