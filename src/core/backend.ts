@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../errors';
 import {configureTorch, INSTALL_HINT, registerTorch, TORCH_BACKEND, type TorchDetails} from './backends/torch';
 import {installGradientFreeing} from './free-gradients';
+import {watchWasmAborts} from './wasm-heap';
 import {registerCpuPatches, registerGradientPatches, registerWasmPatches} from './kernels';
 
 export type BackendChoice = 'auto' | 'torch' | 'tensorflow' | 'wasm' | 'cpu';
@@ -78,7 +79,10 @@ async function tryWasm(): Promise<string[] | undefined> {
   try {
     require('@tensorflow/tfjs-backend-wasm');
     const patches = registerWasmPatches();
-    if (await tf.setBackend('wasm')) return patches;
+    if (await tf.setBackend('wasm')) {
+      watchWasmAborts();
+      return patches;
+    }
   } catch {
     // fall through: the caller reports that wasm could not load
   }

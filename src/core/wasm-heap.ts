@@ -16,15 +16,35 @@ function messages(err: unknown): string[] {
   return out;
 }
 
+let abortedWith: string | undefined;
+
 /**
- * True when the backend is wasm, `err` (or its cause) is a wasm runtime failure, and this process's peak resident
+ * Records it when the active wasm module aborts. A kernel that cannot allocate does not always throw the abort
+ * itself: XNNPACK reports the failed allocation, the module aborts, and tfjs then fails in JS on the missing
+ * result (a TypeError), which only this record ties to the heap. Call after the wasm backend is set; idempotent.
+ */
+export function watchWasmAborts(): void {
+  const module = (tf.backend() as unknown as {wasm?: {onAbort?: (what: unknown) => void; scgWatched?: boolean}}).wasm;
+  if (!module || module.scgWatched) return;
+  const previous = module.onAbort;
+  module.onAbort = (what: unknown) => {
+    abortedWith ??= String(what);
+    previous?.(what);
+  };
+  module.scgWatched = true;
+}
+
+/**
+ * True when the backend is wasm, `err` (or its cause) is a wasm runtime failure (or follows an abort of the module), and this process's peak resident
  * memory says the heap was nearly full when it happened (a genuine kernel bug far below the limit is left alone).
  * The defaults read the active backend and the process's peak RSS.
  */
 export function isWasmHeapExhausted(err: unknown, at: {backend?: string; peakBytes?: number} = {}): boolean {
   if ((at.backend ?? tf.getBackend()) !== 'wasm') return false;
   const failed =
-    (err instanceof Error && err.name === 'RuntimeError') || messages(err).some((m) => HEAP_FAILURE.test(m));
+    (err instanceof Error && err.name === 'RuntimeError') ||
+    messages(err).some((m) => HEAP_FAILURE.test(m)) ||
+    abortedWith !== undefined;
   return failed && (at.peakBytes ?? process.resourceUsage().maxRSS * 1024) >= 0.75 * WASM_HEAP_BYTES;
 }
 

@@ -18,6 +18,7 @@ import {pretrainingSource} from './pretrained-encoders';
 import {removeStaleTemps} from '../core/atomic-write';
 import {provenance} from '../core/provenance';
 import {isWasmHeapExhausted, wasmHeapError} from '../core/wasm-heap';
+import {PREFLIGHT_RESOLUTION, wasmPreflight} from './wasm-preflight';
 
 export interface RunOptions {
   dbPath: string;
@@ -110,6 +111,13 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
     encoderEntry.checkFiles?.(config.encoders);
     if (encoderEntry.kind === 'trained' && config.train.encodersFrom && config.phases.includes('train'))
       pretrainingSource(store, undefined, config, dataset.vocab);
+    if (backend.name === 'wasm' && config.dataset.resolution >= PREFLIGHT_RESOLUTION) {
+      log(`wasm: one step of each phase at batch 2 first, to check that the model fits the heap (4 GiB per thread)`);
+      for (const e of await wasmPreflight(config, dataset))
+        log(
+          `wasm preflight: ${e.phase} needs about ${(e.estimateBytes / 1024 ** 3).toFixed(2)} GiB of tensors per thread at ${e.rows} rows`,
+        );
+    }
     store ??= Store.open(opts.dbPath);
     const claim = store.claimRun(hash, {
       force: Boolean(opts.force),
