@@ -10,6 +10,7 @@ import {phaseThreads} from './parallel-phase';
 import {buildGan} from './phases/gan-trainer';
 import {buildPretrain} from './phases/pretrain';
 import {encodersFromSource} from './pretrained-encoders';
+import type {EncoderPair} from '../registry/encoders/descriptor';
 
 /** Configs at this resolution or above are probed (the built-in presets, at 16–64 px, fit with room to spare). */
 export const PREFLIGHT_RESOLUTION = 128;
@@ -94,7 +95,7 @@ export async function wasmPreflight(
   let encoderDispose: (() => void) | undefined;
   try {
     const entry = encoders.get(config.encoders.name);
-    let pair;
+    let pair: EncoderPair;
     if (entry.kind === 'trained') {
       const pre = await buildPretrain(small, dataset);
       if (config.phases.includes('pretrain'))
