@@ -190,6 +190,39 @@ describe('scg store merge', () => {
     assert.equal(fs.existsSync(target), false);
   });
 
+  it('--emit slurm warns that its tasks share --db; with --task-stores each array task fills its own store to merge', () => {
+    const jobDir = tmpDir();
+    const file = path.join(jobDir, 'pair.yaml');
+    fs.writeFileSync(file, `name: pair\nbase: ${TINY_CONFIG}\ngrid:\n  contrastive.mode: [none, supcon]\n`);
+    const db = path.join(jobDir, 'experiments.db');
+    const shared = scg(['ablate', file, '--emit', 'slurm', '--db', db]);
+    assert.equal(shared.status, 0, shared.stderr);
+    assert.match(shared.stderr, /the array's tasks all open .*experiments\.db: .*several nodes.*--task-stores/);
+    const script = path.join(jobDir, 'pair.sbatch');
+    const emitted = scg(['ablate', file, '--emit', 'slurm', '--task-stores', '--out', script, '--db', db]);
+    assert.equal(emitted.status, 0, emitted.stderr);
+    assert.doesNotMatch(emitted.stderr, /all open/);
+    const text = fs.readFileSync(script, 'utf8');
+    assert.match(text, /--cell "\$INDEX" --db ".*\/tasks\/\$INDEX\/experiments\.db"/);
+    assert.match(text, /# {3}scg store merge .*tasks\/\*\/experiments\.db --into /);
+    // each array task: the script with its SLURM_ARRAY_TASK_ID, as sbatch would start it
+    for (const index of [0, 1]) {
+      const task = spawnSync('bash', [script], {
+        encoding: 'utf8',
+        env: {...process.env, SCG: `${process.execPath} ${BIN}`, SLURM_ARRAY_TASK_ID: String(index), SCG_DB: ''},
+      });
+      assert.equal(task.status, 0, task.stderr);
+    }
+    const tasks = [0, 1].map((i) => path.join(jobDir, 'tasks', String(i), 'experiments.db'));
+    const merged = scg(['store', 'merge', ...tasks, '--into', db]);
+    assert.equal(merged.status, 0, merged.stderr);
+    assert.deepEqual(query<{status: string}>(db, 'SELECT status FROM sweep_cells ORDER BY idx'), [
+      {status: 'completed'},
+      {status: 'completed'},
+    ]);
+    assert.equal(query<{n: number}>(db, "SELECT COUNT(*) AS n FROM runs WHERE status = 'completed'")[0]!.n, 2);
+  });
+
   it('--emit k8s writes an Indexed Job whose tasks, run as its pods would, fill per-task stores that merge into --db', () => {
     const jobDir = tmpDir();
     const file = path.join(jobDir, 'pair.yaml');

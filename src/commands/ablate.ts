@@ -35,6 +35,10 @@ export default class Ablate extends BaseCommand {
       options: ['slurm', 'shell', 'k8s'],
     }),
     out: Flags.string({description: 'with --emit: write the script here instead of stdout'}),
+    'task-stores': Flags.boolean({
+      description:
+        'with --emit slurm|shell: each task writes its own store (tasks/<INDEX>/experiments.db beside --db), to join with scg store merge; for tasks on several nodes (k8s always does this)',
+    }),
     grace: Flags.integer({
       description: 'seconds without a heartbeat after which a cell held on another host is taken over',
       default: 300,
@@ -56,7 +60,12 @@ export default class Ablate extends BaseCommand {
     }
     if (flags.emit) {
       const kind = flags.emit as EmitKind;
-      const emitted = emitSweep(sweep, dbPath, {...common, kind, workers: flags.workers, out: flags.out});
+      const taskStores = flags['task-stores'] || kind === 'k8s';
+      const emitted = emitSweep(sweep, dbPath, {...common, kind, workers: flags.workers, taskStores, out: flags.out});
+      if (kind === 'slurm' && !taskStores)
+        this.note(
+          `the array's tasks all open ${dbPath}: if Slurm may place them on several nodes, SQLite on a network file system can corrupt it. Keep the array on one node, or emit with --task-stores (each task its own store; then scg store merge)`,
+        );
       if (flags.out) this.note(`wrote ${flags.out}: ${emitted.cells} tasks`);
       else if (!this.jsonEnabled()) process.stdout.write(emitted.script);
       return emitted;

@@ -15,23 +15,47 @@ function quote(s: string): string {
  * The job script. Paths are absolute so tasks can start in any folder. `SCG` (default `npx scg`) names the
  * command, so a cluster install can point at its own scg.
  */
+/** Where task INDEX keeps its own store (`--task-stores`, and always for k8s): `tasks/<INDEX>/` beside `--db`. */
+function taskStore(db: string, index: string): string {
+  return path.join(path.dirname(db), 'tasks', index, 'experiments.db');
+}
+
+/** The comment lines that say how to join per-task stores into `db` and report. */
+function mergeLines(sweep: Sweep, db: string): string[] {
+  return [
+    '# When every task is done, join them and report:',
+    `#   scg store merge ${taskStore(db, '*')} --into ${db}`,
+    `#   scg report ${sweep.spec.name} --db ${db}`,
+  ];
+}
+
 export function emitScript(
   kind: EmitKind,
   sweep: Sweep,
   dbPath: string,
-  opts: {retries: number; graceSeconds: number; workers: number},
+  opts: {retries: number; graceSeconds: number; workers: number; taskStores?: boolean},
 ): string {
   if (kind === 'k8s') return emitIndexedJob(sweep, dbPath, opts);
   const file = path.resolve(sweep.file);
   const db = path.resolve(dbPath);
   const n = sweep.cells.length;
-  const cell = `$SCG ablate ${quote(file)} --cell "$INDEX" --db ${quote(db)} --retries ${opts.retries} --grace ${opts.graceSeconds}`;
+  const taskDb = opts.taskStores ? `"${taskStore(db, '$INDEX')}"` : quote(db);
+  const cell = `$SCG ablate ${quote(file)} --cell "$INDEX" --db ${taskDb} --retries ${opts.retries} --grace ${opts.graceSeconds}`;
   const head = [
     `# scg sweep '${sweep.spec.name}' (spec ${sweep.specHash}): ${n} cells, one per task; each runs 'scg ablate <sweep> --cell INDEX'.`,
     `# Written by scg ablate --emit ${kind}. Cells claim themselves in the store, so a task that runs twice does no harm;`,
     '# re-run the script (or plain `scg ablate`) to finish cells that failed or were interrupted.',
-    '# The store is SQLite: keep it on a local disk of one machine, or on a file system with working POSIX locks.',
-    '# SQLite over NFS can corrupt the database (see docs/sweeps.md, "Several machines").',
+    ...(opts.taskStores
+      ? [
+          `# Each task writes its own store, ${taskStore(db, '<INDEX>')}, so tasks may run on any node of a shared`,
+          '# file system: none opens a SQLite file another node writes.',
+          ...mergeLines(sweep, db),
+        ]
+      : [
+          '# The store is SQLite: keep it on a local disk of one machine, or on a file system with working POSIX locks.',
+          '# SQLite over NFS can corrupt the database (see docs/sweeps.md, "Several machines"); across nodes, emit',
+          '# with --task-stores instead.',
+        ]),
   ];
   if (kind === 'slurm') {
     return [
@@ -88,7 +112,7 @@ function emitIndexedJob(
   const db = path.resolve(dbPath);
   const root = path.dirname(db);
   const n = sweep.cells.length;
-  const taskDb = path.join(root, 'tasks', '$JOB_COMPLETION_INDEX', 'experiments.db');
+  const taskDb = taskStore(db, '$JOB_COMPLETION_INDEX');
   const command = `scg ablate ${quote(file)} --cell "$JOB_COMPLETION_INDEX" --db "${taskDb}" --retries ${opts.retries} --grace ${opts.graceSeconds}`;
   const job = {
     apiVersion: 'batch/v1',
@@ -124,9 +148,7 @@ function emitIndexedJob(
     '# Written by scg ablate --emit k8s. Adapt the image (one with scg and its data) and the volume claim, which is',
     `# mounted at ${root} so the sweep file, datasets and stores keep their paths. Each task writes its own store,`,
     `# ${taskDb.replace('$JOB_COMPLETION_INDEX', '<INDEX>')}, because SQLite's locks do not hold across nodes on a network volume.`,
-    '# When the job is done, join them and report:',
-    `#   scg store merge ${path.join(root, 'tasks', '*', 'experiments.db')} --into ${db}`,
-    `#   scg report ${sweep.spec.name} --db ${db}`,
+    ...mergeLines(sweep, db),
     '# Re-apply the job (or run scg ablate) to finish cells that failed; claimed cells are not run twice.',
     '# backoffLimitPerIndex needs Kubernetes 1.29+ (1.28 with the JobBackoffLimitPerIndex feature gate); on an older',
     '# cluster delete that line: backoffLimit alone then bounds the whole job.',
@@ -147,6 +169,7 @@ export function emitSweep(
     retries: number;
     graceSeconds: number;
     workers: number;
+    taskStores: boolean;
     out: string | undefined;
   },
 ): {sweep: string; kind: EmitKind; cells: number; out: string | null; script: string} {
