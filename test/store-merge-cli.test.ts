@@ -57,6 +57,25 @@ const counts = (db: string) =>
       (SELECT COUNT(*) FROM sweep_cells WHERE status = 'completed') AS completed`,
   )[0]!;
 
+/** A two-cell sweep file in `dir`, and the store path beside it. */
+function pairSweep(dir: string): {file: string; db: string} {
+  const file = path.join(dir, 'pair.yaml');
+  fs.writeFileSync(file, `name: pair\nbase: ${TINY_CONFIG}\ngrid:\n  contrastive.mode: [none, supcon]\n`);
+  return {file, db: path.join(dir, 'experiments.db')};
+}
+
+/** Merges the two task stores under `dir`/tasks into `db`: both cells and both runs completed there. */
+function assertTasksMerge(dir: string, db: string): void {
+  const tasks = [0, 1].map((i) => path.join(dir, 'tasks', String(i), 'experiments.db'));
+  const merged = scg(['store', 'merge', ...tasks, '--into', db]);
+  assert.equal(merged.status, 0, merged.stderr);
+  assert.deepEqual(query<{status: string}>(db, 'SELECT status FROM sweep_cells ORDER BY idx'), [
+    {status: 'completed'},
+    {status: 'completed'},
+  ]);
+  assert.equal(query<{n: number}>(db, "SELECT COUNT(*) AS n FROM runs WHERE status = 'completed'")[0]!.n, 2);
+}
+
 describe('scg store merge', () => {
   const dir = tmpDir();
   const sweep = sweepFile(dir);
@@ -192,9 +211,7 @@ describe('scg store merge', () => {
 
   it('--emit slurm warns that its tasks share --db; with --task-stores each array task fills its own store to merge', () => {
     const jobDir = tmpDir();
-    const file = path.join(jobDir, 'pair.yaml');
-    fs.writeFileSync(file, `name: pair\nbase: ${TINY_CONFIG}\ngrid:\n  contrastive.mode: [none, supcon]\n`);
-    const db = path.join(jobDir, 'experiments.db');
+    const {file, db} = pairSweep(jobDir);
     const shared = scg(['ablate', file, '--emit', 'slurm', '--db', db]);
     assert.equal(shared.status, 0, shared.stderr);
     assert.match(shared.stderr, /the array's tasks all open .*experiments\.db: .*several nodes.*--task-stores/);
@@ -213,21 +230,12 @@ describe('scg store merge', () => {
       });
       assert.equal(task.status, 0, task.stderr);
     }
-    const tasks = [0, 1].map((i) => path.join(jobDir, 'tasks', String(i), 'experiments.db'));
-    const merged = scg(['store', 'merge', ...tasks, '--into', db]);
-    assert.equal(merged.status, 0, merged.stderr);
-    assert.deepEqual(query<{status: string}>(db, 'SELECT status FROM sweep_cells ORDER BY idx'), [
-      {status: 'completed'},
-      {status: 'completed'},
-    ]);
-    assert.equal(query<{n: number}>(db, "SELECT COUNT(*) AS n FROM runs WHERE status = 'completed'")[0]!.n, 2);
+    assertTasksMerge(jobDir, db);
   });
 
   it('--emit k8s writes an Indexed Job whose tasks, run as its pods would, fill per-task stores that merge into --db', () => {
     const jobDir = tmpDir();
-    const file = path.join(jobDir, 'pair.yaml');
-    fs.writeFileSync(file, `name: pair\nbase: ${TINY_CONFIG}\ngrid:\n  contrastive.mode: [none, supcon]\n`);
-    const db = path.join(jobDir, 'experiments.db');
+    const {file, db} = pairSweep(jobDir);
     const emitted = scg(['ablate', file, '--emit', 'k8s', '--workers', '2', '--db', db]);
     assert.equal(emitted.status, 0, emitted.stderr);
     const job = parse(emitted.stdout) as {
@@ -262,13 +270,6 @@ describe('scg store merge', () => {
       });
       assert.equal(pod.status, 0, pod.stderr);
     }
-    const tasks = [0, 1].map((i) => path.join(jobDir, 'tasks', String(i), 'experiments.db'));
-    const merged = scg(['store', 'merge', ...tasks, '--into', db]);
-    assert.equal(merged.status, 0, merged.stderr);
-    assert.deepEqual(query<{status: string}>(db, 'SELECT status FROM sweep_cells ORDER BY idx'), [
-      {status: 'completed'},
-      {status: 'completed'},
-    ]);
-    assert.equal(query<{n: number}>(db, "SELECT COUNT(*) AS n FROM runs WHERE status = 'completed'")[0]!.n, 2);
+    assertTasksMerge(jobDir, db);
   });
 });

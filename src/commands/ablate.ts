@@ -1,6 +1,7 @@
 // `scg ablate <sweep.yaml>`: expand a sweep and run its cells (resumable, parallel workers, job-array scripts).
 import {Args, Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
+import {emitFlags} from '../cli/emit-flags';
 import {runSweep, summaryText, sweepExitCode} from '../sweep/ablate';
 import {type EmitKind, emitSweep} from '../sweep/emit';
 import {dryRun, planText} from '../sweep/plan';
@@ -29,16 +30,7 @@ export default class Ablate extends BaseCommand {
       description: 'run only this cell (by index) in this process: one task of a job array',
       min: 0,
     }),
-    emit: Flags.string({
-      description:
-        'write a job that runs each cell as a task, instead of running: a Slurm array, a bash script, or a Kubernetes Indexed Job (per-task stores, then scg store merge)',
-      options: ['slurm', 'shell', 'k8s'],
-    }),
-    out: Flags.string({description: 'with --emit: write the script here instead of stdout'}),
-    'task-stores': Flags.boolean({
-      description:
-        'with --emit slurm|shell: each task writes its own store (tasks/<INDEX>/experiments.db beside --db), to join with scg store merge; for tasks on several nodes (k8s always does this)',
-    }),
+    ...emitFlags,
     grace: Flags.integer({
       description: 'seconds without a heartbeat after which a cell held on another host is taken over',
       default: 300,
@@ -60,12 +52,9 @@ export default class Ablate extends BaseCommand {
     }
     if (flags.emit) {
       const kind = flags.emit as EmitKind;
-      const taskStores = flags['task-stores'] || kind === 'k8s';
-      const emitted = emitSweep(sweep, dbPath, {...common, kind, workers: flags.workers, taskStores, out: flags.out});
-      if (kind === 'slurm' && !taskStores)
-        this.note(
-          `the array's tasks all open ${dbPath}: if Slurm may place them on several nodes, SQLite on a network file system can corrupt it. Keep the array on one node, or emit with --task-stores (each task its own store; then scg store merge)`,
-        );
+      const opts = {...common, kind, workers: flags.workers, taskStores: flags['task-stores'], out: flags.out};
+      const emitted = emitSweep(sweep, dbPath, opts);
+      if (emitted.warning) this.note(emitted.warning);
       if (flags.out) this.note(`wrote ${flags.out}: ${emitted.cells} tasks`);
       else if (!this.jsonEnabled()) process.stdout.write(emitted.script);
       return emitted;

@@ -35,8 +35,9 @@ export function watchWasmAborts(): void {
 }
 
 /**
- * True when the backend is wasm, `err` (or its cause) is a wasm runtime failure (or follows an abort of the module), and this process's peak resident
- * memory says the heap was nearly full when it happened (a genuine kernel bug far below the limit is left alone).
+ * True when the backend is wasm, `err` (or its cause) is a wasm runtime failure (or follows an abort of the
+ * module), and this process's peak resident memory says the heap was nearly full when it happened (a genuine
+ * kernel bug far below the limit is left alone).
  * The defaults read the active backend and the process's peak RSS.
  */
 export function isWasmHeapExhausted(err: unknown, at: {backend?: string; peakBytes?: number} = {}): boolean {

@@ -158,7 +158,7 @@ function emitIndexedJob(
 
 /**
  * `scg ablate --emit`: registers the sweep (tasks claim their cells from the store) and returns the script,
- * written to `out` (executable) when given.
+ * written to `out` (executable) when given, and a warning for the user when the job is unsafe across nodes.
  */
 export function emitSweep(
   sweep: Sweep,
@@ -172,9 +172,14 @@ export function emitSweep(
     taskStores: boolean;
     out: string | undefined;
   },
-): {sweep: string; kind: EmitKind; cells: number; out: string | null; script: string} {
+): {sweep: string; kind: EmitKind; cells: number; out: string | null; script: string; warning: string | null} {
   registerSweepIn(dbPath, sweep, opts.extend);
   const script = emitScript(opts.kind, sweep, dbPath, opts);
   if (opts.out) fs.writeFileSync(opts.out, script, {mode: 0o755});
-  return {sweep: sweep.spec.name, kind: opts.kind, cells: sweep.cells.length, out: opts.out ?? null, script};
+  // A Slurm array may spread over nodes; the k8s Job always gives each task its own store.
+  const warning =
+    opts.kind === 'slurm' && !opts.taskStores
+      ? `the array's tasks all open ${dbPath}: if Slurm may place them on several nodes, SQLite on a network file system can corrupt it. Keep the array on one node, or emit with --task-stores (each task its own store; then scg store merge)`
+      : null;
+  return {sweep: sweep.spec.name, kind: opts.kind, cells: sweep.cells.length, out: opts.out ?? null, script, warning};
 }
