@@ -16,7 +16,32 @@ export interface SafetensorsFile {
   sha256: string;
 }
 
-const BYTES: Record<NamedTensor['dtype'], number> = {F32: 4, I64: 8};
+const BYTES: Record<string, number> = {F32: 4, I64: 8, F16: 2, BF16: 2};
+
+/** Half-precision values (IEEE binary16, or bfloat16) widened to float32. */
+function widen(bytes: Uint8Array, dtype: 'F16' | 'BF16'): Float32Array {
+  const half = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+  const out = new Float32Array(half.length);
+  if (dtype === 'BF16') {
+    new Uint32Array(out.buffer).set(Array.from(half, (h) => h << 16));
+    return out;
+  }
+  for (let i = 0; i < half.length; i++) {
+    const h = half[i]!;
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    out[i] =
+      exp === 0
+        ? sign * 2 ** -14 * (frac / 1024)
+        : exp === 31
+          ? frac
+            ? Number.NaN
+            : sign * Infinity
+          : sign * 2 ** (exp - 15) * (1 + frac / 1024);
+  }
+  return out;
+}
 
 /** Reads every tensor of a file; anything malformed is BAD_INPUT naming the file (`what` says which setting). */
 export function readSafetensors(file: string, what: string): SafetensorsFile {
@@ -42,17 +67,23 @@ export function readSafetensors(file: string, what: string): SafetensorsFile {
       continue;
     }
     const e = entry as {dtype?: string; shape?: number[]; data_offsets?: [number, number]};
-    if (e.dtype !== 'F32' && e.dtype !== 'I64')
-      throw new ScgError('BAD_INPUT', `${what}: ${file}: tensor ${name} has dtype ${e.dtype}; scg reads F32 and I64`, {
-        hint: 'write the weights as float32 (scripts/convert-pt-inception.py does)',
-      });
+    if (e.dtype === undefined || !(e.dtype in BYTES))
+      throw new ScgError(
+        'BAD_INPUT',
+        `${what}: ${file}: tensor ${name} has dtype ${e.dtype}; scg reads F32, F16, BF16 (widened to F32) and I64`,
+        {hint: 'write the weights as float32 (scripts/convert-pt-inception.py does)'},
+      );
     const [begin, end] = e.data_offsets ?? [-1, -1];
     const count = (e.shape ?? []).reduce((a, b) => a * b, 1);
-    if (!Array.isArray(e.shape) || begin < 0 || end > body.length || end - begin !== count * BYTES[e.dtype])
+    if (!Array.isArray(e.shape) || begin < 0 || end > body.length || end - begin !== count * BYTES[e.dtype]!)
       throw bad(`tensor ${name}'s offsets do not match its shape`);
     const bytes = new Uint8Array(body.subarray(begin, end)); // copy: aligned and independent of the file buffer
-    const data = e.dtype === 'F32' ? new Float32Array(bytes.buffer) : new BigInt64Array(bytes.buffer);
-    tensors.set(name, {dtype: e.dtype, shape: e.shape, data});
+    if (e.dtype === 'F16' || e.dtype === 'BF16')
+      tensors.set(name, {dtype: 'F32', shape: e.shape, data: widen(bytes, e.dtype)});
+    else {
+      const data = e.dtype === 'F32' ? new Float32Array(bytes.buffer) : new BigInt64Array(bytes.buffer);
+      tensors.set(name, {dtype: e.dtype as NamedTensor['dtype'], shape: e.shape, data});
+    }
   }
   return {tensors, metadata, sha256: crypto.createHash('sha256').update(buf).digest('hex')};
 }

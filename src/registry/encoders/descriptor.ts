@@ -43,6 +43,8 @@ export interface EncoderPair {
   textVariableNames(): string[];
   /** The image encoder split in two, for backbones that bridge through it (GALIP); absent if it cannot split. */
   imageLayers?: ImageLayers;
+  /** The image encoder's transformer stages, when it is a ViT (a loaded CLIP): GALIP bridges and discriminates on them. */
+  vit?: VisionTransformer;
   /**
    * sha256 of frozen weights the pair loaded from files besides its variables (an Inception-v3 trunk); the
    * pretraining checkpoints record it, so a GAN phase restoring them onto other files is refused.
@@ -61,6 +63,27 @@ export interface ImageLayers {
   shapes(resolution: number): {lower: [number, number]; upper: [number, number]};
   lower(images: tf.Tensor4D): tf.Tensor4D;
   upper(h: tf.Tensor4D): tf.Tensor4D;
+}
+
+/**
+ * A frozen ViT image encoder in stages, as GALIP uses CLIP's: the generator's map enters as patch tokens (with
+ * prompt tokens appended inside layers), and the discriminator reads the patch tokens after several layers.
+ */
+export interface VisionTransformer {
+  /** Token width, patch grid side and layer count. */
+  width: number;
+  grid: number;
+  layers: number;
+  /** Images `[B, res, res, 3]` in [-1, 1] → the patch-embedding map `[B, grid, grid, width]` (input mapping included). */
+  patchMap(images: tf.Tensor4D): tf.Tensor4D;
+  /** A `[B, grid, grid, width]` map → tokens `[B, 1 + grid², width]` (class token, positions, pre-norm). */
+  tokens(map: tf.Tensor4D): tf.Tensor3D;
+  /** Layer `i` on tokens `[B, N, width]`; N may include appended prompt tokens. */
+  layer(i: number, x: tf.Tensor3D): tf.Tensor3D;
+  /** Tokens `[B, 1 + grid², width]` → the patch tokens as a map `[B, grid, grid, width]`. */
+  tokenMap(x: tf.Tensor3D): tf.Tensor4D;
+  /** The last layer's tokens → the image code `[B, embedDim]` (what `encodeImage` returns as `global`). */
+  code(x: tf.Tensor3D): tf.Tensor2D;
 }
 
 /** What the rest of the experiment asks of the encoders, for an entry's config check. */
