@@ -19,6 +19,7 @@ import {removeStaleTemps} from '../core/atomic-write';
 import {provenance} from '../core/provenance';
 import {isWasmHeapExhausted, wasmHeapError} from '../core/wasm-heap';
 import {PREFLIGHT_RESOLUTION, wasmPreflight} from './wasm-preflight';
+import {checkGanBuilds} from './gan-build-check';
 
 export interface RunOptions {
   dbPath: string;
@@ -109,6 +110,8 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
     const dataset = await datasets.get(config.dataset.name).build(config.dataset, {log, quiet: opts.quiet});
     const encoderEntry = encoders.get(config.encoders.name);
     encoderEntry.checkFiles?.(config.encoders);
+    if (encoderEntry.kind === 'files' && config.phases.includes('train'))
+      await checkGanBuilds(config, dataset, encoderEntry);
     if (encoderEntry.kind === 'trained' && config.train.encodersFrom && config.phases.includes('train'))
       pretrainingSource(store, undefined, config, dataset.vocab);
     if (backend.name === 'wasm' && config.dataset.resolution >= PREFLIGHT_RESOLUTION) {
