@@ -110,8 +110,7 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
     const dataset = await datasets.get(config.dataset.name).build(config.dataset, {log, quiet: opts.quiet});
     const encoderEntry = encoders.get(config.encoders.name);
     encoderEntry.checkFiles?.(config.encoders);
-    if (encoderEntry.kind === 'files' && config.phases.includes('train'))
-      await checkGanBuilds(config, dataset, encoderEntry);
+    if (config.phases.includes('train')) await checkGanBuilds(config, dataset);
     if (encoderEntry.kind === 'trained' && config.train.encodersFrom && config.phases.includes('train'))
       pretrainingSource(store, undefined, config, dataset.vocab);
     if (backend.name === 'wasm' && config.dataset.resolution >= PREFLIGHT_RESOLUTION) {

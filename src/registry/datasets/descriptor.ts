@@ -40,9 +40,10 @@ export function damsmMaskProperty(byDefault: 'same-label' | 'none', original: st
 export const commonDatasetProperties = defineProperties({
   resolution: {
     type: 'integer',
-    enum: [16, 32, 64, 128, 256],
+    enum: [16, 32, 64, 128, 224, 256],
     default: 32,
-    description: 'Side of the square training images, in pixels.',
+    description:
+      "Side of the square training images, in pixels. 224 is GALIP's (galip on a clip encoder); the other backbones need a power of two.",
   },
   captionsPerImage: {
     type: 'integer',

@@ -1,13 +1,13 @@
-// GALIP's generator around a frozen image encoder (scg's DAMSM CNN or a loaded CLIP-style tower): noise → a small
-// feature map → sentence-conditioned adapter blocks → the encoder's upper layers (the "bridge") → sentence-
-// conditioned upsampling blocks → image.
+// GALIP's generator on a split encoder without transformer layers (scg's DAMSM CNN or a loaded tfjs tower), the
+// substitute for its CLIP bridge: noise → a small feature map → GALIP's G blocks (adapter) → the encoder's upper
+// layers (the "bridge") → GALIP's G blocks up to the resolution → image.
 import * as tf from '@tensorflow/tfjs';
-import {batchNorm, type BatchNormMode} from '../../../nn/batch-norm';
+import type {BatchNormMode} from '../../../nn/batch-norm';
 import {ScgError} from '../../../errors';
-import {type BatchNormParams, conv, type Conv, dense, type Dense, type ParamSet} from '../../../nn/params';
+import {conv, type Conv, dense, type Dense, type ParamSet} from '../../../nn/params';
 import type {EncoderPair} from '../../encoders/descriptor';
 import type {GeneratorInputs, GeneratorOutput} from '../descriptor';
-import {DfBlock} from '../shared/df-blocks';
+import {GBlock} from './blocks';
 
 export interface GalipGeneratorOptions {
   width: number;
@@ -15,8 +15,6 @@ export interface GalipGeneratorOptions {
   embedDim: number;
   resolution: number;
 }
-
-const up = (h: tf.Tensor4D) => tf.image.resizeNearestNeighbor(h, [2 * h.shape[1], 2 * h.shape[2]]);
 
 /** log2(to / from) when it is a whole number ≥ 0; otherwise undefined. */
 function doublings(from: number, to: number): number | undefined {
@@ -26,9 +24,8 @@ function doublings(from: number, to: number): number | undefined {
 
 export class GalipGenerator {
   private readonly fc: Dense;
-  private readonly adapter: DfBlock[];
-  private readonly decoder: DfBlock[] = [];
-  private readonly outBn: BatchNormParams;
+  private readonly adapter: GBlock[];
+  private readonly decoder: GBlock[] = [];
   private readonly toRgb: Conv;
   /** Side of the noise code; the adapter doubles it twice to the bridge's input side. */
   private readonly codeSide: number;
@@ -36,8 +33,8 @@ export class GalipGenerator {
   /**
    * Layout around the bridge (the frozen encoder's layers), whose input is `[L, L, C]` and output `[U, U, D]`:
    * code at L/4 (8ngf) → adapter at L/4, L/2, L (ending with C channels) → bridge → decoder at U, 2U, … up to
-   * the resolution (4ngf, 2ngf, then ngf). With scg's DAMSM encoder L = r/2 and U = r/4. Every block is
-   * conditioned on [sentence ‖ z], as GALIP conditions on text and noise.
+   * the resolution (4ngf, 2ngf, then ngf). With scg's DAMSM encoder L = r/2 and U = r/4. Every block is GALIP's
+   * G block (nearest resize, then text-and-noise affine fusion without batch norm) conditioned on [z ‖ sentence].
    */
   constructor(
     params: ParamSet,
@@ -54,6 +51,12 @@ export class GalipGenerator {
       upper: [upperSide],
     } = layers.shapes(opts.resolution);
     const ups = doublings(upperSide, opts.resolution);
+    if (!Number.isInteger(Math.log2(opts.resolution)))
+      throw new ScgError(
+        'BAD_INPUT',
+        `galip on a split encoder (damsm or a tfjs folder) needs a power-of-two resolution; got ${opts.resolution}`,
+        {hint: "224 px is GALIP's with a CLIP encoder (encoders: {name: clip, path: …})"},
+      );
     if (lowerSide % 4 !== 0 || upperSide < 4 || ups === undefined) {
       throw new ScgError(
         'BAD_INPUT',
@@ -68,33 +71,30 @@ export class GalipGenerator {
     this.codeSide = lowerSide / 4;
     this.fc = params.dense('fc', opts.zDim, 8 * w * this.codeSide ** 2);
     this.adapter = [
-      new DfBlock(params, 'adapter0', 8 * w, 4 * w, cond, 0),
-      new DfBlock(params, 'adapter1', 4 * w, 2 * w, cond, 0),
-      new DfBlock(params, 'adapter2', 2 * w, lowerChannels, cond, 0),
+      new GBlock(params, 'adapter0', 8 * w, 4 * w, cond, this.codeSide),
+      new GBlock(params, 'adapter1', 4 * w, 2 * w, cond, 2 * this.codeSide),
+      new GBlock(params, 'adapter2', 2 * w, lowerChannels, cond, lowerSide),
     ];
     for (let i = 0, cin = opts.embedDim; i <= ups; i++) {
       const cout = i === ups ? w : Math.max(w, (4 * w) / 2 ** i);
-      this.decoder.push(new DfBlock(params, `decoder${i}`, cin, cout, cond, 0));
+      this.decoder.push(new GBlock(params, `decoder${i}`, cin, cout, cond, upperSide * 2 ** i));
       cin = cout;
     }
-    this.outBn = params.batchNorm('out/bn', w);
     this.toRgb = params.conv('out/rgb', 3, w, 3);
   }
 
-  /** `maps[0]` is the bridged feature map (the frozen encoder's region-code map of the generator's features). */
+  /**
+   * `maps[0]` is the bridged feature map (the frozen encoder's region-code map of the generator's features).
+   * Images end at the conv without tanh, as GALIP's do; outside training they are clamped to [-1, 1].
+   */
   apply(x: GeneratorInputs, mode: BatchNormMode): GeneratorOutput {
-    const cond = tf.concat([x.sentence, x.noise], 1) as tf.Tensor2D;
-    const block = (b: DfBlock, h: tf.Tensor4D) =>
-      b.apply(h, cond, tf.ones([h.shape[0], h.shape[1], h.shape[2], 1]) as tf.Tensor4D, mode).h;
+    const cond = tf.concat([x.noise, x.sentence], 1) as tf.Tensor2D;
     let h = tf.reshape(dense(x.noise, this.fc), [-1, this.codeSide, this.codeSide, 8 * this.opts.width]) as tf.Tensor4D;
-    h = block(this.adapter[0]!, h);
-    h = block(this.adapter[1]!, up(h));
-    h = block(this.adapter[2]!, up(h));
+    for (const b of this.adapter) h = b.apply(h, cond);
     const bridged = this.encoders.imageLayers!.upper(h); // frozen: its variables are not G's
-    h = this.decoder.reduce((acc, b, i) => block(b, i === 0 ? acc : up(acc)), bridged);
-    const img = tf.tanh(
-      conv(tf.leakyRelu(batchNorm(h, this.outBn, mode), 0.2) as tf.Tensor4D, this.toRgb),
-    ) as tf.Tensor4D;
-    return {images: [img], kl: tf.scalar(0), maps: [bridged]};
+    h = this.decoder.reduce((acc, b) => b.apply(acc, cond), bridged);
+    const raw = conv(tf.leakyRelu(h, 0.2) as tf.Tensor4D, this.toRgb);
+    const images = mode.training ? raw : (tf.clipByValue(raw, -1, 1) as tf.Tensor4D);
+    return {images: [images], kl: tf.scalar(0), maps: [bridged]};
   }
 }

@@ -16,6 +16,11 @@ export function multiStageBackbone<const E extends Properties>(
 ) {
   const check: BackboneEntry<FamilyProperties>['check'] = (cfg, resolution) => {
     const base = resolution / 2 ** (cfg.stages - 1);
+    if (!Number.isInteger(Math.log2(base)))
+      return {
+        path: ['dataset', 'resolution'],
+        message: `${cfg.stages} stages at resolution ${resolution} leave a first stage of ${base} px; the first stage doubles from 4×4, so it must be a power of two (resolution 16, 32, 64, 128 or 256)`,
+      };
     return base >= 8
       ? undefined
       : {

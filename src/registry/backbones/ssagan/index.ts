@@ -63,9 +63,14 @@ export const ssagan = defineBackbone({
     },
   },
   check: (_cfg, resolution) =>
-    resolution >= 8
-      ? undefined
-      : {path: ['dataset', 'resolution'], message: `resolution ${resolution} is too small for ssagan (at least 8)`},
+    resolution < 8
+      ? {path: ['dataset', 'resolution'], message: `resolution ${resolution} is too small for ssagan (at least 8)`}
+      : Number.isInteger(Math.log2(resolution))
+        ? undefined
+        : {
+            path: ['dataset', 'resolution'],
+            message: `ssagan doubles from 4×4 to the resolution, so it must be a power of two; got ${resolution}`,
+          },
   build: (cfg, {resolution, embedDim, g, d}) => {
     const gen = new SsaGanGenerator(g, {
       width: cfg.width,
