@@ -36,7 +36,10 @@ export default class Ablate extends BaseCommand {
       default: 300,
       min: 1,
     }),
-    worker: Flags.boolean({hidden: true, description: 'internal: be one worker process of a running sweep'}),
+    worker: Flags.boolean({
+      description:
+        'be one worker: claim and run cells until none is left; start one per machine on a PostgreSQL store (--db postgresql://…) to drain a sweep together',
+    }),
   };
 
   async run(): Promise<object> {

@@ -1,7 +1,7 @@
 // Where a run came from: git commit and dirty flag, versions, host.
 import {execFileSync} from 'node:child_process';
-import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import {hostName} from './host';
 
 export interface Provenance {
   gitCommit: string | null;
@@ -30,6 +30,6 @@ export function provenance(): Provenance {
     gitCommit: commit,
     gitDirty: status === null ? null : status.length > 0,
     versions: {scg: scgVersion(), node: process.version, tfjs: tf.version_core},
-    host: os.hostname(),
+    host: hostName(),
   };
 }

@@ -8,7 +8,7 @@ import {loadTrainedGenerator} from './trained-generator';
 
 /** Where evaluator weights and real-image statistics are cached: `cache/` next to the store. */
 export function cacheDirOf(store: Store): string {
-  return path.join(path.dirname(store.file), 'cache');
+  return path.join(store.artifactsRoot, 'cache');
 }
 
 export async function evaluateRunCheckpoint(

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import {ScgError} from '../errors';
 import {MIGRATIONS} from './migrations';
+import {isServerStore, type SqlDb} from './sql';
 import type {RunRow} from './store';
 import {Store} from './store';
 import type {CellRow, CellStatus, FailureRow, SweepRow} from './sweeps';
@@ -35,11 +36,12 @@ export interface MergeSummary {
 const CELL_RANK: Record<CellStatus, number> = {new: 0, running: 1, failed: 2, completed: 3};
 
 /**
- * Merges every source into the SQLite store `into` (created when missing) in one transaction: a refusal (a
- * `--strict` conflict, a sweep of another spec) leaves the target as it was, and a target it created is removed.
+ * Merges every source into the store `into` (an SQLite file, created when missing, or a PostgreSQL URL) in one
+ * transaction: a refusal (a `--strict` conflict, a sweep of another spec) leaves the target as it was, and a target
+ * file it created is removed.
  */
 export function mergeStores(sources: readonly string[], into: string, opts: MergeOptions): MergeSummary[] {
-  const target = path.resolve(into);
+  const target = isServerStore(into) ? into : path.resolve(into);
   const files = sources.map((s) => path.resolve(s));
   for (const file of files) {
     if (file === target) throw new ScgError('BAD_INPUT', `${file} is both a source and the target of the merge`);
@@ -47,7 +49,7 @@ export function mergeStores(sources: readonly string[], into: string, opts: Merg
   if (new Set(files).size !== files.length) throw new ScgError('BAD_INPUT', 'a source store is named twice');
   const opened: Source[] = [];
   const copied: string[] = [];
-  const created = !fs.existsSync(target);
+  const created = !isServerStore(target) && !fs.existsSync(target);
   let store: Store | undefined;
   try {
     for (const file of files) opened.push(openSource(file)); // every source is checked before the target is touched
@@ -162,9 +164,9 @@ function mergeOne(store: Store, source: Source, opts: MergeOptions, copied: stri
 /** Source protocol id → target protocol id, inserting the protocols the target lacks (identity: `key`). */
 function mergeProtocols(store: Store, source: Source): Map<number, number> {
   const map = new Map<number, number>();
-  const insert = store.db.prepare(`INSERT OR IGNORE INTO protocols (key, evaluator, weights_sha256, n_generated, n_real,
+  const insert = store.db.prepare(`INSERT INTO protocols (key, evaluator, weights_sha256, n_generated, n_real,
     resolution, split, seed, details_json, created_at) VALUES (@key, @evaluator, @weights_sha256, @n_generated, @n_real,
-    @resolution, @split, @seed, @details_json, @created_at)`);
+    @resolution, @split, @seed, @details_json, @created_at) ON CONFLICT DO NOTHING`);
   const find = store.db.prepare('SELECT id FROM protocols WHERE key = ?');
   for (const p of source.db.prepare('SELECT * FROM protocols').all() as Row[]) {
     insert.run(p);
@@ -174,7 +176,7 @@ function mergeProtocols(store: Store, source: Source): Map<number, number> {
 }
 
 /** One run's results, for telling the same record from another run of the same config. */
-function fingerprint(db: Database.Database, run: RunRow): string {
+function fingerprint(db: SqlDb, run: RunRow): string {
   const metrics = db
     .prepare(
       `SELECT metrics.phase, metrics.key, metrics.step, metrics.value, protocols.key AS protocol FROM metrics
@@ -220,7 +222,7 @@ function mergeRun(
       return twin.id;
     }
     store.db.prepare('DELETE FROM runs WHERE id = ?').run(twin.id); // its params, metrics and files rows go with it
-    const as = {id: twin.id, attempt: twin.attempt, replacing: twin.run_dir};
+    const as = {id: twin.id, attempt: twin.attempt, replacing: path.resolve(store.artifactsRoot, twin.run_dir)};
     copyRun(store, source, run, as, protocols, summary, copied);
     summary.updated++;
     return twin.id;
@@ -280,7 +282,7 @@ function copyRun(
     }
   } else summary.missingFolders.push(run.id);
   store.db
-    .prepare('INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)')
+    .prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING')
     .run(run.experiment, run.created_at);
   const experimentId = (
     store.db.prepare('SELECT id FROM experiments WHERE name = ?').get(run.experiment) as {id: number}
@@ -354,10 +356,13 @@ function mergeSweeps(store: Store, source: Source, renamed: Map<string, string>)
         c,
       ]),
     );
-    const upsert =
-      store.db.prepare(`INSERT OR REPLACE INTO sweep_cells (sweep_id, idx, key, assignment_json, config_hash,
+    const upsert = store.db.prepare(`INSERT INTO sweep_cells (sweep_id, idx, key, assignment_json, config_hash,
       status, run_id, attempts, pid, host, heartbeat_at, error, updated_at) VALUES (@sweep_id, @idx, @key, @assignment_json,
-      @config_hash, @status, @run_id, @attempts, @pid, @host, @heartbeat_at, @error, @updated_at)`);
+      @config_hash, @status, @run_id, @attempts, @pid, @host, @heartbeat_at, @error, @updated_at)
+      ON CONFLICT (sweep_id, idx) DO UPDATE SET key = excluded.key, assignment_json = excluded.assignment_json,
+      config_hash = excluded.config_hash, status = excluded.status, run_id = excluded.run_id, attempts = excluded.attempts,
+      pid = excluded.pid, host = excluded.host, heartbeat_at = excluded.heartbeat_at, error = excluded.error,
+      updated_at = excluded.updated_at`);
     for (const cell of source.db.prepare('SELECT * FROM sweep_cells WHERE sweep_id = ?').all(sweep.id) as CellRow[]) {
       const runId = cell.run_id === null ? null : (renamed.get(cell.run_id) ?? cell.run_id);
       const have = mine.get(cell.idx);

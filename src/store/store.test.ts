@@ -4,32 +4,36 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import Database from 'better-sqlite3';
+import {STORE_KINDS, freshStore} from '../../test/postgres-cluster';
+import {ScgError} from '../errors';
 import {MIGRATIONS} from './migrations';
 import {Store} from './store';
 
 const tmpDb = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-store-')), 'experiments.db');
 
-describe('store', () => {
+const TABLES = [
+  'artifacts',
+  'checkpoints',
+  'experiments',
+  'metrics',
+  'params',
+  'protocols',
+  'runs',
+  'sweep_cells',
+  'sweep_failures',
+  'sweeps',
+];
+
+describe('store (sqlite)', () => {
   it('migrates a new file to the latest user_version with WAL and the documented tables', () => {
     const file = tmpDb();
     const store = Store.open(file);
     assert.equal(store.version, MIGRATIONS.length);
-    assert.equal(store.db.pragma('journal_mode', {simple: true}), 'wal');
+    assert.equal((store.db as Database.Database).pragma('journal_mode', {simple: true}), 'wal');
     const tables = (
       store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {name: string}[]
     ).map((r) => r.name);
-    assert.deepEqual(tables, [
-      'artifacts',
-      'checkpoints',
-      'experiments',
-      'metrics',
-      'params',
-      'protocols',
-      'runs',
-      'sweep_cells',
-      'sweep_failures',
-      'sweeps',
-    ]);
+    assert.deepEqual(tables, TABLES);
     store.close();
     // Reopening runs nothing again and keeps data.
     const again = Store.open(file);
@@ -44,52 +48,97 @@ describe('store', () => {
     db.close();
     assert.throws(() => Store.open(file), /newer than this scg/);
   });
-
-  it('records runs, params, metrics and checkpoints, and finds runs by hash and prefix', () => {
-    const store = Store.open(tmpDb());
-    const run = store.createRun({
-      id: 'abc123',
-      experiment: 'e',
-      configHash: 'abc123',
-      attempt: 1,
-      configJson: '{}',
-      seed: 0,
-      runDir: '/tmp/x',
-      gitCommit: null,
-      gitDirty: null,
-      versions: {scg: '0'},
-      backend: 'wasm',
-      host: 'h',
-      params: {'a.b': 1, c: [1, 2]},
-    });
-    assert.equal(run.status, 'running');
-    store.addMetrics(run.id, [
-      {phase: 'pretrain', key: 'loss', step: 1, value: 2, wall_time: 0},
-      {phase: 'pretrain', key: 'loss', step: 2, value: 1, wall_time: 0},
-    ]);
-    store.truncateMetrics(run.id, 'pretrain', 1);
-    assert.deepEqual(
-      store.metrics(run.id).map((m) => m.step),
-      [1],
-    );
-    store.addCheckpoint(run.id, 'pretrain', 1, '/tmp/x/p.ckpt', 'f'.repeat(64), 10);
-    assert.equal(store.latestCheckpoint(run.id, 'pretrain')!.step, 1);
-    assert.equal(store.latestByHash('abc123')!.id, 'abc123');
-    assert.equal(store.findRun('abc1')!.id, 'abc123');
-    assert.throws(() => store.findRun('abc'), /too short to look up: give the full id or at least 4/);
-    assert.throws(() => store.findRun(''), /too short/);
-    assert.equal(store.findRun('%%%%'), undefined, 'LIKE wildcards are literal');
-    assert.equal(store.findRun('ab_1'), undefined);
-    assert.equal(store.findRun('abc\\'), undefined);
-    assert.deepEqual(store.db.prepare('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(run.id), [
-      {key: 'a.b', value: '1'},
-      {key: 'c', value: '[1,2]'},
-    ]);
-    store.deleteRun(run.id);
-    assert.equal(store.metrics(run.id).length, 0, 'cascade');
-    store.close();
-  });
 });
+
+if (STORE_KINDS.includes('postgres'))
+  describe('store (postgres)', () => {
+    it('migrates a new database under the write lock, records the version, and refuses a newer schema untouched', () => {
+      const url = freshStore('postgres');
+      assert.equal(Store.openIfExists(url), undefined, 'a database without the schema is not a store, and stays empty');
+      const store = Store.open(url);
+      assert.equal(store.version, MIGRATIONS.length);
+      const tables = (
+        store.db
+          .prepare(
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+          )
+          .all() as {name: string}[]
+      ).map((r) => r.name);
+      assert.deepEqual(tables, [...TABLES, 'scg_schema'].sort());
+      store.db.prepare('UPDATE scg_schema SET version = ?').run(MIGRATIONS.length + 1);
+      store.close();
+      assert.throws(
+        () => Store.open(url),
+        (err) =>
+          err instanceof ScgError &&
+          err.code === 'BAD_INPUT' &&
+          new RegExp(`schema version ${MIGRATIONS.length + 1}, newer than this scg \\(${MIGRATIONS.length}\\)`).test(
+            err.message,
+          ),
+      );
+    });
+
+    it('names the server and the reason when it cannot connect, without the password', () => {
+      assert.throws(
+        () => Store.open('postgresql://scg:secret@127.0.0.1:1/nothing'),
+        (err) =>
+          err instanceof ScgError &&
+          err.code === 'BAD_INPUT' &&
+          /cannot connect to the PostgreSQL store postgresql:\/\/scg:\*\*\*@127\.0\.0\.1:1\/nothing: .+/.test(
+            err.message,
+          ) &&
+          !err.message.includes('secret'),
+      );
+    });
+  });
+
+for (const kind of STORE_KINDS)
+  describe(`store rows (${kind})`, () => {
+    it('records runs, params, metrics and checkpoints, and finds runs by hash and prefix', () => {
+      const store = Store.open(freshStore(kind));
+      const run = store.createRun({
+        id: 'abc123',
+        experiment: 'e',
+        configHash: 'abc123',
+        attempt: 1,
+        configJson: '{}',
+        seed: 0,
+        runDir: '/tmp/x',
+        gitCommit: null,
+        gitDirty: null,
+        versions: {scg: '0'},
+        backend: 'wasm',
+        host: 'h',
+        params: {'a.b': 1, c: [1, 2]},
+      });
+      assert.equal(run.status, 'running');
+      store.addMetrics(run.id, [
+        {phase: 'pretrain', key: 'loss', step: 1, value: 2, wall_time: 0},
+        {phase: 'pretrain', key: 'loss', step: 2, value: 1, wall_time: 0},
+      ]);
+      store.truncateMetrics(run.id, 'pretrain', 1);
+      assert.deepEqual(
+        store.metrics(run.id).map((m) => m.step),
+        [1],
+      );
+      store.addCheckpoint(run.id, 'pretrain', 1, '/tmp/x/p.ckpt', 'f'.repeat(64), 10);
+      assert.equal(store.latestCheckpoint(run.id, 'pretrain')!.step, 1);
+      assert.equal(store.latestByHash('abc123')!.id, 'abc123');
+      assert.equal(store.findRun('abc1')!.id, 'abc123');
+      assert.throws(() => store.findRun('abc'), /too short to look up: give the full id or at least 4/);
+      assert.throws(() => store.findRun(''), /too short/);
+      assert.equal(store.findRun('%%%%'), undefined, 'LIKE wildcards are literal');
+      assert.equal(store.findRun('ab_1'), undefined);
+      assert.equal(store.findRun('abc\\'), undefined);
+      assert.deepEqual(store.db.prepare('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(run.id), [
+        {key: 'a.b', value: '1'},
+        {key: 'c', value: '[1,2]'},
+      ]);
+      store.deleteRun(run.id);
+      assert.equal(store.metrics(run.id).length, 0, 'cascade');
+      store.close();
+    });
+  });
 
 describe('store migrations', () => {
   it('upgrades a version-1 database in place, keeping its rows', () => {

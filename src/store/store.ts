@@ -1,10 +1,13 @@
-// experiments.db: the SQLite store of experiments, runs, params, metrics, checkpoints and artifacts.
+// The store of experiments, runs, params, metrics, checkpoints and artifacts: an SQLite file (experiments.db) or a
+// PostgreSQL database, with one schema and the same queries.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import {ScgError} from '../errors';
 import {processAlive} from '../core/process-alive';
 import {MIGRATIONS} from './migrations';
+import {PostgresDb, redact} from './postgres-db';
+import {isServerStore, type SqlDb} from './sql';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'interrupted';
 
@@ -85,10 +88,33 @@ export interface NewRun {
   params: Record<string, unknown>;
 }
 
-/** The default store path: `SCG_DB`, else ./experiments.db. A `--db` flag overrides both. */
+/**
+ * The default store: `SCG_DB`, else ./experiments.db. A `--db` flag overrides both. A `postgresql://` URL names a
+ * server store; anything else is an SQLite file path (made absolute).
+ */
 export function defaultDbPath(flag?: string): string {
-  return path.resolve(flag ?? process.env['SCG_DB'] ?? 'experiments.db');
+  const address = flag ?? process.env['SCG_DB'] ?? 'experiments.db';
+  return isServerStore(address) ? address : path.resolve(address);
 }
+
+/**
+ * Where a server store's run folders live: `SCG_ARTIFACTS` (a shared file system path, or a per-node one), else
+ * the working directory. An SQLite store keeps them next to its file.
+ */
+function serverArtifactsRoot(): string {
+  return path.resolve(process.env['SCG_ARTIFACTS'] ?? '.');
+}
+
+/** The schema version a store records (SQLite: PRAGMA user_version; PostgreSQL: the scg_schema table). */
+interface SchemaVersion {
+  get(): number;
+  set(v: number): void;
+}
+
+const sqliteVersion = (db: Database.Database): SchemaVersion => ({
+  get: () => db.pragma('user_version', {simple: true}) as number,
+  set: (v) => void db.pragma(`user_version = ${v}`),
+});
 
 const now = () => new Date().toISOString();
 
@@ -155,11 +181,19 @@ export function storeError(err: unknown, file = lastStoreFile): ScgError | undef
 }
 
 export class Store {
-  readonly db: Database.Database;
+  readonly db: SqlDb;
 
+  /**
+   * `file`: the SQLite path, or the server URL without its password (what messages name). `artifactsRoot`: the
+   * folder that holds `runs/`, `cache/` and sweep logs. `address` is what opens the store again (the full URL).
+   */
   private constructor(
     readonly file: string,
-    db: Database.Database,
+    db: SqlDb,
+    private readonly schema: SchemaVersion,
+    readonly artifactsRoot: string,
+    readonly address = file,
+    readonly server = false,
   ) {
     this.db = db;
   }
@@ -170,6 +204,7 @@ export class Store {
    * SQLite or a damaged database is a BAD_INPUT error naming the file.
    */
   static open(file: string): Store {
+    if (isServerStore(file)) return Store.openServer(file, true)!;
     const resolved = file === ':memory:' ? file : path.resolve(file);
     if (resolved !== ':memory:') {
       if (fs.existsSync(resolved) && fs.statSync(resolved).isDirectory()) {
@@ -195,7 +230,7 @@ export class Store {
       db.prepare('SELECT COUNT(*) FROM sqlite_master').get(); // reads the schema: a damaged file fails here, before any write
       db.pragma('journal_mode = WAL');
       db.pragma('foreign_keys = ON');
-      const store = new Store(resolved, db);
+      const store = new Store(resolved, db, sqliteVersion(db), path.dirname(resolved));
       store.migrate();
       return store;
     } catch (err) {
@@ -204,13 +239,65 @@ export class Store {
     }
   }
 
-  /** Opens the store if its file exists; undefined otherwise (nothing is created). */
+  /**
+   * Opens a PostgreSQL store. Its version is read before anything is changed (a newer schema is BAD_INPUT naming
+   * both versions); with `create`, the schema table and pending migrations are made under the store's write lock
+   * (a transaction-scoped advisory lock), so workers starting at once do not race. Without `create`, a database
+   * with no scg schema gives undefined and is left untouched.
+   */
+  private static openServer(url: string, create: boolean): Store | undefined {
+    const db = new PostgresDb(url);
+    try {
+      const exists = () =>
+        (db.prepare("SELECT to_regclass('scg_schema') IS NOT NULL AS present").get() as {present: boolean}).present;
+      const schema: SchemaVersion = {
+        get: () =>
+          exists()
+            ? ((db.prepare('SELECT version FROM scg_schema').get() as {version: number} | undefined)?.version ?? 0)
+            : 0,
+        set: (v) => void db.prepare('UPDATE scg_schema SET version = ?').run(v),
+      };
+      const found = schema.get();
+      if (found > MIGRATIONS.length) {
+        throw new ScgError(
+          'BAD_INPUT',
+          `${redact(url)} has schema version ${found}, newer than this scg (${MIGRATIONS.length})`,
+          {hint: 'upgrade scg; the store was not changed'},
+        );
+      }
+      if (!exists() && !create) {
+        db.close();
+        return undefined;
+      }
+      db.transaction(() => {
+        if (exists()) return;
+        db.exec('CREATE TABLE scg_schema (version INTEGER NOT NULL)');
+        db.prepare('INSERT INTO scg_schema (version) VALUES (0)').run();
+      }).immediate();
+      const store = new Store(redact(url), db, schema, serverArtifactsRoot(), url, true);
+      store.migrate();
+      return store;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** Opens the store if its file (or a server's scg schema) exists; undefined otherwise (nothing is created). */
   static openIfExists(file: string): Store | undefined {
+    if (isServerStore(file)) return Store.openServer(file, false);
     return fs.existsSync(file) ? Store.open(file) : undefined;
   }
 
   /** Opens an existing store; a missing file is a NOT_FOUND error instead of a new empty store. */
   static openExisting(file: string): Store {
+    if (isServerStore(file)) {
+      const store = Store.openServer(file, false);
+      if (store) return store;
+      throw new ScgError('NOT_FOUND', `no scg store in ${redact(file)}`, {
+        hint: 'runs are recorded by `scg run --db <url>`; check the database name in the URL',
+      });
+    }
     if (!fs.existsSync(file)) {
       throw new ScgError('NOT_FOUND', `no store at ${file}`, {
         hint: 'runs are recorded by `scg run`; pass --db or set SCG_DB to point at another experiments.db',
@@ -220,7 +307,7 @@ export class Store {
   }
 
   get version(): number {
-    return this.db.pragma('user_version', {simple: true}) as number;
+    return this.schema.get();
   }
 
   /**
@@ -234,15 +321,34 @@ export class Store {
         .transaction(() => {
           if (this.version > v) return; // another process ran this migration while we waited for the lock
           this.db.exec(MIGRATIONS[v]!);
-          this.db.pragma(`user_version = ${v + 1}`);
+          this.schema.set(v + 1);
         })
         .immediate();
     }
   }
 
-  /** The directory that holds run folders: `runs/` next to the database file. */
+  /**
+   * A file path as the store records it: a server store keeps paths under its artifacts root relative to it, so
+   * machines that mount that folder elsewhere still find the files; an SQLite store keeps them absolute.
+   */
+  private stored(p: string): string {
+    if (!this.server) return p;
+    const rel = path.relative(this.artifactsRoot, p);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
+  }
+
+  /** A recorded path back as a path on this machine. */
+  private local(p: string): string {
+    return path.isAbsolute(p) ? p : path.join(this.artifactsRoot, p);
+  }
+
+  private runRow<T extends RunRow | undefined>(r: T): T {
+    return r && this.server ? {...r, run_dir: this.local(r.run_dir)} : r;
+  }
+
+  /** The directory that holds run folders: `runs/` next to the database file, or under a server store's artifacts root. */
   runsRoot(): string {
-    return path.join(path.dirname(this.file), 'runs');
+    return path.join(this.artifactsRoot, 'runs');
   }
 
   close(): void {
@@ -250,7 +356,7 @@ export class Store {
   }
 
   private experimentId(name: string): number {
-    this.db.prepare('INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)').run(name, now());
+    this.db.prepare('INSERT INTO experiments (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(name, now());
     return (this.db.prepare('SELECT id FROM experiments WHERE name = ?').get(name) as {id: number}).id;
   }
 
@@ -269,7 +375,7 @@ export class Store {
             r.attempt,
             r.configJson,
             r.seed,
-            r.runDir,
+            this.stored(r.runDir),
             r.gitCommit,
             r.gitDirty === null ? null : Number(r.gitDirty),
             JSON.stringify(r.versions),
@@ -318,11 +424,12 @@ export class Store {
   }
 
   getRun(id: string): RunRow | undefined {
-    return this.db
+    const row = this.db
       .prepare(
         'SELECT runs.*, experiments.name AS experiment FROM runs JOIN experiments ON experiments.id = runs.experiment_id WHERE runs.id = ?',
       )
       .get(id) as RunRow | undefined;
+    return this.runRow(row);
   }
 
   /** Finds a run by full id or unique id prefix. */
@@ -377,10 +484,11 @@ export class Store {
       where.push('runs.status = ?');
       args.push(filter.status);
     }
-    return this.db
+    const rows = this.db
       .prepare(`SELECT runs.*, experiments.name AS experiment FROM runs JOIN experiments ON experiments.id = runs.experiment_id
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY runs.created_at`)
       .all(...args) as RunRow[];
+    return rows.map((r) => this.runRow(r));
   }
 
   /** Marks a run as (re)started by this process. */
@@ -447,8 +555,8 @@ export class Store {
       .concat(p.preset ? [p.preset] : [])
       .join('|');
     this.db
-      .prepare(`INSERT OR IGNORE INTO protocols (key, evaluator, weights_sha256, n_generated, n_real, resolution, split, seed, details_json, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .prepare(`INSERT INTO protocols (key, evaluator, weights_sha256, n_generated, n_real, resolution, split, seed, details_json, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
       .run(
         key,
         p.evaluator,
@@ -479,7 +587,7 @@ export class Store {
       .prepare(
         'INSERT INTO checkpoints (run_id, phase, step, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(runId, phase, step, file, sha256, bytes, now());
+      .run(runId, phase, step, this.stored(file), sha256, bytes, now());
   }
 
   /** Records a written checkpoint file together with the metrics logged since the last flush, atomically. */
@@ -505,15 +613,16 @@ export class Store {
   }
 
   latestCheckpoint(runId: string, phase: string): CheckpointRow | undefined {
-    return this.db
+    const row = this.db
       .prepare('SELECT * FROM checkpoints WHERE run_id = ? AND phase = ? ORDER BY step DESC, id DESC LIMIT 1')
       .get(runId, phase) as CheckpointRow | undefined;
+    return row && {...row, path: this.local(row.path)};
   }
 
   checkpoints(runId: string): CheckpointRow[] {
-    return this.db
-      .prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY phase, step')
-      .all(runId) as CheckpointRow[];
+    return (
+      this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY phase, step').all(runId) as CheckpointRow[]
+    ).map((c) => ({...c, path: this.local(c.path)}));
   }
 
   addArtifact(
@@ -524,14 +633,31 @@ export class Store {
       .prepare(
         'INSERT INTO artifacts (run_id, phase, step, kind, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       )
-      .run(runId, a.phase ?? null, a.step ?? null, a.kind, a.path, a.sha256 ?? null, a.bytes ?? null, now());
+      .run(
+        runId,
+        a.phase ?? null,
+        a.step ?? null,
+        a.kind,
+        this.stored(a.path),
+        a.sha256 ?? null,
+        a.bytes ?? null,
+        now(),
+      );
   }
 
   artifacts(
     runId: string,
   ): {phase: string | null; step: number | null; kind: string; path: string; bytes: number | null}[] {
-    return this.db
-      .prepare('SELECT phase, step, kind, path, bytes FROM artifacts WHERE run_id = ? ORDER BY id')
-      .all(runId) as never;
+    return (
+      this.db
+        .prepare('SELECT phase, step, kind, path, bytes FROM artifacts WHERE run_id = ? ORDER BY id')
+        .all(runId) as {
+        phase: string | null;
+        step: number | null;
+        kind: string;
+        path: string;
+        bytes: number | null;
+      }[]
+    ).map((a) => ({...a, path: this.local(a.path)}));
   }
 }

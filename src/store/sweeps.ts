@@ -1,8 +1,8 @@
 // Sweep rows in experiments.db: register a sweep's cells, claim them atomically, heartbeat, finish.
-import * as os from 'node:os';
 import {ScgError} from '../errors';
 import {processAlive} from '../core/process-alive';
 import type {Store} from './store';
+import {hostName} from '../core/host';
 
 export type CellStatus = 'new' | 'running' | 'completed' | 'failed';
 
@@ -71,7 +71,7 @@ const now = () => new Date().toISOString();
 export function workerGone(
   cell: Pick<CellRow, 'pid' | 'host' | 'heartbeat_at'>,
   graceSeconds: number,
-  host = os.hostname(),
+  host = hostName(),
 ): boolean {
   if (cell.host === host && cell.pid !== null) return !processAlive(cell.pid);
   const beat = cell.heartbeat_at ? Date.parse(cell.heartbeat_at) : 0;
@@ -210,7 +210,7 @@ export class SweepStore {
    * the same cell: new cells, then cells whose worker is gone, then failed cells with retries left.
    */
   claim(sweepId: number, opts: ClaimOptions): CellRow | undefined {
-    const host = os.hostname();
+    const host = hostName();
     return this.db
       .transaction((): CellRow | undefined => {
         const candidates =
@@ -257,7 +257,7 @@ export class SweepStore {
       .transaction(() => {
         this.db
           .prepare(`UPDATE sweep_cells SET status = ?, run_id = COALESCE(?, run_id), error = ?, pid = NULL, heartbeat_at = NULL, updated_at = ?,
-        attempts = CASE WHEN ? = 'new' THEN MAX(attempts - 1, 0) ELSE attempts END WHERE sweep_id = ? AND idx = ?`)
+        attempts = CASE WHEN ? = 'new' THEN (CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END) ELSE attempts END WHERE sweep_id = ? AND idx = ?`)
           .run(outcome.status, outcome.runId ?? null, outcome.error ?? null, now(), outcome.status, sweepId, index);
         if (outcome.status === 'failed') {
           this.db

@@ -85,7 +85,7 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
     else if (reg.added || reg.removed)
       opts.log(`sweep ${sweep.spec.name} extended: ${reg.added} new cells, ${reg.removed} dropped`);
     sweeps.resetAttempts(reg.sweep.id);
-    const logDir = path.join(path.dirname(store.file), 'sweeps', sweep.spec.name);
+    const logDir = path.join(store.artifactsRoot, 'sweeps', sweep.spec.name);
     fs.mkdirSync(logDir, {recursive: true});
     // Failures come from the store's failure log, not from sweep_cells.error: a fast retry overwrites that
     // before the next poll. Only this invocation's failures are reported, so the mark is taken before any worker.
@@ -107,7 +107,7 @@ export async function runSweep(sweep: Sweep, opts: AblateOptions): Promise<Ablat
           sweep.file,
           '--worker',
           '--db',
-          store.file,
+          store.address,
           '--retries',
           String(opts.retries),
           '--grace',

@@ -1,6 +1,8 @@
 // `scg ablate --emit slurm|shell|k8s`: a job in which each task runs one cell (`scg ablate <sweep> --cell INDEX`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import {isServerStore} from '../store/sql';
+import {ScgError} from '../errors';
 import {stringify} from 'yaml';
 import {registerSweepIn} from './register';
 import type {Sweep} from './spec';
@@ -35,27 +37,34 @@ export function emitScript(
   dbPath: string,
   opts: {retries: number; graceSeconds: number; workers: number; taskStores?: boolean},
 ): string {
+  const server = isServerStore(dbPath);
+  if (server && opts.taskStores)
+    throw new ScgError('BAD_INPUT', '--task-stores is for SQLite stores; every task shares a PostgreSQL store', {
+      hint: 'drop --task-stores, or pass --db a path for per-task SQLite stores to merge',
+    });
   if (kind === 'k8s') return emitIndexedJob(sweep, dbPath, opts);
   const file = path.resolve(sweep.file);
-  const db = path.resolve(dbPath);
+  const db = server ? dbPath : path.resolve(dbPath);
   const n = sweep.cells.length;
-  const taskDb = opts.taskStores ? `"${taskStore(db, '$INDEX')}"` : quote(db);
+  const taskDb = server ? '"$SCG_DB"' : opts.taskStores ? `"${taskStore(db, '$INDEX')}"` : quote(db);
   const cell = `$SCG ablate ${quote(file)} --cell "$INDEX" --db ${taskDb} --retries ${opts.retries} --grace ${opts.graceSeconds}`;
   const head = [
     `# scg sweep '${sweep.spec.name}' (spec ${sweep.specHash}): ${n} cells, one per task; each runs 'scg ablate <sweep> --cell INDEX'.`,
     `# Written by scg ablate --emit ${kind}. Cells claim themselves in the store, so a task that runs twice does no harm;`,
     '# re-run the script (or plain `scg ablate`) to finish cells that failed or were interrupted.',
-    ...(opts.taskStores
-      ? [
-          `# Each task writes its own store, ${taskStore(db, '<INDEX>')}, so tasks may run on any node of a shared`,
-          '# file system: none opens a SQLite file another node writes.',
-          ...mergeLines(sweep, db),
-        ]
-      : [
-          '# The store is SQLite: keep it on a local disk of one machine, or on a file system with working POSIX locks.',
-          '# SQLite over NFS can corrupt the database (see docs/sweeps.md, "Several machines"); across nodes, emit',
-          '# with --task-stores instead.',
-        ]),
+    ...(server
+      ? serverLines()
+      : opts.taskStores
+        ? [
+            `# Each task writes its own store, ${taskStore(db, '<INDEX>')}, so tasks may run on any node of a shared`,
+            '# file system: none opens a SQLite file another node writes.',
+            ...mergeLines(sweep, db),
+          ]
+        : [
+            '# The store is SQLite: keep it on a local disk of one machine, or on a file system with working POSIX locks.',
+            '# SQLite over NFS can corrupt the database (see docs/sweeps.md, "Several machines"); across nodes, emit',
+            '# with --task-stores instead.',
+          ]),
   ];
   if (kind === 'slurm') {
     return [
@@ -63,7 +72,7 @@ export function emitScript(
       `#SBATCH --job-name=scg-${sweep.spec.name}`,
       `#SBATCH --array=0-${n - 1}`,
       '#SBATCH --cpus-per-task=2',
-      `#SBATCH --output=${path.join(path.dirname(db), 'sweeps', sweep.spec.name, 'slurm-%A_%a.log')}`,
+      `#SBATCH --output=${path.join(server ? artifactsRoot() : path.dirname(db), 'sweeps', sweep.spec.name, 'slurm-%A_%a.log')}`,
       ...head,
       'set -euo pipefail',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion in the emitted script
@@ -91,6 +100,20 @@ export function emitScript(
   ].join('\n');
 }
 
+/** Where a server store's tasks keep run folders: SCG_ARTIFACTS, else the working directory (as the store does). */
+function artifactsRoot(): string {
+  return path.resolve(process.env['SCG_ARTIFACTS'] ?? '.');
+}
+
+/** The header lines of a job on a PostgreSQL store. */
+function serverLines(): string[] {
+  return [
+    '# The store is the PostgreSQL server named by $SCG_DB, shared by every task (cells are claimed under its write lock).',
+    '# Set SCG_DB (the URL, password included) and SCG_ARTIFACTS (a folder every node mounts, for run folders) in the',
+    `# job's environment; this file holds neither the password nor a store path. Run folders: ${artifactsRoot()}.`,
+  ];
+}
+
 /** A DNS-1123 name for Kubernetes objects: lower case, digits and '-', at most 63 characters. */
 function k8sName(s: string): string {
   return `scg-${s.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`.slice(0, 63).replace(/-+$/, '');
@@ -109,10 +132,11 @@ function emitIndexedJob(
   opts: {retries: number; graceSeconds: number; workers: number},
 ): string {
   const file = path.resolve(sweep.file);
-  const db = path.resolve(dbPath);
-  const root = path.dirname(db);
+  const server = isServerStore(dbPath);
+  const db = server ? dbPath : path.resolve(dbPath);
+  const root = server ? artifactsRoot() : path.dirname(db);
   const n = sweep.cells.length;
-  const taskDb = taskStore(db, '$JOB_COMPLETION_INDEX');
+  const taskDb = server ? '$SCG_DB' : taskStore(db, '$JOB_COMPLETION_INDEX');
   const command = `scg ablate ${quote(file)} --cell "$JOB_COMPLETION_INDEX" --db "${taskDb}" --retries ${opts.retries} --grace ${opts.graceSeconds}`;
   const job = {
     apiVersion: 'batch/v1',
@@ -134,6 +158,15 @@ function emitIndexedJob(
               image: 'scg:latest',
               command: ['bash', '-c', command],
               workingDir: root,
+              ...(server
+                ? {
+                    env: [
+                      {name: 'SCG_DB', valueFrom: {secretKeyRef: {name: 'scg-store', key: 'url'}}},
+                      {name: 'SCG_ARTIFACTS', value: root},
+                      {name: 'SCG_HOST', valueFrom: {fieldRef: {fieldPath: 'metadata.name'}}},
+                    ],
+                  }
+                : {}),
               resources: {requests: {cpu: '2', memory: '8Gi'}},
               volumeMounts: [{name: 'work', mountPath: root}],
             },
@@ -146,9 +179,17 @@ function emitIndexedJob(
   return [
     `# scg sweep '${sweep.spec.name}' (spec ${sweep.specHash}): a Kubernetes Indexed Job, ${n} completions, one cell each.`,
     '# Written by scg ablate --emit k8s. Adapt the image (one with scg and its data) and the volume claim, which is',
-    `# mounted at ${root} so the sweep file, datasets and stores keep their paths. Each task writes its own store,`,
-    `# ${taskDb.replace('$JOB_COMPLETION_INDEX', '<INDEX>')}, because SQLite's locks do not hold across nodes on a network volume.`,
-    ...mergeLines(sweep, db),
+    ...(server
+      ? [
+          `# mounted at ${root} so the sweep file, datasets and run folders keep their paths. Every task uses the`,
+          '# PostgreSQL store whose URL the Secret scg-store (key url) holds: kubectl create secret generic scg-store',
+          "# --from-literal=url=postgresql://user:password@host:5432/db. SCG_HOST is the pod's name, so claims tell pods apart.",
+        ]
+      : [
+          `# mounted at ${root} so the sweep file, datasets and stores keep their paths. Each task writes its own store,`,
+          `# ${taskDb.replace('$JOB_COMPLETION_INDEX', '<INDEX>')}, because SQLite's locks do not hold across nodes on a network volume.`,
+          ...mergeLines(sweep, db),
+        ]),
     '# Re-apply the job (or run scg ablate) to finish cells that failed; claimed cells are not run twice.',
     '# backoffLimitPerIndex needs Kubernetes 1.29+ (1.28 with the JobBackoffLimitPerIndex feature gate); on an older',
     '# cluster delete that line: backoffLimit alone then bounds the whole job.',
@@ -178,7 +219,7 @@ export function emitSweep(
   if (opts.out) fs.writeFileSync(opts.out, script, {mode: 0o755});
   // A Slurm array may spread over nodes; the k8s Job always gives each task its own store.
   const warning =
-    opts.kind === 'slurm' && !opts.taskStores
+    opts.kind === 'slurm' && !opts.taskStores && !isServerStore(dbPath)
       ? `the array's tasks all open ${dbPath}: if Slurm may place them on several nodes, SQLite on a network file system can corrupt it. Keep the array on one node, or emit with --task-stores (each task its own store; then scg store merge)`
       : null;
   return {sweep: sweep.spec.name, kind: opts.kind, cells: sweep.cells.length, out: opts.out ?? null, script, warning};

@@ -1,5 +1,4 @@
 // The state of every cell of a sweep (done, failed, running, resumable, new) and a time estimate from measured img/s.
-import * as fs from 'node:fs';
 import {textTable} from '../report/text-table';
 import {fmtEta} from '../runtime/progress';
 import {Store} from '../store/store';
@@ -136,7 +135,7 @@ export function sweepPlan(sweep: Sweep, store: Store, opts: {graceSeconds: numbe
 
 /** The plan of a dry run: read from the store when it exists; a dry run creates no store. */
 export function dryRun(sweep: Sweep, dbPath: string, graceSeconds: number): Plan {
-  const store = Store.open(fs.existsSync(dbPath) ? dbPath : ':memory:');
+  const store = Store.openIfExists(dbPath) ?? Store.open(':memory:');
   try {
     return sweepPlan(sweep, store, {graceSeconds});
   } finally {

@@ -1,4 +1,5 @@
 // One sweep worker: claim a cell, run it as a normal run (reused if its config already completed), record the outcome, repeat.
+import {hostName} from '../core/host';
 import {formatError, ScgError} from '../errors';
 import {processAlive} from '../core/process-alive';
 import {runExperiment} from '../runtime/run';
@@ -76,9 +77,25 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
   watch?.unref();
   try {
     const row = registeredSweep(sweeps, sweep);
+    let waiting = false;
     while (!stop) {
       const claimed = sweeps.claim(row.id, {retries: opts.retries, graceSeconds: opts.graceSeconds, index: opts.index});
       if (!claimed) {
+        // Cells held on other hosts are taken over once their heartbeat is older than the grace: a worker that
+        // drains the sweep (no --cell) waits for them rather than leaving a dead host's cell behind.
+        const elsewhere =
+          opts.index === undefined
+            ? sweeps.cells(row.id).filter((c) => c.status === 'running' && c.host !== hostName()).length
+            : 0;
+        if (elsewhere > 0) {
+          if (!waiting)
+            opts.log(
+              `waiting: ${elsewhere} cell(s) are held on other hosts; one whose heartbeat stops for ${opts.graceSeconds} s is taken over here`,
+            );
+          waiting = true;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5, opts.graceSeconds / 2) * 1000));
+          continue;
+        }
         if (opts.index !== undefined && result.completed + result.failed === 0) {
           const c = sweeps.cell(row.id, opts.index)!;
           opts.log(
@@ -92,7 +109,10 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
         .map(([k, v]) => `${k}=${axisLabel(v)}`)
         .join(', ')})`;
       opts.log(`${label}: claimed (attempt ${claimed.attempts})`);
-      const beat = setInterval(() => sweeps.heartbeat(row.id, cell.index), (opts.heartbeatSeconds ?? 10) * 1000);
+      waiting = false;
+      // Three beats fit in the grace, so a live worker on another host is never taken for a dead one.
+      const beatSeconds = opts.heartbeatSeconds ?? Math.min(10, opts.graceSeconds / 3);
+      const beat = setInterval(() => sweeps.heartbeat(row.id, cell.index), beatSeconds * 1000);
       beat.unref();
       try {
         const run = await runExperiment(cell.loaded, {
@@ -148,7 +168,10 @@ export async function runWorkerProcess(
   sweep: Sweep,
   opts: Omit<WorkerOptions, 'log'> & {extend: boolean; pooled: boolean},
 ): Promise<{result: WorkerResult; exitCode: number}> {
-  if (opts.index !== undefined) registerSweepIn(opts.dbPath, sweep, opts.extend, opts.index);
+  // A task of a job array (--cell) or a worker started by hand (on one of several machines) registers the sweep
+  // itself; a coordinator's workers find it registered.
+  if (opts.index !== undefined || !(Number(process.env[COORDINATOR_ENV]) > 0))
+    registerSweepIn(opts.dbPath, sweep, opts.extend, opts.index);
   const result = await workCells(sweep, {...opts, log: (l) => process.stderr.write(`${l}\n`)});
   const exitCode = result.interrupted ? 130 : result.failed > 0 && !opts.pooled ? 1 : 0;
   return {result, exitCode};

@@ -1,8 +1,8 @@
 // `scg runs list`: the runs in the store, newest last.
 import {Flags} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../../cli/base-command';
-import * as os from 'node:os';
 import {type RunStatus, shownStatus, Store} from '../../store/store';
+import {hostName} from '../../core/host';
 
 export default class RunsList extends BaseCommand {
   static override summary = 'List tracked runs';
@@ -29,7 +29,7 @@ export default class RunsList extends BaseCommand {
         .map((r) => ({
           id: r.id,
           experiment: r.experiment,
-          status: shownStatus(r, os.hostname()),
+          status: shownStatus(r, hostName()),
           phase: r.phase,
           step: r.step,
           backend: r.backend,

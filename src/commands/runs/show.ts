@@ -1,8 +1,8 @@
 // `scg runs show <id>`: one run in full: status, provenance, config, last metric values, checkpoints, artifacts.
 import {Args} from '@oclif/core';
 import {BaseCommand, dbFlag, dbPathOf} from '../../cli/base-command';
-import * as os from 'node:os';
 import {shownStatus, Store} from '../../store/store';
+import {hostName} from '../../core/host';
 
 export default class RunsShow extends BaseCommand {
   static override summary = 'Show one run: status, provenance, config, latest metrics, checkpoints and artifacts';
@@ -22,7 +22,7 @@ export default class RunsShow extends BaseCommand {
       for (const m of store.metrics(run.id)) (latest[m.phase] ??= {})[m.key] = {step: m.step, value: m.value};
       const out = {
         ...run,
-        status: shownStatus(run, os.hostname()),
+        status: shownStatus(run, hostName()),
         config: JSON.parse(run.config_json) as object,
         versions: JSON.parse(run.versions_json ?? '{}') as object,
         config_json: undefined,
@@ -33,7 +33,7 @@ export default class RunsShow extends BaseCommand {
       };
       if (!this.jsonEnabled()) {
         this.log(
-          `run ${run.id}  experiment ${run.experiment}  status ${shownStatus(run, os.hostname())}${run.error ? `  error: ${run.error}` : ''}`,
+          `run ${run.id}  experiment ${run.experiment}  status ${shownStatus(run, hostName())}${run.error ? `  error: ${run.error}` : ''}`,
         );
         this.log(
           `backend ${run.backend}  host ${run.host}  git ${run.git_commit?.slice(0, 10) ?? '-'}${run.git_dirty ? ' (dirty)' : ''}  started ${run.started_at}  ended ${run.ended_at ?? '-'}`,
