@@ -24,11 +24,11 @@ function rows<T>(url: string, sql: string, ...args: unknown[]): T[] {
 }
 
 describe('PostgreSQL store', {skip: postgresPresent() ? false : 'PostgreSQL or pg-native is not installed'}, () => {
-  it('records a run with its folder relative to SCG_ARTIFACTS, reuses it, and lists it', () => {
+  it('records a run with its folder relative to --artifacts (or SCG_ARTIFACTS), reuses it, and lists it', () => {
     const url = freshStore('postgres');
     const artifacts = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-pg-artifacts-'));
     const env = {SCG_ARTIFACTS: artifacts};
-    const r = scg(['run', TINY_CONFIG, '--db', url, '--json'], env);
+    const r = scg(['run', TINY_CONFIG, '--db', url, '--artifacts', artifacts, '--json']);
     assert.equal(r.status, 0, r.stderr);
     const runId = (JSON.parse(r.stdout) as {runId: string}).runId;
     const [run] = rows<{run_dir: string; status: string}>(url, 'SELECT run_dir, status FROM runs WHERE id = ?', runId);

@@ -1,4 +1,5 @@
 // Shared behaviour of scg commands: --json, and errors printed as message + hint with the right exit code.
+import * as path from 'node:path';
 import {Command, Flags} from '@oclif/core';
 import {formatError, ScgError} from '../errors';
 import {defaultDbPath, storeError} from '../store/store';
@@ -32,8 +33,25 @@ export abstract class BaseCommand extends Command {
 }
 
 export const dbFlag = Flags.string({
-  description: 'path of the experiments database (default: $SCG_DB or ./experiments.db)',
+  description:
+    'the store: an SQLite file path, or postgresql://user:password@host:port/db (default: $SCG_DB or ./experiments.db)',
 });
+
+/**
+ * `--artifacts DIR` sets SCG_ARTIFACTS for this process and the workers it starts: where a PostgreSQL store's run
+ * folders live (an SQLite store keeps them next to its file).
+ */
+export const artifactsFlag = Flags.string({
+  description:
+    'with a PostgreSQL store: the folder for run folders, shared or per node (default: $SCG_ARTIFACTS or the working directory)',
+  parse: async (dir) => {
+    process.env['SCG_ARTIFACTS'] = path.resolve(dir);
+    return dir;
+  },
+});
+
+/** `--db` and `--artifacts`, the flags of every command that opens the store. */
+export const storeFlags = {db: dbFlag, artifacts: artifactsFlag};
 export const setFlag = Flags.string({
   description: 'override a config value, e.g. --set contrastive.temperature=0.2 (repeatable)',
   multiple: true,

@@ -1,6 +1,6 @@
 // `scg ablate <sweep.yaml>`: expand a sweep and run its cells (resumable, parallel workers, job-array scripts).
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
+import {BaseCommand, storeFlags, dbPathOf} from '../cli/base-command';
 import {emitFlags} from '../cli/emit-flags';
 import {runSweep, summaryText, sweepExitCode} from '../sweep/ablate';
 import {type EmitKind, emitSweep} from '../sweep/emit';
@@ -18,7 +18,7 @@ export default class Ablate extends BaseCommand {
   ];
   static override args = {sweep: Args.string({description: 'sweep file (YAML)', required: true})};
   static override flags = {
-    db: dbFlag,
+    ...storeFlags,
     'dry-run': Flags.boolean({
       description: 'print the cells, their overrides and state, and a time estimate; run nothing',
     }),

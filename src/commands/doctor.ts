@@ -1,6 +1,6 @@
 // `scg doctor`: which compute backend scg picks here, threads, versions, store path, libtorch, optional native packages.
 import {Flags} from '@oclif/core';
-import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
+import {BaseCommand, storeFlags, dbPathOf} from '../cli/base-command';
 import {doctorReport, type DoctorReport, doctorText} from '../cli/doctor-report';
 import type {BackendChoice} from '../core/backend';
 
@@ -13,7 +13,7 @@ export default class Doctor extends BaseCommand {
     '<%= config.bin %> doctor --device cuda',
   ];
   static override flags = {
-    db: dbFlag,
+    ...storeFlags,
     backend: Flags.string({
       description: 'backend to try',
       options: ['auto', 'torch', 'tensorflow', 'wasm', 'cpu'],

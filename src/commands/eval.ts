@@ -1,6 +1,6 @@
 // `scg eval <run>`: evaluate any GAN checkpoint of a run under any protocol; metrics are stored with it.
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
+import {BaseCommand, storeFlags, dbPathOf} from '../cli/base-command';
 import {PAPER_PROTOCOL_NAMES} from '../metrics/paper-protocols';
 import {evaluators} from '../registry';
 import {initBackend} from '../core/backend';
@@ -35,7 +35,7 @@ export default class Eval extends BaseCommand {
       description:
         "folder of a converted InceptionV3 (for --evaluator inception-v3; default: the run's eval.inceptionPath)",
     }),
-    db: dbFlag,
+    ...storeFlags,
   };
 
   async run(): Promise<object> {

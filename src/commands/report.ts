@@ -1,6 +1,6 @@
 // `scg report`: comparison tables of a sweep, an experiment or named runs (seeds aggregated, Δ vs baseline), in five formats.
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
+import {BaseCommand, storeFlags, dbPathOf} from '../cli/base-command';
 import {makeReport} from '../report/make-report';
 
 export default class Report extends BaseCommand {
@@ -14,7 +14,7 @@ export default class Report extends BaseCommand {
   ];
   static override args = {sweep: Args.string({description: 'name of a sweep run by scg ablate'})};
   static override flags = {
-    db: dbFlag,
+    ...storeFlags,
     runs: Flags.string({description: 'report these runs (ids or unique prefixes)', multiple: true}),
     experiment: Flags.string({description: 'report every run of this experiment name'}),
     metric: Flags.string({

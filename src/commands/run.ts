@@ -1,6 +1,6 @@
 // `scg run <config>`: train one experiment (all its phases), tracked in experiments.db, resumable.
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, dbFlag, dbPathOf, setFlag, skipBadFlag, withSkipBad} from '../cli/base-command';
+import {BaseCommand, storeFlags, dbPathOf, setFlag, skipBadFlag, withSkipBad} from '../cli/base-command';
 import {loadConfig} from '../config/load';
 import {runExperiment, type RunResult} from '../runtime/run';
 
@@ -14,7 +14,7 @@ export default class Run extends BaseCommand {
   static override args = {config: Args.string({description: 'experiment config (YAML)', required: true})};
   static override flags = {
     set: setFlag,
-    db: dbFlag,
+    ...storeFlags,
     force: Flags.boolean({description: 'start a new attempt even if this config already completed'}),
     'skip-bad': skipBadFlag,
   };

@@ -1,6 +1,6 @@
 // `scg sample <run> --text "..." --out file.png`: draw images for a caption from a trained run.
 import {Args, Flags} from '@oclif/core';
-import {BaseCommand, dbFlag, dbPathOf} from '../cli/base-command';
+import {BaseCommand, storeFlags, dbPathOf} from '../cli/base-command';
 import {sampleFromRun, type SampleResult} from '../runtime/sample-run';
 
 export default class Sample extends BaseCommand {
@@ -16,7 +16,7 @@ export default class Sample extends BaseCommand {
     n: Flags.integer({description: 'images to draw', default: 8, min: 1, max: 64}),
     seed: Flags.integer({description: 'noise seed', default: 1}),
     step: Flags.integer({description: 'use the GAN checkpoint of this step (default: the latest)'}),
-    db: dbFlag,
+    ...storeFlags,
   };
 
   async run(): Promise<SampleResult> {

@@ -1,6 +1,6 @@
 // `scg runs list`: the runs in the store, newest last.
 import {Flags} from '@oclif/core';
-import {BaseCommand, dbFlag, dbPathOf} from '../../cli/base-command';
+import {BaseCommand, storeFlags, dbPathOf} from '../../cli/base-command';
 import {type RunStatus, shownStatus, Store} from '../../store/store';
 import {hostName} from '../../core/host';
 
@@ -11,7 +11,7 @@ export default class RunsList extends BaseCommand {
     '<%= config.bin %> runs list --experiment pretrain-shapes --status completed --json',
   ];
   static override flags = {
-    db: dbFlag,
+    ...storeFlags,
     experiment: Flags.string({description: 'only runs of this experiment name'}),
     status: Flags.string({
       description: 'only runs with this status (stale: marked running, but its process on this host is gone)',

@@ -1,6 +1,6 @@
 // `scg runs show <id>`: one run in full: status, provenance, config, last metric values, checkpoints, artifacts.
 import {Args} from '@oclif/core';
-import {BaseCommand, dbFlag, dbPathOf} from '../../cli/base-command';
+import {BaseCommand, storeFlags, dbPathOf} from '../../cli/base-command';
 import {shownStatus, Store} from '../../store/store';
 import {hostName} from '../../core/host';
 
@@ -11,7 +11,7 @@ export default class RunsShow extends BaseCommand {
     '<%= config.bin %> runs show 3f2a9c1b0d4e5f60 --json',
   ];
   static override args = {id: Args.string({description: 'run id or a unique prefix', required: true})};
-  static override flags = {db: dbFlag};
+  static override flags = {...storeFlags};
 
   async run(): Promise<object> {
     const {args, flags} = await this.parse(RunsShow);

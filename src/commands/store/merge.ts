@@ -1,6 +1,6 @@
 // `scg store merge`: joins per-node stores (a sweep split across machines) into one, idempotently.
 import {Flags} from '@oclif/core';
-import {BaseCommand} from '../../cli/base-command';
+import {artifactsFlag, BaseCommand} from '../../cli/base-command';
 import {ScgError} from '../../errors';
 import {mergeStores} from '../../store/merge';
 
@@ -12,10 +12,15 @@ export default class StoreMerge extends BaseCommand {
   static override examples = [
     '<%= config.bin %> store merge node-*/experiments.db --into experiments.db',
     '<%= config.bin %> store merge a.db b.db --into merged.db --strict',
+    '<%= config.bin %> store merge node-*/experiments.db --into postgresql://scg:pw@db:5432/scg --artifacts /shared/scg',
   ];
   static override strict = false; // the sources are a list of files
   static override flags = {
-    into: Flags.string({description: 'the store to merge into (created when missing)', required: true}),
+    into: Flags.string({
+      description: 'the store to merge into: an SQLite file (created when missing) or a postgresql:// URL',
+      required: true,
+    }),
+    artifacts: artifactsFlag,
     strict: Flags.boolean({
       description: 'refuse, writing nothing, when a run is in two stores with different results',
     }),
