@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import {parse} from 'yaml';
 import {TINY_CONFIG} from './tiny';
 import {BIN, query, scg} from './cli-support';
+import {freshStore, postgresPresent} from './postgres-cluster';
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'scg-merge-'));
 
@@ -107,6 +108,21 @@ describe('scg store merge', () => {
     assert.equal(sample.status, 0, sample.stderr);
     assert.ok(fs.statSync(png).size > 0);
   });
+
+  it(
+    'merges the same split into a PostgreSQL store, whose report is the one store that ran every cell gives',
+    {skip: postgresPresent() ? false : 'PostgreSQL or pg-native is not installed'},
+    () => {
+      const url = freshStore('postgres');
+      const artifacts = path.join(dir, 'pg-artifacts');
+      const r = scg(['store', 'merge', nodeA, nodeB, '--into', url, '--artifacts', artifacts]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(report(url), report(whole));
+      const again = scg(['store', 'merge', nodeA, nodeB, '--into', url, '--artifacts', artifacts]);
+      assert.match(again.stderr, /0 runs added, 0 updated, 2 already there/);
+      assert.equal(fs.readdirSync(path.join(artifacts, 'runs')).length, 4, 'the run folders came along');
+    },
+  );
 
   it('changes nothing when merged again', () => {
     const before = counts(merged);
