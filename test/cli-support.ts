@@ -2,6 +2,8 @@
 import {spawnSync} from 'node:child_process';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
+import {PostgresDb} from '../src/store/postgres-db';
+import {isServerStore} from '../src/store/sql';
 
 export const BIN = path.resolve(__dirname, '../../bin/run.js');
 
@@ -14,8 +16,9 @@ export function scg(
   return {status: r.status, stdout: r.stdout, stderr: r.stderr};
 }
 
+/** Rows of `sql` from a store: an SQLite file (opened read-only) or a PostgreSQL URL. */
 export function query<T>(db: string, sql: string, ...args: unknown[]): T[] {
-  const conn = new Database(db, {readonly: true});
+  const conn = isServerStore(db) ? new PostgresDb(db) : new Database(db, {readonly: true});
   try {
     return conn.prepare(sql).all(...args) as T[];
   } finally {

@@ -4,6 +4,7 @@ import {strict as assert} from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {before, describe, it} from 'node:test';
+import {freshStore, STORE_KINDS} from '../postgres-cluster';
 import {TINY_CONFIG} from '../tiny';
 import {filesMatching, killWhen, query, sameMetrics, scg, tmpDir, trainingMetrics} from './harness';
 
@@ -37,28 +38,32 @@ describe('fault suite: crashes lose nothing before the last checkpoint', () => {
     pretrainRef = reference('ref', PRETRAIN);
   });
 
-  it('kill -9 during pretraining: listed as stale; the rerun resumes and every metric step is there once, as uninterrupted', async () => {
-    const db = path.join(tmpDir('pre'), 'experiments.db');
-    await killWhen(db, [TINY_CONFIG, ...PRETRAIN], /^pretrain-0000004\.ckpt$/);
-    const listed = scg(['runs', 'list', '--db', db, '--json']);
-    assert.equal(
-      (JSON.parse(listed.stdout) as {status: string}[])[0]!.status,
-      'stale',
-      'a dead process is not shown as running',
-    );
-    const latest = query<{step: number}>(db, 'SELECT MAX(step) AS step FROM checkpoints')[0]!.step;
-    const covered = query<{n: number}>(
-      db,
-      "SELECT COUNT(*) AS n FROM metrics WHERE key = 'loss' AND step <= ?",
-      latest,
-    )[0]!.n;
-    assert.equal(covered, latest, `the checkpoint at step ${latest} is not ahead of its metrics`);
-    const again = scg(['run', TINY_CONFIG, ...PRETRAIN, '--db', db]);
-    assert.equal(again.status, 0, again.stderr);
-    assert.match(again.stderr, /resuming run \w+ \(was running at pretrain step \d+\)/);
-    assert.equal(sameMetrics(trainingMetrics(db), trainingMetrics(pretrainRef)), undefined);
-    assert.deepEqual(query(db, 'SELECT status FROM runs'), [{status: 'completed'}]);
-  });
+  for (const kind of STORE_KINDS)
+    it(`kill -9 during pretraining (${kind} store): listed as stale; the rerun resumes and every metric step is there once, as uninterrupted`, async () => {
+      const dir = tmpDir('pre');
+      const db = kind === 'sqlite' ? path.join(dir, 'experiments.db') : freshStore('postgres');
+      const env = kind === 'sqlite' ? {} : {SCG_ARTIFACTS: dir};
+      await killWhen(db, [TINY_CONFIG, ...PRETRAIN], /^pretrain-0000004\.ckpt$/, env);
+      const listed = scg(['runs', 'list', '--db', db, '--json'], env);
+      assert.equal(
+        (JSON.parse(listed.stdout) as {status: string}[])[0]!.status,
+        'stale',
+        'a dead process is not shown as running',
+      );
+      const latest = query<{step: number}>(db, 'SELECT MAX(step) AS step FROM checkpoints')[0]!.step;
+      const covered = query<{n: number}>(
+        db,
+        "SELECT COUNT(*) AS n FROM metrics WHERE key = 'loss' AND step <= ?",
+        latest,
+      )[0]!.n;
+      assert.equal(covered, latest, `the checkpoint at step ${latest} is not ahead of its metrics`);
+      const again = scg(['run', TINY_CONFIG, ...PRETRAIN, '--db', db], env);
+      assert.equal(again.status, 0, again.stderr);
+      assert.match(again.stderr, /resuming run \w+ \(was running at pretrain step \d+\)/);
+      assert.doesNotMatch(again.stderr, /passing over|missing|sha256/, 'the checkpoint was found where the store says');
+      assert.equal(sameMetrics(trainingMetrics(db), trainingMetrics(pretrainRef)), undefined);
+      assert.deepEqual(query(db, 'SELECT status FROM runs'), [{status: 'completed'}]);
+    });
 
   it('kill -9 inside a checkpoint write (slowed by an injected pause): the temp file is removed on resume, nothing else lost', async () => {
     const db = path.join(tmpDir('write'), 'experiments.db');

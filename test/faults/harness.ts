@@ -60,7 +60,8 @@ export async function killWhen(
   env: Record<string, string> = {},
 ): Promise<string> {
   const child = start(['run', ...args, '--db', db], env);
-  const runs = path.join(path.dirname(db), 'runs');
+  // a server store keeps run folders under SCG_ARTIFACTS; an SQLite store next to its file
+  const runs = path.join(env['SCG_ARTIFACTS'] ?? path.dirname(db), 'runs');
   let exited = false;
   void child.exit.then(() => {
     exited = true;

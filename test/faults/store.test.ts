@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import Database from 'better-sqlite3';
+import {freshStore, STORE_KINDS} from '../postgres-cluster';
 import {TINY_CONFIG} from '../tiny';
 import {query, scg, start, tmpDir} from './harness';
 
@@ -67,29 +68,32 @@ describe('fault suite: a store that is not usable is named, never changed', () =
     assert.ok(!fs.existsSync(`${db}-wal`), 'not switched to WAL');
   });
 
-  it('three identical runs started at once: one trains, the others are told so (exit 2) or reuse it; one run row, each step once', async () => {
-    const db = path.join(tmpDir('race'), 'experiments.db');
-    const args = ['run', TINY_CONFIG, '--db', db, '--set', 'pretrain.steps=30'];
-    const children = [start(args), start(args), start(args)];
-    const ends = await Promise.all(children.map((c) => c.exit));
-    const results = ends.map((e, i) => ({code: e.code, stderr: children[i]!.stderr()}));
-    for (const r of results) {
-      assert.ok(r.code === 0 || r.code === 2, `exit ${r.code}: ${r.stderr}`);
-      assert.doesNotMatch(r.stderr, /SqliteError|UNIQUE constraint/);
-      if (r.code === 2) assert.match(r.stderr, /run \w+ is being trained by process \d+ right now/);
-    }
-    assert.equal(
-      results.filter((r) => /started; files in/.test(r.stderr)).length,
-      1,
-      'exactly one process started the run',
-    );
-    assert.deepEqual(query(db, 'SELECT status FROM runs'), [{status: 'completed'}]);
-    const steps = query<{step: number}>(db, "SELECT step FROM metrics WHERE key = 'loss' ORDER BY step").map(
-      (m) => m.step,
-    );
-    assert.deepEqual(
-      steps,
-      Array.from({length: 30}, (_, i) => i + 1),
-    );
-  });
+  for (const kind of STORE_KINDS)
+    it(`three identical runs started at once (${kind} store): one trains, the others are told so (exit 2) or reuse it; one run row, each step once`, async () => {
+      const dir = tmpDir('race');
+      const db = kind === 'sqlite' ? path.join(dir, 'experiments.db') : freshStore('postgres');
+      const env = kind === 'sqlite' ? {} : {SCG_ARTIFACTS: dir};
+      const args = ['run', TINY_CONFIG, '--db', db, '--set', 'pretrain.steps=30'];
+      const children = [start(args, env), start(args, env), start(args, env)];
+      const ends = await Promise.all(children.map((c) => c.exit));
+      const results = ends.map((e, i) => ({code: e.code, stderr: children[i]!.stderr()}));
+      for (const r of results) {
+        assert.ok(r.code === 0 || r.code === 2, `exit ${r.code}: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /SqliteError|UNIQUE constraint|duplicate key/);
+        if (r.code === 2) assert.match(r.stderr, /run \w+ is being trained by process \d+ right now/);
+      }
+      assert.equal(
+        results.filter((r) => /started; files in/.test(r.stderr)).length,
+        1,
+        'exactly one process started the run',
+      );
+      assert.deepEqual(query(db, 'SELECT status FROM runs'), [{status: 'completed'}]);
+      const steps = query<{step: number}>(db, "SELECT step FROM metrics WHERE key = 'loss' ORDER BY step").map(
+        (m) => m.step,
+      );
+      assert.deepEqual(
+        steps,
+        Array.from({length: 30}, (_, i) => i + 1),
+      );
+    });
 });
