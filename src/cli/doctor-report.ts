@@ -1,4 +1,6 @@
 // `scg doctor`'s report: the compute backend scg picks here, libtorch, GPUs, threads, versions and the store path.
+import {isServerStore} from '../store/sql';
+import {redact} from '../store/postgres-db';
 import {execFileSync} from 'node:child_process';
 import * as os from 'node:os';
 import {type BackendChoice, type BackendInfo, describeBackend, initBackend} from '../core/backend';
@@ -9,6 +11,8 @@ export interface DoctorReport {
   cores: number;
   versions: Record<string, string>;
   db: string;
+  /** Whether the PostgreSQL store's client loads ('loaded'), else why not. */
+  postgres: string;
   platform: string;
   gpus: string[];
 }
@@ -29,6 +33,16 @@ function gpuNames(): string[] {
   }
 }
 
+/** pg-native, the optional client of PostgreSQL stores: 'loaded', or what is missing and how to add it. */
+function pgNativeStatus(): string {
+  try {
+    require('pg-native');
+    return 'loaded';
+  } catch {
+    return 'not installed (apt-get install libpq-dev, then npm ci; SQLite stores need nothing)';
+  }
+}
+
 /** Loads the backend that `backend` and `device` ask for, and reports on it and the machine. */
 export async function doctorReport(backend: BackendChoice, device: string, db: string): Promise<DoctorReport> {
   const info = await initBackend(backend, {device});
@@ -36,7 +50,8 @@ export async function doctorReport(backend: BackendChoice, device: string, db: s
     backend: info,
     cores: os.availableParallelism(),
     versions: provenance().versions,
-    db,
+    db: isServerStore(db) ? redact(db) : db,
+    postgres: pgNativeStatus(),
     platform: `${process.platform}-${process.arch}`,
     gpus: gpuNames(),
   };
@@ -73,6 +88,7 @@ export function doctorText(report: DoctorReport): string {
       .join(', ')}`,
   );
   out.push(`store: ${report.db}`);
+  out.push(`PostgreSQL stores (pg-native): ${report.postgres}`);
   for (const n of backend.native)
     out.push(
       `optional ${n.name}: ${n.found ? (n.loaded ? 'loaded' : `found, failed to load: ${n.error}`) : 'not installed'}`,
