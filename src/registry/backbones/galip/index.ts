@@ -1,5 +1,6 @@
 // The `galip` backbone entry (tobran/GALIP): a generator bridged through the frozen image encoder, a
-// discriminator on frozen encoder features, hinge + MA-GP, and a text–image cosine term for G.
+// discriminator on frozen encoder features, hinge + MA-GP, and a text–image cosine term for G. On a CLIP (an
+// encoder pair with `vit`) it is GALIP's structure; on other encoders, the CNN-bridged substitute.
 import * as tf from '@tensorflow/tfjs';
 import {defineBackbone} from '../descriptor';
 import {damsmGammaProperties, damsmGammasOf} from '../shared/damsm-gammas';
@@ -41,13 +42,15 @@ export const galip = defineBackbone({
         type: 'integer',
         minimum: 1,
         default: 32,
-        description: 'Generator width ngf (the code at res/8 has 8ngf channels).',
+        description:
+          "Generator width ngf (original: 64). On a CLIP, the code on CLIP's patch grid has ngf channels and the G blocks 8ngf down to ngf; on other encoders the code at res/8 has 8ngf.",
       },
       dWidth: {
         type: 'integer',
         minimum: 1,
         default: 32,
-        description: "Discriminator width ndf (on the frozen encoder's feature map).",
+        description:
+          "Discriminator width ndf (original: 64): on a CLIP, NetD ends at 8ndf and NetC's hidden conv has 2ndf; on other encoders, DF-GAN's blocks on the frozen encoder's feature map.",
       },
       zDim: {type: 'integer', minimum: 1, default: 100, description: 'Noise size (original: 100).'},
       cosWeight: {
