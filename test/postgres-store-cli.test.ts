@@ -192,5 +192,14 @@ describe('PostgreSQL store', {skip: postgresPresent() ? false : 'PostgreSQL or p
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /cannot connect to the PostgreSQL store postgresql:\/\/scg:\*\*\*@127\.0\.0\.1:1\/none/);
     assert.ok(Date.now() - t0 < 30_000, 'no retry storm');
+    // a server that answers but refuses the login (here: no such database) is the same exit 2, with its reason
+    const url = freshStore('postgres');
+    const missing = `${url.slice(0, url.lastIndexOf('/'))}/no_such_db`;
+    const refused = scg(['runs', 'list', '--db', missing]);
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(
+      refused.stderr,
+      /cannot connect to the PostgreSQL store .*no_such_db: .*database "no_such_db" does not exist/,
+    );
   });
 });
