@@ -48,9 +48,8 @@ function types(): unknown {
 }
 
 /**
- * SQLite's dialect as the store writes it → PostgreSQL's: `?` and `@name` parameters become `$n` (outside quoted
- * text), and in DDL `INTEGER PRIMARY KEY` becomes `SERIAL PRIMARY KEY` and `REAL` `DOUBLE PRECISION` (PostgreSQL's
- * REAL is 4 bytes). `names` receives the `@name` order.
+ * SQLite's parameters as the store writes them → PostgreSQL's: `?` and `@name` become `$n` (outside quoted text).
+ * `names` receives the `@name` order.
  */
 export function toPostgres(sql: string, names: string[] = []): string {
   let out = '';
@@ -69,7 +68,12 @@ export function toPostgres(sql: string, names: string[] = []): string {
       i += name.length;
     } else out += c;
   }
-  return out.replace(/\bINTEGER PRIMARY KEY\b/g, 'SERIAL PRIMARY KEY').replace(/\bREAL\b/g, 'DOUBLE PRECISION');
+  return out;
+}
+
+/** The migrations' DDL: `INTEGER PRIMARY KEY` → `SERIAL PRIMARY KEY`, `REAL` → `DOUBLE PRECISION` (4 bytes in PostgreSQL). */
+export function ddlToPostgres(sql: string): string {
+  return sql.replace(/\bINTEGER PRIMARY KEY\b/g, 'SERIAL PRIMARY KEY').replace(/\bREAL\b/g, 'DOUBLE PRECISION');
 }
 
 /** Values as libpq takes them: text, with booleans as SQLite stores them (0 / 1) and null kept. */
@@ -111,8 +115,9 @@ export class PostgresDb implements SqlDb {
     };
   }
 
+  /** Statements without parameters: the migrations (their DDL mapped) and administrative commands. */
   exec(sql: string): void {
-    this.client.querySync(toPostgres(sql));
+    this.client.querySync(ddlToPostgres(sql));
   }
 
   /** Nested transactions become savepoints, as better-sqlite3 makes them. */
