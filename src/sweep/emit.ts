@@ -38,10 +38,7 @@ export function emitScript(
   opts: {retries: number; graceSeconds: number; workers: number; taskStores?: boolean},
 ): string {
   const server = isServerStore(dbPath);
-  if (server && opts.taskStores)
-    throw new ScgError('BAD_INPUT', '--task-stores is for SQLite stores; every task shares a PostgreSQL store', {
-      hint: 'drop --task-stores, or pass --db a path for per-task SQLite stores to merge',
-    });
+  refuseTaskStoresOnServer(dbPath, opts.taskStores);
   if (kind === 'k8s') return emitIndexedJob(sweep, dbPath, opts);
   const file = path.resolve(sweep.file);
   const db = server ? dbPath : path.resolve(dbPath);
@@ -98,6 +95,14 @@ export function emitScript(
     'exit "$status"',
     '',
   ].join('\n');
+}
+
+/** `--task-stores` splits an SQLite store; with a PostgreSQL store every task shares it (BAD_INPUT, nothing written). */
+function refuseTaskStoresOnServer(dbPath: string, taskStores: boolean | undefined): void {
+  if (taskStores && isServerStore(dbPath))
+    throw new ScgError('BAD_INPUT', '--task-stores is for SQLite stores; every task shares a PostgreSQL store', {
+      hint: 'drop --task-stores, or pass --db a path for per-task SQLite stores to merge',
+    });
 }
 
 /** Where a server store's tasks keep run folders: SCG_ARTIFACTS, else the working directory (as the store does). */
@@ -214,10 +219,11 @@ export function emitSweep(
     out: string | undefined;
   },
 ): {sweep: string; kind: EmitKind; cells: number; out: string | null; script: string; warning: string | null} {
+  refuseTaskStoresOnServer(dbPath, opts.taskStores);
   registerSweepIn(dbPath, sweep, opts.extend);
   const script = emitScript(opts.kind, sweep, dbPath, opts);
   if (opts.out) fs.writeFileSync(opts.out, script, {mode: 0o755});
-  // A Slurm array may spread over nodes; the k8s Job always gives each task its own store.
+  // A Slurm array may spread over nodes; the k8s Job gives each task its own store (on an SQLite --db).
   const warning =
     opts.kind === 'slurm' && !opts.taskStores && !isServerStore(dbPath)
       ? `the array's tasks all open ${dbPath}: if Slurm may place them on several nodes, SQLite on a network file system can corrupt it. Keep the array on one node, or emit with --task-stores (each task its own store; then scg store merge)`
