@@ -6,11 +6,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
+import sharp from 'sharp';
 import {parse} from 'yaml';
 import {PostgresDb} from '../src/store/postgres-db';
 import {BIN, scg} from './cli-support';
 import {freshStore, postgresPresent} from './postgres-cluster';
-import {TINY_CONFIG} from './tiny';
+import {TINY_CONFIG, TINY_EVAL_SETS} from './tiny';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -42,6 +43,32 @@ describe('PostgreSQL store', {skip: postgresPresent() ? false : 'PostgreSQL or p
     const list = scg(['runs', 'list', '--db', url], env);
     assert.equal(list.status, 0, list.stderr);
     assert.match(list.stdout, new RegExp(runId.slice(0, 8)));
+  });
+
+  it('scg sample and scg report --format html find a GAN run from a machine that mounts the artifacts elsewhere', async () => {
+    const url = freshStore('postgres');
+    const here = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-pg-node-a-'));
+    const r = scg(['run', TINY_CONFIG, '--db', url, ...TINY_EVAL_SETS, '--set', 'name=pg-gan', '--json'], {
+      SCG_ARTIFACTS: here,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const runId = (JSON.parse(r.stdout) as {runId: string}).runId;
+    // "another machine": the same files under another path
+    const there = fs.mkdtempSync(path.join(os.tmpdir(), 'scg-pg-node-b-'));
+    fs.cpSync(here, there, {recursive: true});
+    fs.rmSync(here, {recursive: true, force: true});
+    const out = path.join(there, 'red.png');
+    const s = scg(['sample', runId, '--text', 'a large red circle', '--n', '2', '--out', out, '--db', url], {
+      SCG_ARTIFACTS: there,
+    });
+    assert.equal(s.status, 0, s.stderr);
+    assert.equal((await sharp(out).metadata()).format, 'png');
+    const html = path.join(there, 'report.html');
+    const rep = scg(['report', '--experiment', 'pg-gan', '--format', 'html', '--out', html, '--db', url], {
+      SCG_ARTIFACTS: there,
+    });
+    assert.equal(rep.status, 0, rep.stderr);
+    assert.ok(fs.readFileSync(html, 'utf8').includes('<img'), "the report embeds the run's sample grid");
   });
 
   it('three workers on three "hosts" drain a sweep; one killed mid-cell has its cell taken over after the grace', async () => {
