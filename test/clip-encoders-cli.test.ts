@@ -50,6 +50,29 @@ describe('GAN phase on a Hugging Face CLIP folder', () => {
     assert.equal((await sharp(out).metadata()).format, 'png');
   });
 
+  it('trains data-parallel on wasm: each worker thread loads the folder and tokenizes its rows', () => {
+    const db = path.join(dir, 'wasm.db');
+    const r = scg([
+      'run',
+      TINY_CONFIG,
+      ...sets(clip, db),
+      '--set',
+      'runtime.backend=wasm',
+      '--set',
+      'runtime.threads=2',
+      '--json',
+    ]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /data-parallel over 2 threads/);
+    const runId = (JSON.parse(r.stdout) as {runId: string}).runId;
+    const losses = query<{value: number}>(
+      db,
+      "SELECT value FROM metrics WHERE run_id = ? AND key = 'g_neg_cos'",
+      runId,
+    );
+    assert.ok(losses.length > 0 && losses.every((l) => Number.isFinite(l.value)));
+  });
+
   it('a layer index past the CLIP model, or a folder without merges.txt, is exit 2 before any store exists', () => {
     const db = path.join(dir, 'bad.db');
     const deep = scg(['run', TINY_CONFIG, ...sets(clip, db), '--set', 'backbone.featureLayers=[1, 4, 8]']);
