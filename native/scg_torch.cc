@@ -276,6 +276,13 @@ Napi::Value LeakyRelu(const Napi::CallbackInfo& info) {
 
 Napi::Value Step(const Napi::CallbackInfo& info) {
   const at::Tensor& x = T(info[0]);
+  if (x.scalar_type() == at::kFloat && x.device().type() == c10::kCPU) {
+    // leaky_relu_backward(1, x, alpha) is 1 where x > 0 and alpha elsewhere, in one vectorised pass (where() is a
+    // scalar loop on the CPU); NaN must stay NaN, which only the rare input that has one pays for.
+    auto out = at::leaky_relu_backward(at::ones_like(x), x, f64(info, 1), false);
+    auto nan = at::isnan(x);
+    return wrap(info.Env(), nan.any().item<bool>() ? at::where(nan, x, out) : out);
+  }
   auto one = at::ones_like(x);
   auto out = at::where(at::gt(x, 0), one, at::full_like(x, f64(info, 1)));
   return wrap(info.Env(), at::where(at::isnan(x), x, out));
