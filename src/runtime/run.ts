@@ -109,8 +109,10 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
     if (busy) throw busy;
     const dataset = await datasets.get(config.dataset.name).build(config.dataset, {log, quiet: opts.quiet});
     const encoderEntry = encoders.get(config.encoders.name);
-    encoderEntry.checkFiles?.(config.encoders);
-    if (config.phases.includes('train')) await checkGanBuilds(config, dataset);
+    // With a GAN phase, the build check loads a files entry's folder itself (a CLIP's 600 MB once, not twice).
+    const building = config.phases.includes('train');
+    if (!(building && encoderEntry.kind === 'files')) encoderEntry.checkFiles?.(config.encoders);
+    if (building) await checkGanBuilds(config, dataset);
     if (encoderEntry.kind === 'trained' && config.train.encodersFrom && config.phases.includes('train'))
       pretrainingSource(store, undefined, config, dataset.vocab);
     if (backend.name === 'wasm' && config.dataset.resolution >= PREFLIGHT_RESOLUTION) {

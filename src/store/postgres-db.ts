@@ -37,10 +37,7 @@ function pgNative(): new (config?: {types?: unknown}) => PgClient {
 
 /** pg-types with 64-bit integers (COUNT, SUM) read as numbers, as SQLite gives them. */
 function types(): unknown {
-  const t = require('pg-types') as {
-    getTypeParser(oid: number, format?: string): (v: string) => unknown;
-    setTypeParser(oid: number, fn: (v: string) => unknown): void;
-  };
+  const t = require('pg-types') as {getTypeParser(oid: number, format?: string): (v: string) => unknown};
   return {
     getTypeParser: (oid: number, format?: string) =>
       oid === 20 ? (v: string) => Number(v) : t.getTypeParser(oid, format),
@@ -76,10 +73,10 @@ export function ddlToPostgres(sql: string): string {
   return sql.replace(/\bINTEGER PRIMARY KEY\b/g, 'SERIAL PRIMARY KEY').replace(/\bREAL\b/g, 'DOUBLE PRECISION');
 }
 
-/** Values as libpq takes them: text, with booleans as SQLite stores them (0 / 1) and null kept. */
+/** The statement's values in `$n` order (an `@name` statement takes one object, as better-sqlite3 does). */
 function values(args: SqlArgs, names: string[]): unknown[] {
   const list = names.length > 0 ? names.map((k) => (args[0] as Record<string, unknown>)[k]) : args;
-  return list.map((v) => (v === undefined ? null : typeof v === 'boolean' ? Number(v) : v));
+  return list.map((v) => v ?? null);
 }
 
 export class PostgresDb implements SqlDb {

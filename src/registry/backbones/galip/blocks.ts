@@ -44,6 +44,15 @@ export class Fuse {
   }
 }
 
+/**
+ * GALIP's to_rgb: LeakyReLU → conv3×3, without tanh. Outside training the images are clamped to [-1, 1], as GALIP's
+ * sampling and test code clamp them.
+ */
+export function toImages(h: tf.Tensor4D, toRgb: Conv, training: boolean): tf.Tensor4D {
+  const raw = conv(lrelu(h), toRgb);
+  return training ? raw : (tf.clipByValue(raw, -1, 1) as tf.Tensor4D);
+}
+
 /** A 1×1 conv shortcut when the channel count changes, else the identity. */
 function shortcut(params: ParamSet, name: string, cin: number, cout: number): (x: tf.Tensor4D) => tf.Tensor4D {
   if (cin === cout) return (x) => x;

@@ -5,7 +5,7 @@ import type {BatchNormMode} from '../../../nn/batch-norm';
 import {conv, type Conv, dense, type Dense, type ParamSet} from '../../../nn/params';
 import type {VisionTransformer} from '../../encoders/descriptor';
 import type {GeneratorInputs, GeneratorOutput} from '../descriptor';
-import {GBlock, MBlock} from './blocks';
+import {GBlock, MBlock, toImages} from './blocks';
 
 export interface ClipGeneratorOptions {
   /** ngf. */
@@ -94,8 +94,7 @@ export class ClipGenerator {
     const mapped = this.mapper(fused, prompts as tf.Tensor3D);
     h = conv(tf.add(fused, tf.mul(mapped, 0.1)) as tf.Tensor4D, this.out);
     for (const b of this.gBlocks) h = b.apply(h, cond);
-    const raw = conv(tf.leakyRelu(h, 0.2) as tf.Tensor4D, this.toRgb);
-    const images = mode.training ? raw : (tf.clipByValue(raw, -1, 1) as tf.Tensor4D);
+    const images = toImages(h, this.toRgb, mode.training);
     return {images: [images], kl: tf.scalar(0), maps: [mapped]};
   }
 }

@@ -4,10 +4,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type {BatchNormMode} from '../../../nn/batch-norm';
 import {ScgError} from '../../../errors';
-import {conv, type Conv, dense, type Dense, type ParamSet} from '../../../nn/params';
+import {type Conv, dense, type Dense, type ParamSet} from '../../../nn/params';
 import type {EncoderPair} from '../../encoders/descriptor';
 import type {GeneratorInputs, GeneratorOutput} from '../descriptor';
-import {GBlock} from './blocks';
+import {GBlock, toImages} from './blocks';
 
 export interface GalipGeneratorOptions {
   width: number;
@@ -93,8 +93,7 @@ export class GalipGenerator {
     for (const b of this.adapter) h = b.apply(h, cond);
     const bridged = this.encoders.imageLayers!.upper(h); // frozen: its variables are not G's
     h = this.decoder.reduce((acc, b) => b.apply(acc, cond), bridged);
-    const raw = conv(tf.leakyRelu(h, 0.2) as tf.Tensor4D, this.toRgb);
-    const images = mode.training ? raw : (tf.clipByValue(raw, -1, 1) as tf.Tensor4D);
+    const images = toImages(h, this.toRgb, mode.training);
     return {images: [images], kl: tf.scalar(0), maps: [bridged]};
   }
 }

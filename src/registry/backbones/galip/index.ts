@@ -20,6 +20,10 @@ function checkLayers(key: string, layers: number[], vit: VisionTransformer): voi
       `backbone.${key}: [${layers}] must be increasing layer indices below the CLIP image encoder's ${vit.layers} layers`,
       {hint: `GALIP's values are for ViT-B/32's 12 layers; choose indices in 0..${vit.layers - 1}`},
     );
+}
+
+/** NetC's two 4×4-ending convolutions need a patch grid of at least 4×4. */
+function checkGrid(vit: VisionTransformer): void {
   if (vit.grid < 4)
     throw new ScgError(
       'BAD_INPUT',
@@ -126,6 +130,7 @@ export const galip = defineBackbone({
       // GALIP's structure on a loaded CLIP: its mapper, G blocks, NetD on several layers and NetC.
       checkLayers('promptLayers', cfg.promptLayers, vit);
       checkLayers('featureLayers', cfg.featureLayers, vit);
+      checkGrid(vit);
       const gen = new ClipGenerator(
         g,
         {width: cfg.width, zDim: cfg.zDim, embedDim, resolution, promptLayers: cfg.promptLayers},
