@@ -113,7 +113,7 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
     const building = config.phases.includes('train');
     if (!(building && encoderEntry.kind === 'files')) encoderEntry.checkFiles?.(config.encoders);
     if (building) await checkGanBuilds(config, dataset);
-    if (encoderEntry.kind === 'trained' && config.train.encodersFrom && config.phases.includes('train'))
+    if (encoderEntry.kind === 'trained' && config.train.encodersFrom && building)
       pretrainingSource(store, undefined, config, dataset.vocab);
     if (backend.name === 'wasm' && config.dataset.resolution >= PREFLIGHT_RESOLUTION) {
       log(`wasm: one step of each phase at batch 2 first, to check that the model fits the heap (4 GiB per thread)`);
