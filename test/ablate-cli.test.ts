@@ -67,8 +67,12 @@ describe('scg ablate + scg report', () => {
 
     const md = scg(['report', 'smoke', '--format', 'md', '--db', db]);
     assert.equal(md.status, 0, md.stderr);
-    const rows = md.stdout.split('\n').filter((l) => /^\| (attngan|dmgan) \|/.test(l));
+    const [evaluation, training] = md.stdout.split('## training metrics');
+    const rows = evaluation!.split('\n').filter((l) => /^\| (attngan|dmgan) \|/.test(l));
     assert.equal(rows.length, 4, md.stdout);
+    // What a GAN step costs per cell, with and without the contrastive term: its own table, a row per cell.
+    assert.match(training!, /\| backbone \| contrastive\.mode \| n \| ms\/step ↓ \| Δ ms\/step \| peak RSS MB ↓ \|/);
+    assert.equal(training!.split('\n').filter((l) => /^\| (attngan|dmgan) \|/.test(l)).length, 4, md.stdout);
     for (const row of rows) {
       const cells = row.split('|').map((c) => c.trim());
       assert.equal(cells[3], '2', `two seeds per row: ${row}`);

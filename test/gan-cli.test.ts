@@ -62,6 +62,23 @@ describe('GAN phase end to end', () => {
         .all(runId) as {step: number}[]
     ).map((r) => r.step);
     assert.deepEqual(steps, [1, 2]);
+    // What a step costs: its wall time at every step; each phase's own peak memory (the high-water mark is reset when
+    // the phase starts, Linux) within the process's peak so far.
+    const cost = (phase: string, key: string) =>
+      conn
+        .prepare('SELECT step, value FROM metrics WHERE run_id = ? AND phase = ? AND key = ? ORDER BY step')
+        .all(runId, phase, key) as {step: number; value: number}[];
+    assert.deepEqual(
+      cost('train', 'step_ms').map((r) => r.step),
+      [1, 2],
+    );
+    for (const r of cost('train', 'step_ms')) assert.ok(r.value > 0 && r.value < 60_000, `step_ms ${r.value}`);
+    for (const phase of ['pretrain', 'train']) {
+      const own = cost(phase, 'phase_peak_rss_mb');
+      const all = cost(phase, 'peak_rss_mb');
+      assert.ok(own.length > 0 && own.length === all.length, `${phase}: phase_peak_rss_mb beside every peak_rss_mb`);
+      own.forEach((r, i) => assert.ok(r.value > 10 && r.value <= all[i]!.value, `${phase}: ${r.value} MB`));
+    }
     const art = conn.prepare("SELECT path, step FROM artifacts WHERE run_id = ? AND kind = 'samples'").all(runId) as {
       path: string;
       step: number;

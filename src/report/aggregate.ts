@@ -44,6 +44,8 @@ export interface ProtocolInfo {
 
 export interface ReportTable {
   protocol: ProtocolInfo;
+  /** The report's metrics that some row of this table has (an evaluation table has no step times, and so on). */
+  metrics: string[];
   rows: ReportRow[];
 }
 
@@ -59,13 +61,27 @@ export interface Report {
   notes: string[];
 }
 
-export const DEFAULT_METRICS = ['fid', 'is_mean', 'r_precision', 'label_acc'] as const;
-/** Default metrics that only some evaluators give (label accuracy needs one that classifies the dataset's labels): a report leaves them out when no run has them. */
-export const OPTIONAL_DEFAULT_METRICS: readonly string[] = ['label_acc'];
+/**
+ * What a training step costs, read from one phase of a run whatever `--reduce` says: the median step time and the
+ * largest phase peak of resident memory. Δ against a baseline cell is the price of the cell's change (in the paper
+ * table, of the contrastive term).
+ */
+export const COST_METRICS: Record<string, {summary: 'median' | 'max'; about: string}> = {
+  step_ms: {summary: 'median', about: 'the median wall time of one training step'},
+  phase_peak_rss_mb: {summary: 'max', about: "the process's peak resident memory during that phase"},
+};
+
+export const DEFAULT_METRICS = ['fid', 'is_mean', 'r_precision', 'label_acc', ...Object.keys(COST_METRICS)] as const;
+/**
+ * Default metrics that not every run has (label accuracy needs an evaluator that classifies the dataset's labels;
+ * runs stored before the cost metrics existed lack them): a report leaves them out when no run has them.
+ */
+export const OPTIONAL_DEFAULT_METRICS: readonly string[] = ['label_acc', ...Object.keys(COST_METRICS)];
 
 /** 'min' when lower is better, 'max' when higher is, undefined when neither. */
 export function direction(metric: string): 'min' | 'max' | undefined {
   if (metric === 'fid' || metric.endsWith('loss') || metric.startsWith('d_') || metric.startsWith('g_')) return 'min';
+  if (metric in COST_METRICS) return 'min';
   if (metric === 'is_mean' || metric === 'r_precision' || metric === 'img_per_sec' || metric.endsWith('_acc'))
     return 'max';
   return undefined;
@@ -116,7 +132,7 @@ function runValues(
 ): Map<string, number> {
   const byProtocol = new Map<string, MetricRow[]>();
   const mine = rows.filter((r) => r.key === metric);
-  // A training metric logged in both phases (contrastive, img_per_sec) is read from the GAN phase.
+  // A training metric logged in both phases (contrastive, img_per_sec, step_ms) is read from the GAN phase.
   const trainingPhase = mine.some((r) => r.phase === 'train') ? 'train' : 'pretrain';
   for (const r of mine) {
     if (r.phase !== 'eval' && r.phase !== trainingPhase) continue;
@@ -125,9 +141,11 @@ function runValues(
   }
   const out = new Map<string, number>();
   const dir = direction(metric);
+  const cost = COST_METRICS[metric];
   for (const [key, list] of byProtocol) {
     let value: number | undefined;
-    if (reduce.kind === 'last') value = list.reduce((a, b) => (b.step >= a.step ? b : a)).value;
+    if (cost) value = cost.summary === 'max' ? Math.max(...list.map((r) => r.value)) : median(list.map((r) => r.value));
+    else if (reduce.kind === 'last') value = list.reduce((a, b) => (b.step >= a.step ? b : a)).value;
     else if (reduce.kind === 'at') value = list.find((r) => r.step === reduce.step)?.value;
     else {
       if (!dir)
@@ -141,6 +159,12 @@ function runValues(
     if (value !== undefined) out.set(key, value);
   }
   return out;
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
 }
 
 function stat(values: number[]): Omit<Stat, 'best'> {
@@ -220,6 +244,12 @@ export function buildReport(
   const metrics = opts.metrics.filter(
     (m) => !opts.optional?.includes(m) || [...values.values()].some((perMetric) => perMetric.has(m)),
   );
+  const costs = metrics.filter((m) => m in COST_METRICS);
+  if (costs.length)
+    notes.push(
+      `${costs.map((m) => `${m} is ${COST_METRICS[m]!.about}`).join('; ')}: from each run's GAN phase (its pretraining when it has none), whatever the reduction; ` +
+        'they depend on what else ran on the machine at the time (scg ablate --workers 2 runs two cells at once)',
+    );
   const baselineKeys = Object.keys(source.baseline ?? {});
   if (source.baseline && !source.cells.some((c) => c.isBaseline))
     notes.push(`no cell matches the baseline ${canonicalJson(source.baseline)}: no deltas`);
@@ -277,7 +307,7 @@ export function buildReport(
       const key = (r: ReportRow) => r.stats[opts.sort!]?.mean ?? (dir === 'min' ? Infinity : -Infinity);
       rows.sort((a, b) => (dir === 'min' ? key(a) - key(b) : key(b) - key(a)));
     }
-    return {protocol, rows};
+    return {protocol, metrics: metrics.filter((m) => rows.some((r) => r.stats[m])), rows};
   });
   const unfinished = source.cells.reduce((a, c) => a + c.unfinished, 0);
   if (unfinished)

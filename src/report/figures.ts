@@ -76,8 +76,11 @@ export function reportFigures(store: Store, report: Report, source: ReportSource
     if (svg) figures.push({file: `curves-cell-${i}.svg`, title: `Training curves, ${rowTitle(row.labels)}`, svg});
   });
   report.tables.forEach((t, ti) => {
-    const suffix = report.tables.length > 1 ? `-p${ti}` : '';
-    for (const metric of report.metrics) {
+    // A metric's figures carry the table's number only where another table (protocol) has the metric too.
+    const suffixOf = (metric: string) =>
+      report.tables.filter((o) => o.metrics.includes(metric)).length > 1 ? `-p${ti}` : '';
+    for (const metric of t.metrics) {
+      const suffix = suffixOf(metric);
       const bars = t.rows
         .filter((r) => r.stats[metric])
         .map((r) => ({
@@ -102,7 +105,8 @@ export function reportFigures(store: Store, report: Report, source: ReportSource
         source.cells.some((c) => axis in c.values && typeof c.values[axis] !== 'number')
       )
         continue;
-      for (const metric of report.metrics) {
+      for (const metric of t.metrics) {
+        const suffix = suffixOf(metric);
         const groups = new Map<string, Series>();
         for (const r of t.rows) {
           const s = r.stats[metric];

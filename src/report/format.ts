@@ -15,6 +15,8 @@ const NAMES: Record<string, string> = {
   label_acc_real: 'label acc (real)',
   shape_acc: 'shape acc',
   colour_acc: 'colour acc',
+  step_ms: 'ms/step',
+  phase_peak_rss_mb: 'peak RSS MB',
 };
 
 /** How a metric is titled in tables. */
@@ -96,7 +98,7 @@ function markdownTable(report: Report, t: ReportTable): string[] {
   const header = [
     ...report.axes,
     'n',
-    ...report.metrics.flatMap((m) => [`${metricName(m)}${arrow(m)}`, ...(withDelta ? [`Δ ${metricName(m)}`] : [])]),
+    ...t.metrics.flatMap((m) => [`${metricName(m)}${arrow(m)}`, ...(withDelta ? [`Δ ${metricName(m)}`] : [])]),
   ];
   const lines = [
     `| ${header.join(' | ')} |`,
@@ -107,7 +109,7 @@ function markdownTable(report: Report, t: ReportTable): string[] {
     const cells = [
       ...report.axes.map((a) => row.labels[a]!),
       String(n),
-      ...report.metrics.flatMap((m) => {
+      ...t.metrics.flatMap((m) => {
         const s = row.stats[m] ?? null;
         const v = s ? (s.best ? `**${fmtStat(s, n)}**` : fmtStat(s, n)) : '–';
         return [v, ...(withDelta ? [fmtDelta(s, row)] : [])];
@@ -196,11 +198,11 @@ function latex(report: Report): string {
   const withDelta = Boolean(report.baseline);
   const out = [`% scg report: ${report.title}. Needs \\usepackage{booktabs}.`];
   for (const t of report.tables) {
-    const cols = report.axes.length + 1 + report.metrics.length * (withDelta ? 2 : 1);
+    const cols = report.axes.length + 1 + t.metrics.length * (withDelta ? 2 : 1);
     const header = [
       ...report.axes,
       '$n$',
-      ...report.metrics.flatMap((m) => [`${metricName(m)}${arrow(m)}`, ...(withDelta ? [`Δ ${metricName(m)}`] : [])]),
+      ...t.metrics.flatMap((m) => [`${metricName(m)}${arrow(m)}`, ...(withDelta ? [`Δ ${metricName(m)}`] : [])]),
     ];
     out.push(
       '\\begin{table}[t]',
@@ -216,7 +218,7 @@ function latex(report: Report): string {
       const cells = [
         ...report.axes.map((a) => tex(row.labels[a]!)),
         String(n),
-        ...report.metrics.flatMap((m) => {
+        ...t.metrics.flatMap((m) => {
           const s = row.stats[m] ?? null;
           const v = s ? tex(fmtStat(s, n)).replace(' ± ', ' $\\pm$ ') : '--';
           return [s?.best ? `\\textbf{${v}}` : v, ...(withDelta ? [tex(fmtDelta(s, row))] : [])];

@@ -38,7 +38,7 @@ export function reportHtml(store: Store, report: Report, figures: Figure[]): str
       '<div class="table"><table><thead><tr>',
       ...report.axes.map((a) => `<th class="axis">${esc(a)}</th>`),
       '<th>n</th>',
-      ...report.metrics.flatMap((m) => [
+      ...t.metrics.flatMap((m) => [
         `<th>${esc(metricName(m))}</th>`,
         ...(withDelta ? [`<th>Δ ${esc(metricName(m))}</th>`] : []),
       ]),
@@ -50,7 +50,7 @@ export function reportHtml(store: Store, report: Report, figures: Figure[]): str
         `<tr${row.isBaseline ? ' class="baseline"' : ''}>`,
         ...report.axes.map((a) => `<td class="axis">${esc(row.labels[a]!)}</td>`),
         `<td>${n}</td>`,
-        ...report.metrics.flatMap((m) => {
+        ...t.metrics.flatMap((m) => {
           const s = row.stats[m] ?? null;
           return [
             `<td${s?.best ? ' class="best"' : ''}>${s ? esc(fmtStat(s, n)) : '–'}</td>`,

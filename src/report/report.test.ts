@@ -235,6 +235,59 @@ describe('scg report', () => {
     store.close();
   });
 
+  it('step time and phase peak memory: the median and the largest of the GAN phase whatever --reduce, with Δ and interval', () => {
+    const store = fixtureStore();
+    const source = sweepSource(store, 'fixture');
+    const opts = {metrics: [...DEFAULT_METRICS], optional: OPTIONAL_DEFAULT_METRICS, reduce: 'last'};
+    // Pretraining steps (ignored: the GAN phase is read), then GAN steps whose median is `ms` and whose last step is
+    // an outlier (an evaluation would not be in it, but a slow step is).
+    const cost = (run: string, ms: number, peak: number) =>
+      store.addMetrics(run, [
+        ...[1, 2, 3].map((step) => ({phase: 'pretrain', key: 'step_ms', step, value: 1, wall_time: 0})),
+        {phase: 'pretrain', key: 'phase_peak_rss_mb', step: 3, value: 9999, wall_time: 0},
+        ...[ms - 1, ms, ms + 2, 1000].map((value, i) => ({
+          phase: 'train',
+          key: 'step_ms',
+          step: i + 1,
+          value,
+          wall_time: 0,
+        })),
+        {phase: 'train', key: 'phase_peak_rss_mb', step: 2, value: peak, wall_time: 0},
+        {phase: 'train', key: 'phase_peak_rss_mb', step: 4, value: peak - 10, wall_time: 0},
+      ]);
+    // attngan/none 100, 104, 96 ms; attngan/supcon 110, 112, 108 ms (the seeds of the Welch case in welch.test.ts,
+    // shifted): Δ = 10 ms with means 100 and 110, stds 4 and 2, n 3 and 3.
+    [100, 104, 96].forEach((ms, seed) => cost(`run-attngan-none-${seed}`, ms, 500 + seed));
+    [110, 112, 108].forEach((ms, seed) => cost(`run-attngan-supcon-${seed}`, ms, 520 + seed));
+    const report = buildReport(store, source, opts);
+    assert.deepEqual(report.metrics, ['fid', 'is_mean', 'r_precision', 'step_ms', 'phase_peak_rss_mb']);
+    const training = report.tables.find((t) => t.protocol.key === 'training')!;
+    const [none, supcon] = training.rows;
+    assert.deepEqual(
+      none!.stats['step_ms'] && [none!.stats['step_ms'].mean, none!.stats['step_ms'].std],
+      [101, 4],
+      'per run: the median of (ms − 1, ms, ms + 2, 1000) is ms + 1',
+    );
+    assert.equal(none!.stats['phase_peak_rss_mb']!.mean, 501, 'the largest of the GAN phase, not the pretraining 9999');
+    const s = supcon!.stats['step_ms']!;
+    assert.equal(s.delta, 10);
+    // means 111 and 101, stds 2 and 4, n 3 each: v = 4/3 + 16/3 = 20/3; df = v² / ((4/3)² / 2 + (16/3)² / 2) =
+    // 2.94118; t_{0.975, 2.94118} = 3.21876 (scipy.stats.t.ppf); half-width 3.21876 · √(20/3) = 8.31080, so the
+    // interval is [1.68920, 18.31080], as scipy's ttest_ind(equal_var=False).confidence_interval() gives.
+    assert.ok(Math.abs(s.deltaCi!.df - 2.9411764705882355) < 1e-9, `df ${s.deltaCi!.df}`);
+    assert.ok(Math.abs(s.deltaCi!.low - 1.689200993634989) < 1e-6, `low ${s.deltaCi!.low}`);
+    assert.ok(Math.abs(s.deltaCi!.high - 18.31079900636501) < 1e-6, `high ${s.deltaCi!.high}`);
+    assert.equal(s.deltaCi!.excludesZero, true);
+    assert.equal(supcon!.stats['phase_peak_rss_mb']!.delta, 20);
+    assert.equal(training.rows.length, 2, 'cells without the cost metrics have no row in that table');
+    assert.deepEqual(training.metrics, ['step_ms', 'phase_peak_rss_mb'], 'the training table has no empty FID column');
+    assert.equal(report.tables[0]!.metrics.includes('step_ms'), false, 'nor an evaluation table an empty ms/step one');
+    assert.match(report.notes.join('\n'), /step_ms is the median wall time of one training step/);
+    const md = formatReport(report, 'md');
+    assert.match(md, /\| ms\/step ↓ \|/);
+    store.close();
+  });
+
   it('--experiment finds the axes from the configs that differ, takes the baseline from the flag, counts one run per seed', () => {
     const store = fixtureStore();
     // a second attempt (`scg run --force`) of attngan/none seed 0 replaces the first in the report

@@ -7,6 +7,7 @@ import type {Dataset} from '../data/dataset';
 import {ScgError} from '../errors';
 import type {MetricRow, RunRow, Store} from '../store/store';
 import {type Checkpoint, CheckpointDamagedError, readCheckpoint, writeCheckpoint} from '../core/checkpoint';
+import {phasePeakMb, processPeakMb, startPhaseWindow} from '../core/peak-memory';
 import type {Progress} from './progress';
 
 /** Everything a phase needs from the run around it. */
@@ -137,6 +138,7 @@ export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: Pha
   for (const derived of opts.derivedPhases ?? []) ctx.store.truncateMetrics(ctx.run.id, derived, start);
   if (start >= steps) return;
   ctx.progress.start(phase, steps, start, opts.logEvery);
+  startPhaseWindow();
   let pending: MetricRow[] = [];
   let rate = 0;
   let lastCheckpoint = start;
@@ -163,19 +165,17 @@ export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: Pha
       for (const [key, value] of Object.entries(losses))
         pending.push({phase, key, step: completed, value, wall_time: wall});
       pending.push({phase, key: 'img_per_sec', step: completed, value: rate, wall_time: wall});
+      pending.push({phase, key: 'step_ms', step: completed, value: seconds * 1000, wall_time: wall});
       ctx.progress.update({step: completed, losses, imagesPerSecond: rate});
       // Steps are synchronous; yielding lets a pending SIGINT/SIGTERM handler run before we look at the flag.
       await new Promise((resolve) => setImmediate(resolve));
       const stopping = ctx.stopRequested();
       if (completed % opts.logEvery === 0 || completed === steps || stopping) {
-        // The process's peak resident memory so far (worker threads included: they share the process).
-        pending.push({
-          phase,
-          key: 'peak_rss_mb',
-          step: completed,
-          value: process.resourceUsage().maxRSS / 1024,
-          wall_time: wall,
-        });
+        // The process's peak resident memory so far, and this phase's own (worker threads included: they share the process).
+        pending.push({phase, key: 'peak_rss_mb', step: completed, value: processPeakMb(), wall_time: wall});
+        const phasePeak = phasePeakMb();
+        if (phasePeak !== undefined)
+          pending.push({phase, key: 'phase_peak_rss_mb', step: completed, value: phasePeak, wall_time: wall});
         ctx.store.addMetrics(ctx.run.id, pending);
         pending = [];
         ctx.store.heartbeat(ctx.run.id, phase, completed);
