@@ -112,6 +112,36 @@ describe('scg ablate + scg report', () => {
     assert.ok(fs.readdirSync(path.join(dir, 'fig')).includes('bars-fid.svg'));
   });
 
+  it('sharePretraining: cells that differ only after pretraining pretrain once, over 2 workers, and a new seed pretrains again', () => {
+    const dir = tmpDir();
+    const db = path.join(dir, 'experiments.db');
+    const file = tinySweep(
+      dir,
+      'shared',
+      'sharePretraining: true\nseeds: [0, 1]\ngrid:\n  train.lrG: [0.0001, 0.0002, 0.0004]\nset:\n  phases: [pretrain, train]\n',
+    );
+    const r = scg(['ablate', file, '--workers', '2', '--db', db]);
+    assert.equal(r.status, 0, r.stderr);
+    const runs = query<{id: string; seed: number; shared: string | null}>(
+      db,
+      `SELECT r.id, r.seed, p.value AS shared FROM runs r
+      LEFT JOIN params p ON p.run_id = r.id AND p.key = 'shared.pretrainFrom' ORDER BY r.seed`,
+    );
+    assert.equal(runs.length, 6);
+    for (const seed of [0, 1]) {
+      const mine = runs.filter((x) => x.seed === seed);
+      const own = mine.filter((x) => x.shared === null);
+      assert.equal(own.length, 1, `seed ${seed}: one run pretrained (${JSON.stringify(mine)})`);
+      for (const x of mine.filter((m) => m.shared !== null))
+        assert.equal(JSON.parse(x.shared!), own[0]!.id, 'the others took its encoders');
+    }
+    const losses = query<{n: number}>(
+      db,
+      "SELECT COUNT(*) AS n FROM metrics WHERE phase = 'train' AND key = 'g_loss'",
+    )[0]!.n;
+    assert.equal(losses, 6 * 2, 'every cell trained its own GAN');
+  });
+
   it('a changed sweep file is refused (exit 2, nothing run) unless --extend, which adds only the new cells', () => {
     const dir = tmpDir();
     const db = path.join(dir, 'experiments.db');

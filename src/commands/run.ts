@@ -10,12 +10,17 @@ export default class Run extends BaseCommand {
     '<%= config.bin %> run configs/pretrain.yaml',
     '<%= config.bin %> run configs/pretrain.yaml --set contrastive.mode=ntxent --set pretrain.steps=50',
     '<%= config.bin %> run configs/pretrain.yaml --force --json',
+    '<%= config.bin %> run configs/dmgan-shapes.yaml --share-pretraining',
   ];
   static override args = {config: Args.string({description: 'experiment config (YAML)', required: true})};
   static override flags = {
     set: setFlag,
     ...storeFlags,
     force: Flags.boolean({description: 'start a new attempt even if this config already completed'}),
+    'share-pretraining': Flags.boolean({
+      description:
+        'take the encoders of a stored run with the same pretraining (seed, dataset, encoders, contrastive, pretrain sections) instead of pretraining again',
+    }),
     'skip-bad': skipBadFlag,
   };
 
@@ -26,6 +31,7 @@ export default class Run extends BaseCommand {
       dbPath: dbPathOf(flags.db),
       force: flags.force,
       quiet: this.jsonEnabled(),
+      sharePretraining: flags['share-pretraining'],
     });
     if (!this.jsonEnabled()) {
       for (const [phase, values] of Object.entries(result.final)) {

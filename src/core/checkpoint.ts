@@ -43,15 +43,39 @@ export function writeCheckpoint(
     chunks.push(Buffer.from(buf)); // copy: wasm heap views move when memory grows
     offset += buf.length;
   }
-  const full: CheckpointHeader = {format: 'scg-checkpoint', version: 1, ...header, tensors: entries};
+  return writeEncoded(file, {format: 'scg-checkpoint', version: 1, ...header, tensors: entries}, chunks);
+}
+
+/** The file: magic, header length, JSON header (padded so the float data starts 4-byte aligned), tensor bytes. */
+function writeEncoded(
+  file: string,
+  full: CheckpointHeader,
+  chunks: readonly Buffer[],
+): {sha256: string; bytes: number} {
   let json = Buffer.from(JSON.stringify(full));
-  const padding = (4 - ((MAGIC.length + 4 + json.length) % 4)) % 4; // float data starts 4-byte aligned
+  const padding = (4 - ((MAGIC.length + 4 + json.length) % 4)) % 4;
   json = Buffer.concat([json, Buffer.alloc(padding, 0x20)]);
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length);
   const data = Buffer.concat([MAGIC, len, json, ...chunks]);
   writeFileAtomic(file, data);
   return {sha256: sha256(data), bytes: data.length};
+}
+
+/**
+ * Writes `ckpt` (read and verified from another run) to `file` as a checkpoint of run `runId` with config
+ * `configHash`: the same tensors, phase, step and state, under the new owner.
+ */
+export function rewriteCheckpoint(
+  ckpt: Checkpoint,
+  file: string,
+  owner: {runId: string; configHash: string},
+): {sha256: string; bytes: number} {
+  const chunks = ckpt.header.tensors.map((e) => {
+    const v = ckpt.tensors.get(e.name)!.values;
+    return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  });
+  return writeEncoded(file, {...ckpt.header, ...owner}, chunks);
 }
 
 const DAMAGED_HINT =

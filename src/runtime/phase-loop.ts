@@ -23,6 +23,8 @@ export interface RunContext {
   log(line: string): void;
   /** True once SIGINT/SIGTERM arrived: finish the step, checkpoint, stop. */
   stopRequested(): boolean;
+  /** Take the encoders of a stored run with the same pretraining instead of training them (`shared-pretraining.ts`). */
+  sharePretraining?: boolean;
 }
 
 /** A phase's trainable state and step, as the loop drives it. */

@@ -29,6 +29,8 @@ export interface RunOptions {
   quiet?: boolean;
   /** Where status lines go (stderr by default). */
   log?: (line: string) => void;
+  /** Take the encoders of a stored run with the same pretraining config instead of pretraining again. */
+  sharePretraining?: boolean;
 }
 
 export interface RunResult {
@@ -190,6 +192,7 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
       }),
       log,
       stopRequested: () => stop,
+      sharePretraining: Boolean(opts.sharePretraining),
     };
     try {
       for (const phase of config.phases) await PHASE_RUNNERS[phase](ctx);

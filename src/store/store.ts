@@ -590,14 +590,22 @@ export class Store {
       .run(runId, phase, step, this.stored(file), sha256, bytes, now());
   }
 
-  /** Records a written checkpoint file together with the metrics logged since the last flush, atomically. */
+  /**
+   * Records a written checkpoint file together with the metrics logged since the last flush, atomically; `params`
+   * (JSON-encoded like those written with the run) are set in the same transaction.
+   */
   commitCheckpoint(
     runId: string,
     c: {phase: string; step: number; path: string; sha256: string; bytes: number},
     metrics: readonly MetricRow[],
+    params: Record<string, unknown> = {},
   ): void {
     this.db
       .transaction(() => {
+        const set = this.db.prepare(
+          'INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value',
+        );
+        for (const [k, v] of Object.entries(params)) set.run(runId, k, JSON.stringify(v));
         this.addMetrics(runId, metrics);
         this.addCheckpoint(runId, c.phase, c.step, c.path, c.sha256, c.bytes);
         this.heartbeat(runId, c.phase, c.step);

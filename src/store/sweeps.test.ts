@@ -128,6 +128,22 @@ for (const kind of STORE_KINDS)
       store.close();
     });
 
+    it('with groups, a new cell of a group no live worker holds comes first; a held group is claimed when nothing else is left', () => {
+      const store = Store.open(tmpDb());
+      const sweeps = new SweepStore(store);
+      const {sweep} = sweeps.register(definition(5), {extend: false});
+      // Cells 0, 1, 2 share a pretraining, 3 and 4 another (as four backbones on one seed would).
+      const group = (idx: number) => (idx < 3 ? 'a' : 'b');
+      const claim = () => sweeps.claim(sweep.id, {retries: 0, graceSeconds: 60, group})?.idx;
+      assert.equal(claim(), 0);
+      assert.equal(claim(), 3, "group a is held (this process is alive), so b's first cell");
+      assert.equal(claim(), 1, 'both held: the first new cell');
+      sweeps.finish(sweep.id, 3, {status: 'completed', runId: 'r3'});
+      assert.equal(claim(), 4, 'group b is free again');
+      assert.equal(sweeps.claim(sweep.id, {retries: 0, graceSeconds: 60})?.idx, 2, 'without groups: index order');
+      store.close();
+    });
+
     it('failed cells are retried up to --retries; a new invocation resets that; interrupted cells do not use an attempt', () => {
       const store = Store.open(tmpDb());
       const sweeps = new SweepStore(store);

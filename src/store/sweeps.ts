@@ -60,6 +60,8 @@ export interface ClaimOptions {
   graceSeconds: number;
   /** Claim only this cell (job arrays: `--cell INDEX`). */
   index?: number | undefined;
+  /** A cell's group (its pretraining key): new cells of groups that no live worker holds are claimed first. */
+  group?: ((index: number) => string) | undefined;
 }
 
 const now = () => new Date().toISOString();
@@ -217,7 +219,15 @@ export class SweepStore {
           opts.index === undefined
             ? this.cells(sweepId)
             : [this.cell(sweepId, opts.index)].filter((c): c is CellRow => c !== undefined);
+        // With groups: first a new cell whose group no live worker is running, so cells that would wait for one
+        // another (a shared pretraining) are spread over the workers.
+        const held = new Set(
+          candidates
+            .filter((c) => c.status === 'running' && !workerGone(c, opts.graceSeconds, host))
+            .map((c) => opts.group?.(c.idx)),
+        );
         const pick =
+          (opts.group ? candidates.find((c) => c.status === 'new' && !held.has(opts.group!(c.idx))) : undefined) ??
           candidates.find((c) => c.status === 'new') ??
           candidates.find((c) => c.status === 'running' && workerGone(c, opts.graceSeconds, host)) ??
           candidates.find((c) => c.status === 'failed' && c.attempts <= opts.retries);

@@ -1,6 +1,7 @@
 // The state of every cell of a sweep (done, failed, running, resumable, new) and a time estimate from measured img/s.
 import {textTable} from '../report/text-table';
 import {fmtEta} from '../runtime/progress';
+import {pretrainingKey} from '../runtime/shared-pretraining';
 import {Store} from '../store/store';
 import {type CellRow, SweepStore, workerGone} from '../store/sweeps';
 import {axisLabel} from './labels';
@@ -34,6 +35,8 @@ export interface Plan {
   /** Training seconds left on one worker, from the img/s of completed runs; null before any run was measured. */
   estimateSeconds: number | null;
   estimateNote: string;
+  /** With `sharePretraining`: how many cells pretrain, and in how many distinct pretraining runs. */
+  sharedPretraining?: {cells: number; runs: number};
 }
 
 /** One cell's state from its sweep row (when registered) and the runs the store has for its config. */
@@ -72,11 +75,11 @@ function measuredRates(store: Store): Map<string, number> {
 }
 
 /** Seconds of training a cell needs, from measured rates; undefined when a phase of it has never been measured. */
-function cellSeconds(cell: SweepCell, rates: Map<string, number>): number | undefined {
+function cellSeconds(cell: SweepCell, rates: Map<string, number>, sharedPretraining: boolean): number | undefined {
   const c = cell.loaded.config;
   let total = 0;
   for (const phase of c.phases) {
-    if (phase === 'eval') continue;
+    if (phase === 'eval' || (phase === 'pretrain' && sharedPretraining)) continue;
     const {steps, batchSize} = phase === 'pretrain' ? c.pretrain : c.train;
     const rate = rates.get(`${phase}|${c.backbone.name}`) ?? rates.get(`${phase}|*`);
     if (!rate) return undefined;
@@ -94,12 +97,22 @@ export function sweepPlan(sweep: Sweep, store: Store, opts: {graceSeconds: numbe
   const rates = measuredRates(store);
   let estimate = 0;
   let unmeasured = 0;
+  // With shared pretraining, a cell whose pretraining key an earlier cell has does not pretrain (estimated as such).
+  const share = sweep.spec.sharePretraining
+    ? sweep.cells.map((c) =>
+        c.loaded.config.phases.includes('pretrain') ? pretrainingKey(c.loaded.config) : undefined,
+      )
+    : undefined;
+  const seen = new Set<string>();
   const rows = sweep.cells.map((cell): PlanRow => {
     const row = cellRows.get(cell.index);
     const {state, runId, at} = cellState(cell, row, store, opts.graceSeconds);
     counts[state]++;
+    const key = share?.[cell.index];
+    const shared = key !== undefined && seen.has(key);
+    if (key !== undefined) seen.add(key);
     if (state !== 'done') {
-      const s = cellSeconds(cell, rates);
+      const s = cellSeconds(cell, rates, shared);
       if (s === undefined) unmeasured++;
       else estimate += s;
     }
@@ -115,6 +128,7 @@ export function sweepPlan(sweep: Sweep, store: Store, opts: {graceSeconds: numbe
   });
   const left = sweep.cells.length - counts.done;
   const measured = left - unmeasured;
+  const pretraining = share?.filter((k) => k !== undefined).length ?? 0;
   return {
     sweep: sweep.spec.name,
     specHash: sweep.specHash,
@@ -125,6 +139,7 @@ export function sweepPlan(sweep: Sweep, store: Store, opts: {graceSeconds: numbe
     excluded: sweep.excluded,
     duplicates: sweep.duplicates,
     rows,
+    ...(share ? {sharedPretraining: {cells: pretraining, runs: seen.size}} : {}),
     estimateSeconds: measured > 0 ? (estimate / measured) * left : null,
     estimateNote:
       measured === 0
@@ -166,6 +181,12 @@ export function planText(plan: Plan, axes: string[]): string {
       ? plan.estimateNote
       : `estimate: ${fmtEta(plan.estimateSeconds)} (${plan.estimateNote})`,
   ];
+  if (plan.sharedPretraining) {
+    const {cells, runs} = plan.sharedPretraining;
+    lines.push(
+      `shared pretraining: ${runs} pretraining run${runs === 1 ? '' : 's'} for the ${cells} cells that pretrain; the other ${cells - runs} take the encoders of the cell with the same pretraining`,
+    );
+  }
   if (plan.specChanged)
     lines.push(
       'the store holds this sweep with a different spec: scg ablate refuses to run it unless --extend is given',

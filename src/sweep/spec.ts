@@ -27,6 +27,8 @@ export interface SweepSpec {
   seeds?: number[];
   baseline?: Assignment;
   set?: Assignment;
+  /** Cells with the same pretraining config train it once; the others take its encoders. */
+  sharePretraining?: boolean;
 }
 
 export interface SweepCell {
@@ -109,6 +111,12 @@ const SWEEP_SCHEMA: JsonSchema = {
       description: 'The cells deltas are measured against (matching on every other axis)',
     },
     set: {...assignmentSchema, description: 'Applied to every cell before its own values'},
+    sharePretraining: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Cells whose pretraining is the same (seed and the dataset, encoders, contrastive and pretrain sections) train it once; the others copy its encoders and pretraining metrics (docs/sweeps.md)',
+    },
   },
 };
 

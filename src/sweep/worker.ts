@@ -3,6 +3,7 @@ import {hostName} from '../core/host';
 import {formatError, ScgError} from '../errors';
 import {processAlive} from '../core/process-alive';
 import {runExperiment} from '../runtime/run';
+import {pretrainingKey} from '../runtime/shared-pretraining';
 import {Store} from '../store/store';
 import {SweepStore} from '../store/sweeps';
 import {axisLabel} from './labels';
@@ -77,9 +78,16 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
   watch?.unref();
   try {
     const row = registeredSweep(sweeps, sweep);
+    // With shared pretraining, each cell's pretraining key: cells of one key are spread over the workers.
+    const shared = sweep.spec.sharePretraining ? sweep.cells.map((c) => pretrainingKey(c.loaded.config)) : undefined;
     let waiting = false;
     while (!stop) {
-      const claimed = sweeps.claim(row.id, {retries: opts.retries, graceSeconds: opts.graceSeconds, index: opts.index});
+      const claimed = sweeps.claim(row.id, {
+        retries: opts.retries,
+        graceSeconds: opts.graceSeconds,
+        index: opts.index,
+        group: shared ? (i) => shared[i]! : undefined,
+      });
       if (!claimed) {
         // Cells held on other hosts are taken over once their heartbeat is older than the grace: a worker that
         // drains the sweep (no --cell) waits for them rather than leaving a dead host's cell behind.
@@ -119,6 +127,7 @@ export async function workCells(sweep: Sweep, opts: WorkerOptions): Promise<Work
           dbPath: opts.dbPath,
           quiet: true,
           log: (l) => opts.log(`[cell ${cell.index}] ${l}`),
+          sharePretraining: Boolean(sweep.spec.sharePretraining),
         });
         if (run.status === 'completed') {
           sweeps.finish(row.id, cell.index, {status: 'completed', runId: run.runId});

@@ -31,6 +31,7 @@ import {
 } from '../parallel-phase';
 import {readLosses, type RunContext, runPhaseLoop} from '../phase-loop';
 import {Rng} from '../../core/rng';
+import {adoptPretraining} from '../shared-pretraining';
 import {probeEncoders} from '../encoder-probe';
 import {frozenWeightsExtra} from '../pretrained-encoders';
 import type {ExperimentConfig} from '../../config/types';
@@ -186,6 +187,7 @@ export async function pretrainShard(
 
 /** Runs (or resumes) the pretraining phase of a run; the encoders live on in its checkpoints. */
 export async function runPretrain(ctx: RunContext): Promise<void> {
+  if (ctx.sharePretraining && (await adoptPretraining(ctx))) return;
   const p = ctx.config.pretrain;
   const {threads, note} = phaseThreads(ctx.config, 'pretrain');
   if (note) ctx.log(`pretrain: ${note}`);
