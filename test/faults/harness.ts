@@ -4,6 +4,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {MACHINE_METRICS} from '../../src/runtime/phase-loop';
 import {BIN, query, scg} from '../cli-support';
 
 export {query, scg};
@@ -87,7 +88,7 @@ export interface MetricPoint {
 export function trainingMetrics(db: string): MetricPoint[] {
   return query<MetricPoint>(
     db,
-    `SELECT phase, key, step, value FROM metrics WHERE key NOT IN ('img_per_sec', 'peak_rss_mb')
+    `SELECT phase, key, step, value FROM metrics WHERE key NOT IN (${MACHINE_METRICS.map((k) => `'${k}'`).join(', ')})
     AND phase IN ('pretrain', 'train') ORDER BY phase, key, step`,
   );
 }
