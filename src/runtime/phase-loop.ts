@@ -10,13 +10,13 @@ import {type Checkpoint, CheckpointDamagedError, readCheckpoint, writeCheckpoint
 import {phasePeakMb, processPeakMb, startPhaseWindow} from '../core/peak-memory';
 import type {Progress} from './progress';
 
-/** Everything a phase needs from the run around it. */
 /**
  * Metrics the loop records about the machine rather than the model: speed and memory. They differ between two runs
  * of one config (a resumed run and an uninterrupted one), where every other training metric is equal bit for bit.
  */
 export const MACHINE_METRICS = ['img_per_sec', 'step_ms', 'peak_rss_mb', 'phase_peak_rss_mb'] as const;
 
+/** Everything a phase needs from the run around it. */
 export interface RunContext {
   store: Store;
   run: RunRow;
