@@ -1045,6 +1045,29 @@ class CachingCpuAllocator final : public at::Allocator {
 
   at::DataPtr allocate(size_t n) const override {
     size_t size = n < kMin ? n : ((n + kRound - 1) / kRound) * kRound;
+    void* p = take(size);
+    const auto bytes = static_cast<int64_t>(liveBytes(p, size));
+    const int64_t live = g_live.fetch_add(bytes) + bytes;
+    int64_t peak = g_livePeak.load();
+    while (live > peak && !g_livePeak.compare_exchange_weak(peak, live)) {
+    }
+    return {p, p, &CachingCpuAllocator::release, at::Device(at::DeviceType::CPU)};
+  }
+
+  at::DeleterFnPtr raw_deleter() const override { return &CachingCpuAllocator::release; }
+
+  static void release(void* p) { instance->give(p); }
+  static CachingCpuAllocator* instance;
+  static constexpr size_t kMinBlock = 256 * 1024;
+  // Bytes of tensors alive now (blocks handed out and not yet given back; the cache not counted), and their peak
+  // since the last `resetPeak`: what a training step needs at its widest, whatever the cache holds.
+  static std::atomic<int64_t> g_live;
+  static std::atomic<int64_t> g_livePeak;
+  static int64_t resetPeak() { return g_livePeak.exchange(g_live.load()); }
+
+ private:
+  /** A block of `size` bytes from the cache or the system. */
+  void* take(size_t size) const {
     void* p = nullptr;
     if (size >= kMin) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -1063,20 +1086,17 @@ class CachingCpuAllocator final : public at::Allocator {
       std::lock_guard<std::mutex> lock(mu_);
       sizes_[p] = size;
     }
-    return {p, p, &CachingCpuAllocator::release, at::Device(at::DeviceType::CPU)};
+    return p;
   }
 
-  at::DeleterFnPtr raw_deleter() const override { return &CachingCpuAllocator::release; }
+  /** The bytes a block counts for as a live tensor: its cached size, or what malloc gave a small one. */
+  static size_t liveBytes(void* p, size_t size) { return size >= kMin ? size : malloc_usable_size(p); }
 
-  static void release(void* p) { instance->give(p); }
-  static CachingCpuAllocator* instance;
-  static constexpr size_t kMinBlock = 256 * 1024;
-
- private:
   void give(void* p) const {
     if (!p) return;
     std::lock_guard<std::mutex> lock(mu_);
     auto it = sizes_.find(p);
+    g_live -= static_cast<int64_t>(it == sizes_.end() ? malloc_usable_size(p) : it->second);
     if (it == sizes_.end()) {
       g_footprint -= static_cast<int64_t>(malloc_usable_size(p));
       std::free(p);
@@ -1102,6 +1122,15 @@ class CachingCpuAllocator final : public at::Allocator {
   mutable size_t cached_ = 0;
 };
 CachingCpuAllocator* CachingCpuAllocator::instance = nullptr;
+std::atomic<int64_t> CachingCpuAllocator::g_live{0};
+std::atomic<int64_t> CachingCpuAllocator::g_livePeak{0};
+
+// The peak bytes of live CPU tensors since the last call (which starts a new window at what is alive now); -1 when
+// scg's allocator is off (SCG_TORCH_CACHE_MB=0), so nothing is counted.
+Napi::Value TensorPeak(const Napi::CallbackInfo& info) {
+  if (!CachingCpuAllocator::instance) return Napi::Number::New(info.Env(), -1);
+  return Napi::Number::New(info.Env(), static_cast<double>(CachingCpuAllocator::resetPeak()));
+}
 
 void installAllocator() {
   // Every block of 256 KiB and up comes from its own mmap and goes back to the OS when freed beyond the cache. Left
@@ -1172,6 +1201,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   SCG_EXPORT(SetAutotune);
   SCG_EXPORT(SetDeterministic);
   SCG_EXPORT(Synchronize);
+  SCG_EXPORT(TensorPeak);
   SCG_EXPORT(AdamInPlace);
   exports.Set("unaryOps", names(env, kUnary, sizeof(kUnary) / sizeof(kUnary[0])));
   exports.Set("binaryOps", names(env, kBinary, sizeof(kBinary) / sizeof(kBinary[0])));

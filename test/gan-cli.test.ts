@@ -73,6 +73,16 @@ describe('GAN phase end to end', () => {
       [1, 2],
     );
     for (const r of cost('train', 'step_ms')) assert.ok(r.value > 0 && r.value < 60_000, `step_ms ${r.value}`);
+    // Live tensor bytes are counted by the torch backend on the CPU only.
+    const backend = (conn.prepare('SELECT backend FROM runs WHERE id = ?').get(runId) as {backend: string}).backend;
+    const tensors = cost('train', 'step_peak_tensor_mb');
+    if (backend === 'torch') {
+      assert.deepEqual(
+        tensors.map((r) => r.step),
+        [1, 2],
+      );
+      for (const r of tensors) assert.ok(r.value > 0.01 && r.value < 1000, `step_peak_tensor_mb ${r.value}`);
+    } else assert.deepEqual(tensors, []);
     for (const phase of ['pretrain', 'train']) {
       const own = cost(phase, 'phase_peak_rss_mb');
       const all = cost(phase, 'peak_rss_mb');

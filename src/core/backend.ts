@@ -2,7 +2,14 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import {ScgError} from '../errors';
-import {configureTorch, INSTALL_HINT, registerTorch, TORCH_BACKEND, type TorchDetails} from './backends/torch';
+import {
+  configureTorch,
+  INSTALL_HINT,
+  registerTorch,
+  TORCH_BACKEND,
+  type TorchDetails,
+  torchTensorPeak,
+} from './backends/torch';
 import {installGradientFreeing} from './free-gradients';
 import {watchWasmAborts} from './wasm-heap';
 import {registerCpuPatches, registerGradientPatches, registerWasmPatches} from './kernels';
@@ -200,6 +207,14 @@ export async function initBackend(requested: BackendChoice = 'auto', opts: Backe
 function reconfigure(details: TorchDetails, opts: BackendOptions): TorchDetails {
   const reg = registerTorch();
   return reg.ok ? configureTorch(reg.addon, reg.build, opts.threads, details.device) : details;
+}
+
+/**
+ * The largest number of tensor bytes alive at once since the last call (each call starts a new window, so a call
+ * before and after a step gives that step's peak). Only the torch backend on the CPU counts them; elsewhere undefined.
+ */
+export function tensorPeakBytes(): number | undefined {
+  return current?.torch && tf.getBackend() === 'torch' ? torchTensorPeak(current.torch.device) : undefined;
 }
 
 /** The backend chosen by the last `initBackend`, if any. */

@@ -68,6 +68,10 @@ export interface Report {
  */
 export const COST_METRICS: Record<string, {summary: 'median' | 'max'; about: string}> = {
   step_ms: {summary: 'median', about: 'the median wall time of one training step'},
+  step_peak_tensor_mb: {
+    summary: 'median',
+    about: 'the median over steps of the most tensor memory alive at once in a step (torch on the CPU only)',
+  },
   phase_peak_rss_mb: {summary: 'max', about: "the process's peak resident memory during that phase"},
 };
 

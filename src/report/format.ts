@@ -16,6 +16,7 @@ const NAMES: Record<string, string> = {
   shape_acc: 'shape acc',
   colour_acc: 'colour acc',
   step_ms: 'ms/step',
+  step_peak_tensor_mb: 'tensor MB/step',
   phase_peak_rss_mb: 'peak RSS MB',
 };
 

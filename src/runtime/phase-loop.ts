@@ -7,6 +7,7 @@ import type {Dataset} from '../data/dataset';
 import {ScgError} from '../errors';
 import type {MetricRow, RunRow, Store} from '../store/store';
 import {type Checkpoint, CheckpointDamagedError, readCheckpoint, writeCheckpoint} from '../core/checkpoint';
+import {tensorPeakBytes} from '../core/backend';
 import {phasePeakMb, processPeakMb, startPhaseWindow} from '../core/peak-memory';
 import type {Progress} from './progress';
 
@@ -14,7 +15,13 @@ import type {Progress} from './progress';
  * Metrics the loop records about the machine rather than the model: speed and memory. They differ between two runs
  * of one config (a resumed run and an uninterrupted one), where every other training metric is equal bit for bit.
  */
-export const MACHINE_METRICS = ['img_per_sec', 'step_ms', 'peak_rss_mb', 'phase_peak_rss_mb'] as const;
+export const MACHINE_METRICS = [
+  'img_per_sec',
+  'step_ms',
+  'step_peak_tensor_mb',
+  'peak_rss_mb',
+  'phase_peak_rss_mb',
+] as const;
 
 /** Everything a phase needs from the run around it. */
 export interface RunContext {
@@ -152,10 +159,12 @@ export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: Pha
   let lastCheckpoint = start;
   try {
     for (let index = start; index < steps; index++) {
+      tensorPeakBytes(); // starts the step's window
       const t0 = performance.now();
       const losses = model.step(index);
       const completed = index + 1;
       const seconds = (performance.now() - t0) / 1000;
+      const tensorPeak = tensorPeakBytes();
       const instant = model.imagesPerStep / Math.max(seconds, 1e-9);
       rate = rate === 0 ? instant : 0.9 * rate + 0.1 * instant;
       const bad = Object.entries(losses).find(([, v]) => !Number.isFinite(v));
@@ -174,6 +183,14 @@ export async function runPhaseLoop(ctx: RunContext, model: PhaseModel, opts: Pha
         pending.push({phase, key, step: completed, value, wall_time: wall});
       pending.push({phase, key: 'img_per_sec', step: completed, value: rate, wall_time: wall});
       pending.push({phase, key: 'step_ms', step: completed, value: seconds * 1000, wall_time: wall});
+      if (tensorPeak !== undefined)
+        pending.push({
+          phase,
+          key: 'step_peak_tensor_mb',
+          step: completed,
+          value: tensorPeak / 2 ** 20,
+          wall_time: wall,
+        });
       ctx.progress.update({step: completed, losses, imagesPerSecond: rate});
       // Steps are synchronous; yielding lets a pending SIGINT/SIGTERM handler run before we look at the flag.
       await new Promise((resolve) => setImmediate(resolve));

@@ -123,6 +123,8 @@ export interface TorchAddon {
   SetAutotune(on: boolean): void;
   SetDeterministic(on: boolean): void;
   Synchronize(): void;
+  /** Peak bytes of live CPU tensors since the last call, which starts a new window; -1 with scg's allocator off. */
+  TensorPeak(): number;
   unaryOps: string[];
   binaryOps: string[];
   reduceOps: string[];

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import {scg} from '../../../../test/cli-support';
 import {torchPresent, useBackend} from '../../../../test/support';
 import {TINY_CONFIG, tinyBackbone, tinyEncoders, tinyExperiment} from '../../../../test/tiny';
+import {tensorPeakBytes} from '../../backend';
 import {readCheckpoint, writeCheckpoint} from '../../checkpoint';
 import {buildGan} from '../../../runtime/phases/gan-trainer';
 import {buildDir, PACKAGE_ROOT} from './addon';
@@ -77,6 +78,26 @@ describe('torch backend', {skip}, () => {
       return losses;
     };
     assert.deepEqual(await run(), await run());
+  });
+
+  it('the tensor peak of a window counts what was alive at once in it, and the next window starts from what is alive', async () => {
+    await useBackend('torch');
+    tensorPeakBytes();
+    const before = tensorPeakBytes()!; // an empty window: what other tests left alive
+    const kept = tf.zeros([256, 1024]); // 1 MiB, alive across both windows
+    const big = tf.ones([1024, 1024]); // 4 MiB, freed within the first
+    const sum = big.sum();
+    big.dispose();
+    const first = tensorPeakBytes()!;
+    sum.dispose();
+    const second = tensorPeakBytes()!;
+    kept.dispose();
+    const MiB = 2 ** 20;
+    assert.ok(first - before >= 5 * MiB, `the first window held 5 MiB more at once: ${first} vs ${before}`);
+    assert.ok(
+      second - before >= MiB && second - before < 2 * MiB,
+      `the second only what stayed alive (1 MiB more): ${second} vs ${before}`,
+    );
   });
 });
 

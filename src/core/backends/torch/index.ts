@@ -81,3 +81,13 @@ export function configureTorch(
     kernels: torchKernels(addon).length,
   };
 }
+
+/**
+ * The peak bytes of live libtorch CPU tensors since the last call (each call starts a new window), or undefined
+ * where nothing counts them: scg's CPU allocator off (`SCG_TORCH_CACHE_MB=0`), or tensors on a CUDA device.
+ */
+export function torchTensorPeak(device: string): number | undefined {
+  if (!registered || device !== 'cpu') return undefined;
+  const peak = registered.TensorPeak();
+  return peak >= 0 ? peak : undefined;
+}
