@@ -252,7 +252,7 @@ export function buildReport(
   if (costs.length)
     notes.push(
       `${costs.map((m) => `${m} is ${COST_METRICS[m]!.about}`).join('; ')}: from each run's GAN phase (its pretraining when it has none), whatever the reduction; ` +
-        'they depend on what else ran on the machine at the time (scg ablate --workers 2 runs two cells at once)',
+        'time and resident memory also depend on what else ran on the machine at the time (scg ablate --workers 2 runs two cells at once)',
     );
   const baselineKeys = Object.keys(source.baseline ?? {});
   if (source.baseline && !source.cells.some((c) => c.isBaseline))
