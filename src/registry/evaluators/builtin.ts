@@ -17,7 +17,7 @@ import {canonicalJson} from '../../core/identity';
 import {Rng} from '../../core/rng';
 import {defineEvaluator, type FeatureExtractor} from './descriptor';
 
-interface ClassifierOptions {
+export interface ClassifierOptions {
   width: number;
   featureDim: number;
   classes: number;
@@ -50,6 +50,20 @@ class Classifier {
     const features = tf.leakyRelu(dense(tf.mean(h, [1, 2]), this.feat), 0.2) as tf.Tensor2D;
     return {features, logits: dense(features, this.head) as tf.Tensor2D};
   }
+}
+
+/**
+ * The cache key, which also seeds the classifier's init and batches. It hashes the dataset section with
+ * `labelNoise` at 0: the classifier learns the clean labels, so the runs of a label-noise sweep share one evaluator
+ * (and one protocol, one table). A section without noise hashes exactly as before, keeping existing caches.
+ */
+export function evaluatorKey(dataset: Record<string, unknown>, opts: ClassifierOptions, steps: number): string {
+  const clean = 'labelNoise' in dataset ? {...dataset, labelNoise: 0} : dataset;
+  return crypto
+    .createHash('sha256')
+    .update(canonicalJson({dataset: clean, classifier: opts, steps, version: 1}))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export const builtin = defineEvaluator({
@@ -86,11 +100,7 @@ export const builtin = defineEvaluator({
       featureDim: e.builtinFeatures,
       classes: dataset.classNames.length,
     };
-    const key = crypto
-      .createHash('sha256')
-      .update(canonicalJson({dataset: config.dataset, classifier: opts, steps: e.builtinSteps, version: 1}))
-      .digest('hex')
-      .slice(0, 16);
+    const key = evaluatorKey(config.dataset, opts, e.builtinSteps);
     const file = path.join(cacheDir, 'evaluators', `builtin-${key}.ckpt`);
     const params = new ParamSet('evaluator', Rng.for(0, 'init', 'builtin-evaluator', key));
     const net = new Classifier(params, opts);
@@ -144,7 +154,9 @@ export const builtin = defineEvaluator({
         adam.dispose();
         const test = dataset.test;
         const idx = Array.from({length: test.count}, (_, i) => i);
-        const predicted = tf.tidy(() => net.apply(imagesTensor(test, idx, dataset.resolution)).logits).arraySync();
+        const logits = tf.tidy(() => net.apply(imagesTensor(test, idx, dataset.resolution)).logits);
+        const predicted = logits.arraySync();
+        logits.dispose();
         const truth = targets(test, idx);
         // single: top-1 accuracy; multi: accuracy of every (image, category) decision at probability 0.5.
         const accuracy = multi
