@@ -108,25 +108,36 @@ export function reportFigures(store: Store, report: Report, source: ReportSource
       for (const metric of t.metrics) {
         const suffix = suffixOf(metric);
         const groups = new Map<string, Series>();
+        // a row without this axis (a baseline like temperature's `none`) has no x: a dashed line across the plot
+        const references: {name: string; y: number; err: number}[] = [];
         for (const r of t.rows) {
           const s = r.stats[metric];
-          if (!s || !axisValue.has(r.cellKey)) continue; // a row without this axis (a hand-picked baseline) has no x
-          const rest = Object.fromEntries(Object.entries(r.labels).filter(([k]) => k !== axis));
-          const name = rowTitle(rest);
+          if (!s) continue;
+          const rest = Object.fromEntries(Object.entries(r.labels).filter(([k]) => k !== axis && r.labels[k] !== '–'));
+          const name = Object.keys(rest).length > 0 ? rowTitle(rest) : shortAxis(axis);
+          if (!axisValue.has(r.cellKey)) {
+            references.push({name, y: s.mean, err: s.std});
+            continue;
+          }
           const g = groups.get(name) ?? {name, points: []};
           g.points.push({x: axisValue.get(r.cellKey)!, y: s.mean, err: s.std});
           groups.set(name, g);
         }
         if (groups.size === 0) continue;
+        const xs = [...axisValue.values()];
+        // an axis over positive values spanning a decade or more (τ from 0.05 to 1) reads better on a log scale
+        const logX = xs.every((v) => v > 0) && Math.max(...xs) / Math.min(...xs) >= 10;
         figures.push({
           file: `axis-${safe(axis)}-${safe(metric)}${suffix}.svg`,
           title: `${metricName(metric)} against ${axis}`,
           svg: lineChart({
             title: `${metricName(metric)} vs ${axis}`,
-            xLabel: axis,
+            xLabel: logX ? `${axis} (log scale)` : axis,
             yLabel: metricName(metric),
             series: [...groups.values()],
             markers: true,
+            logX,
+            references,
           }),
         });
       }

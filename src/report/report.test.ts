@@ -399,7 +399,8 @@ describe('scg report', () => {
     });
     const cells = [
       {assignment: {'contrastive.temperature': 0.1, seed: 0}, sets: ['contrastive.temperature=0.1'], fid: 80},
-      {assignment: {'contrastive.temperature': 0.5, seed: 0}, sets: ['contrastive.temperature=0.5'], fid: 70},
+      {assignment: {'contrastive.temperature': 0.2, seed: 0}, sets: ['contrastive.temperature=0.2'], fid: 75},
+      {assignment: {'contrastive.temperature': 1, seed: 0}, sets: ['contrastive.temperature=1'], fid: 70},
       {assignment: {'contrastive.mode': 'none', seed: 0}, sets: ['contrastive.mode=none'], fid: 100},
     ].map((c, index) => {
       const {config} = loadConfig(TINY, [...c.sets, 'name=tau']);
@@ -429,15 +430,31 @@ describe('scg report', () => {
       ]),
       [
         ['0.1', '–', -20],
-        ['0.5', '–', -30],
+        ['0.2', '–', -25],
+        ['1', '–', -30],
         ['–', 'none', undefined],
       ],
     );
     const figures = reportFigures(store, report, source);
-    assert.ok(
-      figures.some((f) => f.file === 'axis-contrastive.temperature-fid.svg'),
-      figures.map((f) => f.file).join(', '),
+    const axis = figures.find((f) => f.file === 'axis-contrastive.temperature-fid.svg');
+    assert.ok(axis, figures.map((f) => f.file).join(', '));
+    // τ spans a decade: a log axis, ticks at the grid's values; 0.2 sits log10(2) of the way from 0.1 to 1
+    assert.match(axis.svg, />contrastive\.temperature \(log scale\)</);
+    assert.deepEqual(
+      [...axis.svg.matchAll(/y="222" text-anchor="middle">([^<]+)</g)].map((m) => m[1]),
+      ['0.1', '0.2', '1'],
     );
+    assert.deepEqual(
+      [...axis.svg.matchAll(/<circle cx="([\d.]+)"/g)].map((m) => Number(m[1])),
+      [64, 64 + Math.round(344 * Math.log10(2) * 10) / 10, 408],
+    );
+    // the baseline, which has no τ, is a dashed line across the plot at its FID, named in the legend
+    const dashed = [...axis.svg.matchAll(/<line x1="64" x2="408" y1="([\d.]+)" y2="\1" [^>]*stroke-dasharray/g)];
+    assert.equal(dashed.length, 1);
+    assert.match(axis.svg, />mode=none</);
+    const yOf = (fid: number) =>
+      Number(axis.svg.match(new RegExp(`<text x="58" y="([\\d.]+)" text-anchor="end">${fid}<`))![1]) - 4;
+    assert.equal(Number(dashed[0]![1]), yOf(100));
     store.close();
   });
 

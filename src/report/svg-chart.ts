@@ -13,6 +13,10 @@ export interface LineChart {
   series: Series[];
   /** Draw a marker and an error bar at each point (metric against an axis) instead of a plain line (curves). */
   markers?: boolean;
+  /** A logarithmic x axis with a tick at each x of the points (all x must be > 0). */
+  logX?: boolean;
+  /** Horizontal lines across the plot (a value with no x, like a baseline), dashed, with a ±err band. */
+  references?: {name: string; y: number; err?: number}[];
 }
 
 export interface BarChart {
@@ -99,24 +103,47 @@ function frame(
 
 /**
  * A line per series. When every point has the same x (a metric measured at one step), there is no line to draw:
- * each point is a marker labelled with its value, over one x tick at that x.
+ * each point is a marker labelled with its value, over one x tick at that x. References are dashed lines.
  */
 export function lineChart(c: LineChart): string {
   const pts = c.series.flatMap((s) => s.points);
+  const refs = c.references ?? [];
   const xs = pts.map((p) => p.x);
-  const ys = pts.flatMap((p) => [p.y - (p.err ?? 0), p.y + (p.err ?? 0)]);
+  const ys = [...pts, ...refs].flatMap((p) => [p.y - (p.err ?? 0), p.y + (p.err ?? 0)]);
   const single = new Set(xs).size === 1;
-  const xTicks = single ? [xs[0]!] : niceTicks(Math.min(...xs), Math.max(...xs));
+  const logX = !single && c.logX === true && xs.every((v) => v > 0);
+  const xTicks = single
+    ? [xs[0]!]
+    : logX
+      ? [...new Set(xs)].sort((a, b) => a - b)
+      : niceTicks(Math.min(...xs), Math.max(...xs));
   const yTicks = niceTicks(Math.min(...ys), Math.max(...ys));
-  const [x0, x1] = [xTicks[0]!, xTicks[xTicks.length - 1]!];
+  const scale = (v: number) => (logX ? Math.log10(v) : v);
+  const [x0, x1] = [scale(xTicks[0]!), scale(xTicks[xTicks.length - 1]!)];
   const [y0, y1] = [yTicks[0]!, yTicks[yTicks.length - 1]!];
   const x = (v: number) =>
-    single ? (M.left + W - M.right) / 2 : M.left + ((v - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
+    single ? (M.left + W - M.right) / 2 : M.left + ((scale(v) - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
   const y = (v: number) => H - M.bottom - ((v - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
   const xAxis = xTicks.map(
-    (t) => `<text x="${x(t).toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${tickText(t, xTicks)}</text>`,
+    (t) =>
+      `<text x="${x(t).toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${logX ? String(Number(t.toPrecision(6))) : tickText(t, xTicks)}</text>`,
   );
   const body: string[] = [];
+  refs.forEach((r, i) => {
+    const color = COLORS[(c.series.length + i) % COLORS.length]!;
+    const [xa, xb] = [M.left, W - M.right];
+    if (r.err)
+      body.push(
+        `<rect x="${xa}" y="${y(r.y + r.err).toFixed(1)}" width="${xb - xa}" height="${(y(r.y - r.err) - y(r.y + r.err)).toFixed(1)}" fill="${color}" fill-opacity="0.12"/>`,
+      );
+    body.push(
+      `<line x1="${xa}" x2="${xb}" y1="${y(r.y).toFixed(1)}" y2="${y(r.y).toFixed(1)}" stroke="${color}" stroke-width="1.5" stroke-dasharray="5 3"/>`,
+    );
+    const ly = M.top + 4 + 13 * (c.series.length + i);
+    body.push(
+      `<line x1="${W - M.right - 120}" x2="${W - M.right - 110}" y1="${ly + 1.5}" y2="${ly + 1.5}" stroke="${color}" stroke-width="2" stroke-dasharray="3 2"/><text x="${W - M.right - 106}" y="${ly + 5}">${esc(r.name.slice(0, 22))}</text>`,
+    );
+  });
   c.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
