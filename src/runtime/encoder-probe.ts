@@ -9,8 +9,11 @@ const CHUNK = 256;
 
 function inChunks(n: number, encode: (from: number, to: number) => tf.Tensor2D): number[][] {
   const rows: number[][] = [];
-  for (let from = 0; from < n; from += CHUNK)
-    rows.push(...tf.tidy(() => encode(from, Math.min(n, from + CHUNK))).arraySync());
+  for (let from = 0; from < n; from += CHUNK) {
+    const codes = tf.tidy(() => encode(from, Math.min(n, from + CHUNK)));
+    rows.push(...codes.arraySync());
+    codes.dispose();
+  }
   return rows;
 }
 
@@ -44,13 +47,16 @@ export interface ProbeResult {
 }
 
 /**
- * Class centroids come from the train split (the first caption of each image, and each image), so the test
+ * Class centroids come from the train split (the first caption of each image, and each image; clean labels, so
+ * `dataset.labelNoise` does not bias it), so the test
  * split's accuracy says whether the codes carry the class: on `shapes`, codes that tell colours apart but not
  * shapes reach about 0.25–0.5, codes that carry both about 1. Multi-label datasets: undefined.
  */
 export function probeEncoders(enc: EncoderPair, ds: Dataset): ProbeResult | 'non-finite' | undefined {
   const {train, test} = ds;
-  if (ds.labelKind !== 'single' || !train.labels || !test.labels) return undefined;
+  // the probe measures the codes, so its centroids use the clean labels: injected noise is the training's, not its
+  const trainLabels = (train.cleanLabels ?? train.labels) as number[] | undefined;
+  if (ds.labelKind !== 'single' || !trainLabels || !test.labels) return undefined;
   const testCaptions = test.tokens.flatMap((caps, i) => caps.map((c) => ({c, label: test.labels![i]!})));
   const codes = {
     trainText: textCodes(
@@ -71,10 +77,10 @@ export function probeEncoders(enc: EncoderPair, ds: Dataset): ProbeResult | 'non
   return {
     text: nearestCentroidAccuracy(
       codes.trainText,
-      train.labels,
+      trainLabels,
       codes.testText,
       testCaptions.map((t) => t.label),
     ),
-    image: nearestCentroidAccuracy(codes.trainImage, train.labels, codes.testImage, test.labels),
+    image: nearestCentroidAccuracy(codes.trainImage, trainLabels, codes.testImage, test.labels),
   };
 }
