@@ -23,9 +23,10 @@ export function reportHtml(store: Store, report: Report, figures: Figure[]): str
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
     `<title>scg report: ${esc(report.title)}</title>`,
-    // The page fits a 1400-px window: 2em margins around at most 1336 px; a table wider than that scrolls in its own box.
+    // The page fits a 1400-px window: 2em margins around at most 1336 px. Headers wrap and tables use a smaller font,
+    // so 11 columns with Δ intervals (four metrics) fit without a scroller; a table wider still scrolls in its own box.
     '<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1336px;color:#222}.table{max-width:100%;overflow-x:auto}table{border-collapse:collapse;margin:1em 0}' +
-      'th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right;white-space:nowrap}td.delta{white-space:normal;min-width:7em}th{background:#f4f4f4}td.axis,th.axis{text-align:left}' +
+      'th,td{border-bottom:1px solid #ddd;padding:3px 6px;text-align:right;white-space:nowrap}th{white-space:normal}table{font-size:0.88em}td.delta{white-space:normal;min-width:7em}th{background:#f4f4f4}td.axis,th.axis{text-align:left}' +
       'tr.baseline td{background:#fafaf0}.best{font-weight:bold}figure{display:inline-block;margin:0.5em;vertical-align:top}' +
       'figcaption{font-size:0.85em;color:#555;max-width:420px}.grids img{max-width:420px;border:1px solid #ccc}.note{color:#8a4b00}</style>',
     '</head><body>',
