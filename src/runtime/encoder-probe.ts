@@ -47,10 +47,10 @@ export interface ProbeResult {
 }
 
 /**
- * Class centroids come from the train split (the first caption of each image, and each image; clean labels, so
- * `dataset.labelNoise` does not bias it), so the test
- * split's accuracy says whether the codes carry the class: on `shapes`, codes that tell colours apart but not
- * shapes reach about 0.25–0.5, codes that carry both about 1. Multi-label datasets: undefined.
+ * Class centroids come from the train split (the first caption of each image, and each image) with its clean
+ * labels, so `dataset.labelNoise` does not bias them, and the test split's accuracy says whether the codes carry
+ * the class: on `shapes`, codes that tell colours apart but not shapes reach about 0.25–0.5, codes that carry
+ * both about 1. Multi-label datasets: undefined.
  */
 export function probeEncoders(enc: EncoderPair, ds: Dataset): ProbeResult | 'non-finite' | undefined {
   const {train, test} = ds;
