@@ -1,6 +1,7 @@
 // `scg bench` answers with timings of a config's steps and of the reference step (speed itself is not asserted).
 import {strict as assert} from 'node:assert';
 import {spawnSync} from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import {TINY_CONFIG} from './tiny';
@@ -129,4 +130,18 @@ describe('scg bench', () => {
       assert.equal(report.adam.torch, undefined, 'PyTorch only with --torch');
     },
   );
+
+  it('npm run bench refuses at once, writing nothing, when the PyTorch peer cannot run', () => {
+    const page = path.resolve(__dirname, '../../docs/performance.md');
+    const before = fs.statSync(page).mtimeMs;
+    const r = spawnSync(process.execPath, [path.resolve(__dirname, '../src/bench/report.js')], {
+      encoding: 'utf8',
+      env: {...process.env, SCG_PYTHON: '/nonexistent/python3', SCG_BENCH_WITHOUT_PYTORCH: ''},
+    });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /compares scg with PyTorch, but \/nonexistent\/python3 cannot run/);
+    assert.match(r.stderr, /apt-get install -y python3-torch/);
+    assert.match(r.stderr, /SCG_BENCH_WITHOUT_PYTORCH=1/);
+    assert.equal(fs.statSync(page).mtimeMs, before, 'docs/performance.md untouched');
+  });
 });

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type {BenchResult} from './bench';
-import type {TorchTiming} from './torch-peer';
+import {type TorchTiming, torchPeerMissing} from './torch-peer';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BIN = path.join(ROOT, 'bin/run.js');
@@ -150,7 +150,23 @@ function referenceArgs(backend: string): string[] {
   return `bench --reference --torch --threads 2 --rounds 3 --steps 5 --profile --backend ${backend}`.split(' ');
 }
 
+/**
+ * The page's ratios need the PyTorch peer; without it the bench would run for its whole length and write a page
+ * with none of them. Refuse before starting unless SCG_BENCH_WITHOUT_PYTORCH=1 asks for that page.
+ */
+function requirePytorchPeer(): void {
+  const missing = torchPeerMissing();
+  if (!missing || process.env['SCG_BENCH_WITHOUT_PYTORCH'] === '1') return;
+  process.stderr.write(
+    `Error: npm run bench compares scg with PyTorch, but ${missing}.\n` +
+      "Hint: install Debian's package (apt-get install -y python3-torch), or name another python with SCG_PYTHON;\n" +
+      '      SCG_BENCH_WITHOUT_PYTORCH=1 npm run bench writes the page without the PyTorch ratios.\n',
+  );
+  process.exit(2);
+}
+
 function main(): void {
+  requirePytorchPeer();
   const started = new Date();
   const commands = {
     torchReference: referenceArgs('torch'),

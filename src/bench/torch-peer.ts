@@ -14,6 +14,14 @@ export const TORCH_SCRIPT = path.resolve(__dirname, '../../../bench/reference_st
 /** Debian's python3-torch by default; SCG_PYTHON names another python (e.g. one with a pip-installed CUDA torch). */
 const PYTHON = process.env['SCG_PYTHON'] || '/usr/bin/python3';
 
+/** Why PyTorch cannot be imported by the peer's python, or null when it can (a second's check, before a long bench). */
+export function torchPeerMissing(): string | null {
+  const r = spawnSync(PYTHON, ['-c', 'import torch'], {encoding: 'utf8'});
+  if (r.error) return `${PYTHON} cannot run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
+  if (r.status !== 0) return `${PYTHON} cannot import torch: ${(r.stderr ?? '').trim().split('\n').pop()}`;
+  return null;
+}
+
 export function runTorchReference(
   res: number,
   batch: number,
