@@ -50,7 +50,8 @@ export class MaskedAffine {
 
 /**
  * DF-GAN's G_Block (SSA-GAN's with masks): shortcut(x) + γ_res·[affine → ReLU → conv3×3 → affine → ReLU → conv3×3](x),
- * γ_res learned from 0; with `maskWidth` > 0 it then predicts the next mask. Without masks, pass an all-ones mask.
+ * γ_res learned from 0 (`gated`, SSA-GAN's and the first DF-GAN's), or 1 and not learned (DF-GAN's CVPR 2022 block);
+ * with `maskWidth` > 0 it then predicts the next mask. Without masks, pass an all-ones mask.
  */
 export class DfBlock {
   private readonly a0: MaskedAffine;
@@ -58,15 +59,23 @@ export class DfBlock {
   private readonly c1: Conv;
   private readonly c2: Conv;
   private readonly shortcut: Conv | undefined;
-  private readonly gate: tf.Variable;
+  private readonly gate: tf.Variable | undefined;
   private readonly mask: MaskPredictor | undefined;
-  constructor(params: ParamSet, name: string, cin: number, cout: number, condDim: number, maskWidth: number) {
+  constructor(
+    params: ParamSet,
+    name: string,
+    cin: number,
+    cout: number,
+    condDim: number,
+    maskWidth: number,
+    gated = true,
+  ) {
     this.a0 = new MaskedAffine(params, `${name}/affine0`, cin, condDim);
     this.a1 = new MaskedAffine(params, `${name}/affine1`, cout, condDim);
     this.c1 = params.conv(`${name}/c1`, 3, cin, cout);
     this.c2 = params.conv(`${name}/c2`, 3, cout, cout);
     this.shortcut = cin !== cout ? params.conv(`${name}/shortcut`, 1, cin, cout) : undefined;
-    this.gate = params.constant(`${name}/gamma`, [], 0);
+    this.gate = gated ? params.constant(`${name}/gamma`, [], 0) : undefined;
     this.mask = maskWidth > 0 ? new MaskPredictor(params, `${name}/mask`, cout, maskWidth) : undefined;
   }
   apply(
@@ -77,7 +86,7 @@ export class DfBlock {
   ): {h: tf.Tensor4D; maskLogit?: tf.Tensor4D} {
     let r = conv(tf.relu(this.a0.apply(x, sentence, mask, mode)) as tf.Tensor4D, this.c1);
     r = conv(tf.relu(this.a1.apply(r, sentence, mask, mode)) as tf.Tensor4D, this.c2);
-    const h = tf.add(this.shortcut ? conv(x, this.shortcut) : x, tf.mul(this.gate, r)) as tf.Tensor4D;
+    const h = tf.add(this.shortcut ? conv(x, this.shortcut) : x, this.gate ? tf.mul(this.gate, r) : r) as tf.Tensor4D;
     return this.mask ? {h, maskLogit: this.mask.apply(h, mode)} : {h};
   }
 }

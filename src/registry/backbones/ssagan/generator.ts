@@ -13,6 +13,8 @@ export interface SsaGanOptions {
   resolution: number;
   /** Channels of the mask predictors' hidden conv (original: 100). */
   maskWidth: number;
+  /** Each block's residual scaled by a learned γ starting at 0 (the original), or added as is. */
+  residualGate: 'learned' | 'none';
 }
 
 export class SsaGanGenerator {
@@ -34,7 +36,17 @@ export class SsaGanGenerator {
     this.firstMask = new MaskPredictor(params, 'mask0', 8 * opts.width, opts.maskWidth);
     let cin = 8 * opts.width;
     this.channels.forEach((cout, i) => {
-      this.blocks.push(new DfBlock(params, `block${i}`, cin, cout, opts.embedDim, i < u ? opts.maskWidth : 0));
+      this.blocks.push(
+        new DfBlock(
+          params,
+          `block${i}`,
+          cin,
+          cout,
+          opts.embedDim,
+          i < u ? opts.maskWidth : 0,
+          opts.residualGate === 'learned',
+        ),
+      );
       cin = cout;
     });
     this.outBn = params.batchNorm('out/bn', cin);

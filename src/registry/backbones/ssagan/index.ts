@@ -38,6 +38,13 @@ export const ssagan = defineBackbone({
         default: 100,
         description: 'Hidden channels of each mask predictor (original: 100).',
       },
+      residualGate: {
+        type: 'string',
+        enum: ['learned', 'none'],
+        default: 'learned',
+        description:
+          "learned: each G block adds γ·residual, γ a learned scalar from 0 (SSA-GAN's, the first DF-GAN's); none: adds the residual as is (DF-GAN's CVPR 2022 G_Block). Adam moves γ by at most about the learning rate a step, so at 1e-4 the text-conditioned residuals stay below 0.04 of their size for the first 400 steps.",
+      },
       lambdaDamsm: {
         type: 'number',
         minimum: 0,
@@ -78,6 +85,7 @@ export const ssagan = defineBackbone({
       embedDim,
       resolution,
       maskWidth: cfg.maskWidth,
+      residualGate: cfg.residualGate,
     });
     const disc = new JointDiscriminator(d, resolution, cfg.dWidth, embedDim);
     const gp = {weight: cfg.maGpWeight, power: cfg.maGpPower};

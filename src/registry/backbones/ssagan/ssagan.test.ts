@@ -11,9 +11,16 @@ import {SsaGanGenerator} from './generator';
 describe('ssagan', () => {
   before(useBestBackend);
 
-  function setup() {
+  function setup(residualGate: 'learned' | 'none' = 'learned') {
     const params = new ParamSet('g', Rng.for(0, 'ssa'));
-    const gen = new SsaGanGenerator(params, {width: 2, zDim: 4, embedDim: 6, resolution: 16, maskWidth: 3});
+    const gen = new SsaGanGenerator(params, {
+      width: 2,
+      zDim: 4,
+      embedDim: 6,
+      resolution: 16,
+      maskWidth: 3,
+      residualGate,
+    });
     // The affine MLPs' last layers start at zero (as in the original): give them values so the sentence matters.
     for (const [name, v] of params.variables)
       if (/(gamma|beta)2\/w$/.test(name)) v.assign(tf.tensor(seededValues(v.size, v.size), v.shape));
@@ -90,5 +97,36 @@ describe('ssagan', () => {
     for (const [, v] of maskLast) v.assign(tf.fill(v.shape, -1e4)); // sigmoid(−1e4) = 0: masks off everywhere
     assert.ok(diff() < 1e-6, 'with masks off, the sentence has no effect');
     params.dispose();
+  });
+
+  it('residualGate none: no gate variables, and the image of learned gates set to 1', () => {
+    const gated = setup('learned');
+    const plain = setup('none');
+    const gates = [...gated.params.variables.keys()].filter((n) => /block\d+\/gamma$/.test(n));
+    assert.equal(gates.length, 3, 'one gate per block when learned');
+    assert.deepEqual(
+      [...plain.params.variables.keys()],
+      [...gated.params.variables.keys()].filter((n) => !gates.includes(n)),
+      'the same variables less the gates, drawn from the same streams',
+    );
+    const gap = () =>
+      tf.tidy(
+        () =>
+          tf
+            .max(
+              tf.abs(
+                tf.sub(
+                  gated.gen.apply(inputs(2), {training: false}).images[0]!,
+                  plain.gen.apply(inputs(2), {training: false}).images[0]!,
+                ),
+              ),
+            )
+            .dataSync()[0]!,
+      );
+    assert.ok(gap() > 1e-3, 'gates at their initial 0 drop the residuals');
+    for (const n of gates) gated.params.variables.get(n)!.assign(tf.scalar(1));
+    assert.ok(gap() < 1e-5, `gates at 1 give the ungated image (gap ${gap()})`);
+    gated.params.dispose();
+    plain.params.dispose();
   });
 });
