@@ -14,6 +14,7 @@
 #include <torch/csrc/api/include/torch/version.h>
 
 #include <malloc.h>
+#include <sys/mman.h>
 
 #include <atomic>
 #include <chrono>
@@ -1039,6 +1040,9 @@ Napi::Array names(Napi::Env env, const char* const* list, size_t n) {
 // (measured here: 1,843 faults per 8 MB add, 6x the add's own time; 400k faults in 7 reference steps). Blocks of
 // 256 KiB and up are kept on free lists by exact (64 KiB-rounded) size and handed out again; the cache is capped
 // (SCG_TORCH_CACHE_MB, default 512; beyond it blocks really are freed). SCG_TORCH_CACHE_MB=0 turns it off.
+// Those blocks come from their own mmap, never from glibc's heap: glibc serves large requests from its heap once
+// its mmap threshold has risen, and cached blocks there pin the heap (a quickstart run that trained the builtin
+// evaluator mid-GAN, other tensor sizes, grew to 4.0 GB RSS, against 1.3 GB with the cache off).
 class CachingCpuAllocator final : public at::Allocator {
  public:
   explicit CachingCpuAllocator(size_t capBytes) : cap_(capBytes) {}
@@ -1078,7 +1082,11 @@ class CachingCpuAllocator final : public at::Allocator {
         cached_ -= size;
       }
     }
-    if (!p) {
+    if (!p && size >= kMin) {
+      p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);  // page-aligned
+      if (p == MAP_FAILED) throw std::bad_alloc();
+      g_footprint += static_cast<int64_t>(size);
+    } else if (!p) {
       if (posix_memalign(&p, 64, std::max<size_t>(size, 1)) != 0) throw std::bad_alloc();
       g_footprint += static_cast<int64_t>(malloc_usable_size(p));
     }
@@ -1105,8 +1113,8 @@ class CachingCpuAllocator final : public at::Allocator {
     size_t size = it->second;
     sizes_.erase(it);
     if (cached_ + size > cap_) {
-      g_footprint -= static_cast<int64_t>(malloc_usable_size(p));
-      std::free(p);
+      g_footprint -= static_cast<int64_t>(size);
+      munmap(p, size);
       return;
     }
     free_[size].push_back(p);
@@ -1133,11 +1141,11 @@ Napi::Value TensorPeak(const Napi::CallbackInfo& info) {
 }
 
 void installAllocator() {
-  // Every block of 256 KiB and up comes from its own mmap and goes back to the OS when freed beyond the cache. Left
-  // to itself, glibc raises its mmap threshold each time such a block is freed (up to 32 MiB) and serves the next
-  // ones from its heap, which cannot shrink past blocks the cache holds: a quickstart run that trained the
-  // builtin evaluator mid-GAN (other tensor sizes) grew to 4.0 GB RSS here, against 1.3 GB with the cache off.
-  mallopt(M_MMAP_THRESHOLD, static_cast<int>(CachingCpuAllocator::kMinBlock));
+  // glibc's own mmap threshold is left as it is (as in PyTorch): the cache maps its large blocks itself, and what
+  // else mallocs large blocks is transient. Pinning the threshold at 256 KiB, as scg did before, sent those to a
+  // fresh mmap and page faults on every call: a [32,512,64] x [32,64,64] batched matmul, which mallocs and frees a
+  // 512 KiB buffer per batch element (32 mmap/munmap pairs a call, by strace), ran at 5.3 ms against PyTorch's 1.8 ms
+  // on the same 2 threads.
   const char* v = std::getenv("SCG_TORCH_CACHE_MB");
   long mb = v ? std::atol(v) : 512;
   if (mb <= 0) return;

@@ -173,6 +173,7 @@ describe('scg CLI', () => {
       dWidth: 4,
       zDim: 8,
       maskWidth: 8,
+      residualGate: 'learned',
       lambdaDamsm: 0.05,
       damsmGamma1: 5,
       damsmGamma2: 5,
