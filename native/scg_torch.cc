@@ -1144,8 +1144,8 @@ void installAllocator() {
   // glibc's own mmap threshold is left as it is (as in PyTorch): the cache maps its large blocks itself, and what
   // else mallocs large blocks is transient. Pinning the threshold at 256 KiB, as scg did before, sent those to a
   // fresh mmap and page faults on every call: a [32,512,64] x [32,64,64] batched matmul, which mallocs and frees a
-  // 512 KiB buffer per batch element (32 mmap/munmap pairs a call, by strace), ran at 5.3 ms against PyTorch's 1.8 ms
-  // on the same 2 threads.
+  // 512 KiB buffer per batch element (32 mmap/munmap pairs a call, by strace), ran at 3.8 ms against PyTorch's 1.0 ms
+  // on the same 2 threads (node bench/batched-matmul.js).
   const char* v = std::getenv("SCG_TORCH_CACHE_MB");
   long mb = v ? std::atol(v) : 512;
   if (mb <= 0) return;
