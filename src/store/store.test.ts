@@ -1,12 +1,14 @@
 import {strict as assert} from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import {spawn} from 'node:child_process';
 import * as path from 'node:path';
 import {describe, it} from 'node:test';
 import Database from 'better-sqlite3';
 import {STORE_KINDS, freshStore} from '../../test/postgres-cluster';
 import {ScgError} from '../errors';
 import {MIGRATIONS} from './migrations';
+import {PostgresDb, WRITE_LOCK} from './postgres-db';
 import {Store} from './store';
 
 const tmpDb = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'scg-store-')), 'experiments.db');
@@ -76,6 +78,40 @@ if (STORE_KINDS.includes('postgres'))
             err.message,
           ),
       );
+    });
+
+    it('a worker that waited for the write lock while another created the schema sees it, instead of creating it twice', async () => {
+      // The exact interleaving of workers starting at once, made deterministic: this test holds the write lock, a
+      // child opens the store (reads "no schema", then queues for the lock), and only then is the schema committed.
+      const url = freshStore('postgres');
+      const holder = new PostgresDb(url);
+      holder.exec('BEGIN');
+      holder.prepare(`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`).get();
+      const child = spawn(
+        process.execPath,
+        ['-e', `require(${JSON.stringify(path.join(__dirname, 'store'))}).Store.open(process.argv[1]).close()`, url],
+        {stdio: ['ignore', 'ignore', 'pipe']},
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const waiting = () =>
+        (
+          holder.prepare("SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").get() as {
+            n: number;
+          }
+        ).n;
+      for (let i = 0; i < 300 && waiting() === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(waiting(), 1, 'the child queued for the write lock');
+      holder.exec('CREATE TABLE scg_schema (version INTEGER NOT NULL)');
+      holder.exec('INSERT INTO scg_schema (version) VALUES (0)');
+      holder.exec('COMMIT');
+      assert.equal(await exited, 0, stderr);
+      holder.close();
+      const store = Store.open(url);
+      assert.equal(store.version, MIGRATIONS.length);
+      assert.equal((store.db.prepare('SELECT COUNT(*) AS n FROM scg_schema').get() as {n: number}).n, 1);
+      store.close();
     });
 
     it('names the server and the reason when it cannot connect, without the password', () => {

@@ -248,8 +248,17 @@ export class Store {
   private static openServer(url: string, create: boolean): Store | undefined {
     const db = new PostgresDb(url);
     try {
+      // Read from pg_class with the statement's snapshot, not through to_regclass: that name lookup goes through the
+      // backend's catalog cache, which can still hold "no such table" from before another worker's commit while this
+      // one waited for the write lock (seen: three workers starting at once, one failing on CREATE TABLE).
       const exists = () =>
-        (db.prepare("SELECT to_regclass('scg_schema') IS NOT NULL AS present").get() as {present: boolean}).present;
+        (
+          db
+            .prepare(
+              "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'scg_schema') AS present",
+            )
+            .get() as {present: boolean}
+        ).present;
       const schema: SchemaVersion = {
         get: () =>
           exists()
