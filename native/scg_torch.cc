@@ -13,6 +13,7 @@
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/api/include/torch/version.h>
 
+#include <dlfcn.h>
 #include <malloc.h>
 #include <sys/mman.h>
 
@@ -969,6 +970,27 @@ int cudaCount() {
   }
 }
 
+// OpenBLAS (Debian's libtorch calls the system BLAS) keeps its own pool of pthreads, which at::set_num_threads does
+// not reach: with `threads: 1` every matmul still ran on all cores. Its setter is looked up in the BLAS libtorch
+// already loaded (the addon's dependencies are not in the global symbol scope); another BLAS gives null.
+template <typename F>
+F openblasSymbol(const char* name) {
+  for (const char* lib : {"libopenblas.so.0", "libblas.so.3"}) {
+    if (void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD)) {
+      void* f = dlsym(h, name);
+      dlclose(h);
+      if (f) return reinterpret_cast<F>(f);
+    }
+  }
+  return nullptr;
+}
+
+/** OpenBLAS's thread count, or -1 where the BLAS is not OpenBLAS. */
+int blasThreads() {
+  static const auto get = openblasSymbol<int (*)()>("openblas_get_num_threads");
+  return get ? get() : -1;
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   auto o = Napi::Object::New(env);
@@ -979,6 +1001,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("mkldnn", at::hasMKLDNN());
   o.Set("openmp", at::hasOpenMP());
   o.Set("threads", at::get_num_threads());
+  o.Set("blasThreads", blasThreads());
   o.Set("device", g_device.str());
   o.Set("config", at::show_config());
   o.Set("parallel", at::get_parallel_info());
@@ -986,7 +1009,10 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
-  at::set_num_threads(static_cast<int>(i64(info, 0)));
+  const int n = static_cast<int>(i64(info, 0));
+  at::set_num_threads(n);
+  static const auto blas = openblasSymbol<void (*)(int)>("openblas_set_num_threads");
+  if (blas) blas(n);
   return info.Env().Undefined();
 }
 

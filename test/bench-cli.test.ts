@@ -87,7 +87,7 @@ describe('scg bench', () => {
   });
 
   it(
-    "on torch: one in-process row per phase on libtorch's threads, and the tiny-op cost",
+    "on torch: each phase on libtorch's threads and on one, with their paired scaling, and the tiny-op cost",
     {skip: torchPresent() ? false : 'the torch addon is not built here'},
     () => {
       const r = scg([
@@ -107,13 +107,18 @@ describe('scg bench', () => {
         backend: string;
         threads: number;
         tinyOpMicros: number;
-        results: Record<string, {threads: number; stepMs: number; forwardMs: number}>;
+        results: Record<string, {threads: number; stepMs: number; forwardMs: number; scaling?: number}>;
       };
       assert.equal(report.backend, 'torch');
       assert.equal(report.threads, 2);
-      assert.deepEqual(Object.keys(report.results), ['pretrain', 'train']);
-      for (const res of Object.values(report.results))
-        assert.ok(res.threads === 2 && res.stepMs > 0 && res.forwardMs > 0);
+      assert.deepEqual(Object.keys(report.results), ['pretrain-1-thread', 'pretrain', 'train-1-thread', 'train']);
+      for (const [name, res] of Object.entries(report.results)) {
+        const one = name.endsWith('-1-thread');
+        assert.equal(res.threads, one ? 1 : 2, name);
+        assert.ok(res.stepMs > 0 && res.forwardMs > 0, name);
+        if (one) assert.equal(res.scaling, undefined, name);
+        else assert.ok(res.scaling! > 0 && Number.isFinite(res.scaling), `${name}: scaling ${res.scaling}`);
+      }
       assert.ok(report.tinyOpMicros > 0 && Number.isFinite(report.tinyOpMicros));
     },
   );

@@ -43,10 +43,18 @@ function timeMs(f: () => void): number {
  * One-thread over N-thread median step time, from `pairs` steps of each timed in strict alternation, so slow
  * drifts of the machine hit both alike.
  */
-export function pairedScaling(one: () => void, many: () => void, pairs: number): number {
+export function pairedScaling(
+  one: () => void,
+  many: () => void,
+  pairs: number,
+  /** Untimed switches run before each timed step (torch: its intra-op thread count). */
+  switchTo?: {one(): void; many(): void},
+): number {
   const times = {one: [] as number[], many: [] as number[]};
   for (let k = 0; k < pairs; k++) {
+    switchTo?.one();
     times.one.push(timeMs(one));
+    switchTo?.many();
     times.many.push(timeMs(many));
   }
   return median(times.one) / median(times.many);

@@ -83,8 +83,9 @@ export async function benchReference(o: ReferenceOptions): Promise<Omit<BenchRep
   return report;
 }
 
-function line(name: string, r: BenchResult): string {
-  return `${name}: ${r.imagesPerSecond.toFixed(1)} img/s, step ${r.stepMs.toFixed(0)} ms, forward ${r.forwardMs.toFixed(0)} ms, step/forward ${r.stepOverForward.toFixed(2)}, peak RSS ${r.peakRssMb.toFixed(0)} MB`;
+function line(name: string, r: BenchResult & {threads?: number; scaling?: number}): string {
+  const scaling = r.scaling === undefined ? '' : `, ${r.threads} threads / 1 thread img/s ${r.scaling.toFixed(2)}`;
+  return `${name}: ${r.imagesPerSecond.toFixed(1)} img/s, step ${r.stepMs.toFixed(0)} ms, forward ${r.forwardMs.toFixed(0)} ms, step/forward ${r.stepOverForward.toFixed(2)}, peak RSS ${r.peakRssMb.toFixed(0)} MB${scaling}`;
 }
 
 /** The lines `scg bench` prints for a report. */

@@ -289,6 +289,14 @@ function main(): void {
       '',
       "The wasm data-parallel steps have no forward-only variant: their forward time is the one-thread row's.",
     );
+    const scaling = (r: Report, phase: string) => n(r.results[phase]?.scaling ?? null, 2);
+    out.push(
+      '',
+      `N threads / 1 thread img/s, each the ratio of median step times of 15 steps of each timed in strict alternation: ` +
+        `torch (intra-op threads) pretrain ${scaling(vs.torch, 'pretrain')}, train ${scaling(vs.torch, 'train')}; ` +
+        `wasm (data-parallel workers) pretrain ${scaling(vs.wasm, 'pretrain')}, train ${scaling(vs.wasm, 'train')}. ` +
+        'The one-thread rows are timed after the N-thread ones, so compare the ratios, not the rows.',
+    );
   } else out.push(`Failed: ${vs.error}`);
   out.push('', '## Reference GAN step on wasm', '', `Command: \`npx scg ${commands.reference.join(' ')}\``, '');
   if (ref.report) {

@@ -3,6 +3,7 @@
 import * as os from 'node:os';
 import {loadConfig} from '../config/load';
 import {type BackendChoice, describeBackend, initBackend} from '../core/backend';
+import {setTorchThreads} from '../core/backends/torch';
 import {ScgError} from '../errors';
 import {wantedGanThreads} from '../runtime/parallel-phase';
 import type {BenchResult} from './bench';
@@ -54,8 +55,13 @@ export async function runBench(r: BenchRequest): Promise<BenchReport> {
     if (r.torch) report.adam.torch = runTorchAdam(backend.threads, 5);
   }
   if (loaded) {
-    for (const res of await benchExperiment(loaded.config, {steps: r.steps, profile: r.profile})) {
-      report.results[res.name] = inProcessThreads ? ({...res, threads: backend.threads} as BenchResult) : res;
+    // On torch each phase is also timed on one intra-op thread (rows `…-1-thread`), alternating with the N-thread
+    // steps; native tensorflow keeps its own pool, so its rows are on all its threads.
+    const intraOp =
+      backend.name === 'torch' ? {threads: backend.threads, set: (n: number) => setTorchThreads(n)} : undefined;
+    for (const res of await benchExperiment(loaded.config, {steps: r.steps, profile: r.profile, intraOp})) {
+      report.results[res.name] =
+        inProcessThreads && !intraOp ? ({...res, threads: backend.threads} as BenchResult) : res;
     }
   } else if (r.reference) {
     Object.assign(

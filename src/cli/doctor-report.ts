@@ -69,7 +69,7 @@ export function doctorText(report: DoctorReport): string {
       `libtorch: ${t.version}, found by ${t.build.source} in ${t.build.libDir} (C++11 ABI ${t.build.cxx11Abi}${t.build.cuda ? ', CUDA libraries linked' : ', CPU only'})`,
     );
     out.push(
-      `torch: device ${t.device}, ${t.threads} intra-op threads, oneDNN ${t.mkldnn ? 'on' : 'off'}, BLAS ${t.blas}, ${t.kernels} kernels`,
+      `torch: device ${t.device}, ${t.threads} intra-op threads, oneDNN ${t.mkldnn ? 'on' : 'off'}, BLAS ${t.blas}${t.blasThreads > 0 ? ` (${t.blasThreads} threads)` : ''}, ${t.kernels} kernels`,
     );
     out.push(
       `CUDA devices libtorch sees: ${t.cudaDevices}${report.gpus.length ? ` (nvidia-smi: ${report.gpus.join(', ')})` : ''}`,

@@ -87,7 +87,7 @@ export const runtimeProperties = defineProperties({
     type: 'integer',
     minimum: 1,
     description:
-      "torch: libtorch's intra-op threads (default: cores; one process, no worker threads). wasm/cpu: threads for data-parallel GAN training (default: cores), each on an equal share of the batch; reduced to a divisor of train.batchSize with 2+ rows each. Native tensorflow uses 1.",
+      "torch: libtorch's intra-op threads, and OpenBLAS's (default: cores; one process, no worker threads). wasm/cpu: threads for data-parallel GAN training (default: cores), each on an equal share of the batch; reduced to a divisor of train.batchSize with 2+ rows each. Native tensorflow uses 1.",
   },
   pretrainThreads: {
     type: 'integer',

@@ -114,6 +114,8 @@ export interface TorchAddon {
     mkldnn: boolean;
     openmp: boolean;
     threads: number;
+    /** OpenBLAS's own thread count (SetThreads sets it too), or -1 where the BLAS is another. */
+    blasThreads: number;
     device: string;
     config: string;
     parallel: string;

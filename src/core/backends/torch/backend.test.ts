@@ -13,7 +13,7 @@ import {TINY_CONFIG, tinyBackbone, tinyEncoders, tinyExperiment} from '../../../
 import {tensorPeakBytes} from '../../backend';
 import {readCheckpoint, writeCheckpoint} from '../../checkpoint';
 import {buildGan} from '../../../runtime/phases/gan-trainer';
-import {buildDir, PACKAGE_ROOT} from './addon';
+import {buildDir, loadAddon, PACKAGE_ROOT} from './addon';
 
 const skip = torchPresent() ? false : 'the torch addon is not built here';
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -65,6 +65,29 @@ describe('torch backend', {skip}, () => {
       enc2.params.dispose();
     });
   }
+
+  it("runtime.threads reaches OpenBLAS's own thread pool too, not only ATen's", async () => {
+    await useBackend('torch');
+    const loaded = loadAddon();
+    assert.ok(loaded.ok, 'the addon loads where this suite runs');
+    const {addon} = loaded;
+    const openblas = fs.readFileSync('/proc/self/maps', 'utf8').includes('libopenblas');
+    const before = addon.Info().threads;
+    try {
+      for (const n of [1, 2, 1]) {
+        addon.SetThreads(n);
+        const info = addon.Info();
+        assert.equal(info.threads, n);
+        assert.equal(
+          info.blasThreads,
+          openblas ? n : -1,
+          openblas ? 'OpenBLAS follows' : 'no OpenBLAS: reported as -1',
+        );
+      }
+    } finally {
+      addon.SetThreads(before);
+    }
+  });
 
   it('a seeded GAN run on torch CPU gives the same losses twice, bit for bit', async () => {
     await useBackend('torch');

@@ -16,6 +16,8 @@ export interface TorchDetails {
   device: string;
   cudaDevices: number;
   threads: number;
+  /** OpenBLAS's pool, kept at `threads` (at::set_num_threads does not reach it); -1 for another BLAS. */
+  blasThreads: number;
   mkldnn: boolean;
   /** The BLAS libtorch's build names (from at::show_config). */
   blas: string;
@@ -76,10 +78,16 @@ export function configureTorch(
     device: chosen,
     cudaDevices: info.cudaDevices,
     threads: addon.Info().threads,
+    blasThreads: addon.Info().blasThreads,
     mkldnn: info.mkldnn,
     blas: blasOf(info.config),
     kernels: torchKernels(addon).length,
   };
+}
+
+/** Sets libtorch's intra-op threads (and OpenBLAS's) on the registered addon: the bench's one-thread comparison. */
+export function setTorchThreads(n: number): void {
+  registered?.SetThreads(n);
 }
 
 /**
