@@ -92,22 +92,29 @@ if (STORE_KINDS.includes('postgres'))
         ['-e', `require(${JSON.stringify(path.join(__dirname, 'store'))}).Store.open(process.argv[1]).close()`, url],
         {stdio: ['ignore', 'ignore', 'pipe']},
       );
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      const waiting = () =>
-        (
-          holder.prepare("SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").get() as {
-            n: number;
-          }
-        ).n;
-      for (let i = 0; i < 300 && waiting() === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(waiting(), 1, 'the child queued for the write lock');
-      holder.exec('CREATE TABLE scg_schema (version INTEGER NOT NULL)');
-      holder.exec('INSERT INTO scg_schema (version) VALUES (0)');
-      holder.exec('COMMIT');
-      assert.equal(await exited, 0, stderr);
-      holder.close();
+      try {
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+        // Waiters on this database's advisory locks (the cluster may serve other tests' databases at once).
+        const waiting = () =>
+          (
+            holder
+              .prepare(
+                "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+              )
+              .get() as {n: number}
+          ).n;
+        for (let i = 0; i < 300 && waiting() === 0; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(waiting(), 1, 'the child queued for the write lock');
+        holder.exec('CREATE TABLE scg_schema (version INTEGER NOT NULL)');
+        holder.exec('INSERT INTO scg_schema (version) VALUES (0)');
+        holder.exec('COMMIT');
+        assert.equal(await exited, 0, stderr);
+      } finally {
+        child.kill(); // a no-op once it exited; otherwise it must not outlive a failed test
+        holder.close();
+      }
       const store = Store.open(url);
       assert.equal(store.version, MIGRATIONS.length);
       assert.equal((store.db.prepare('SELECT COUNT(*) AS n FROM scg_schema').get() as {n: number}).n, 1);
