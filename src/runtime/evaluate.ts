@@ -217,6 +217,11 @@ function rPrecisionOf(
   };
 }
 
+/** The evaluator a run's evaluations use: its paper protocol's, else `eval.evaluator`. */
+export function runEvaluator(config: ExperimentConfig): string {
+  return (config.eval.protocol ? PAPER_PROTOCOLS[config.eval.protocol]?.evaluator : undefined) ?? config.eval.evaluator;
+}
+
 /**
  * Generates `n` fakes for test captions (cycling through images, then captions) with fixed noise, passes each
  * chunk through the evaluator as it is made (so 30,000 images never sit in memory at once), and stores the metrics.
@@ -224,7 +229,7 @@ function rPrecisionOf(
 export async function evaluateGenerator(opts: EvaluateOptions): Promise<EvaluationResult> {
   const {config, dataset, model, encoders: enc} = opts;
   const requested = config.eval.protocol ? PAPER_PROTOCOLS[config.eval.protocol] : undefined;
-  const name = opts.evaluator ?? requested?.evaluator ?? config.eval.evaluator;
+  const name = opts.evaluator ?? runEvaluator(config);
   const n = opts.samples ?? requested?.samples ?? config.eval.samples;
   const paper = paperProtocol(opts, name, n);
   const ex = await extractorFor(name, opts);

@@ -20,6 +20,8 @@ import {provenance} from '../core/provenance';
 import {isWasmHeapExhausted, wasmHeapError} from '../core/wasm-heap';
 import {PREFLIGHT_RESOLUTION, wasmPreflight} from './wasm-preflight';
 import {checkGanBuilds} from './gan-build-check';
+import {cacheDirOf} from './evaluate-run';
+import {startEvaluatorWarmup} from './evaluator-warmup';
 
 export interface RunOptions {
   dbPath: string;
@@ -194,6 +196,14 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
       stopRequested: () => stop,
       sharePretraining: Boolean(opts.sharePretraining),
     };
+    // A spare core trains the evaluator meanwhile; its lines come while a progress bar may be drawn.
+    const warmup = startEvaluatorWarmup({
+      config,
+      dataset,
+      backend,
+      cacheDir: cacheDirOf(store),
+      log: (line) => (opts.quiet ? log(line) : ctx.progress.log(line)),
+    });
     try {
       for (const phase of config.phases) await PHASE_RUNNERS[phase](ctx);
       store.setStatus(run.id, 'completed');
@@ -213,6 +223,7 @@ export async function runExperiment(loaded: LoadedConfig, opts: RunOptions): Pro
         throw err;
       }
     } finally {
+      await warmup?.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }

@@ -66,6 +66,35 @@ export function evaluatorKey(dataset: Record<string, unknown>, opts: ClassifierO
     .slice(0, 16);
 }
 
+/** The classifier a run's eval section and dataset ask for, and where its weights are cached. */
+function cacheEntry(
+  config: {
+    dataset: Record<string, unknown>;
+    eval: {builtinWidth: number; builtinFeatures: number; builtinSteps: number};
+  },
+  dataset: {classNames: readonly string[]},
+  cacheDir: string,
+): {opts: ClassifierOptions; key: string; file: string} {
+  const e = config.eval;
+  const opts: ClassifierOptions = {
+    width: e.builtinWidth,
+    featureDim: e.builtinFeatures,
+    classes: dataset.classNames.length,
+  };
+  const key = evaluatorKey(config.dataset, opts, e.builtinSteps);
+  return {opts, key, file: path.join(cacheDir, 'evaluators', `builtin-${key}.ckpt`)};
+}
+
+/** Whether cached weights exist and verify against the sha256 their metadata records. */
+function cachedWeightsValid(file: string): boolean {
+  try {
+    readCheckpoint(file, (JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string}).sha256);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const builtin = defineEvaluator({
   name: 'builtin',
   summary:
@@ -93,15 +122,10 @@ export const builtin = defineEvaluator({
       },
     },
   },
+  needsTraining: ({config, dataset, cacheDir}) => !cachedWeightsValid(cacheEntry(config, dataset, cacheDir).file),
   build: async ({config, dataset, cacheDir, log}) => {
     const e = config.eval;
-    const opts: ClassifierOptions = {
-      width: e.builtinWidth,
-      featureDim: e.builtinFeatures,
-      classes: dataset.classNames.length,
-    };
-    const key = evaluatorKey(config.dataset, opts, e.builtinSteps);
-    const file = path.join(cacheDir, 'evaluators', `builtin-${key}.ckpt`);
+    const {opts, key, file} = cacheEntry(config, dataset, cacheDir);
     const params = new ParamSet('evaluator', Rng.for(0, 'init', 'builtin-evaluator', key));
     const net = new Classifier(params, opts);
     const multi = dataset.labelKind === 'multi';
@@ -116,14 +140,10 @@ export const builtin = defineEvaluator({
     };
     // A cache entry counts only when its weights verify against its sha256: a damaged one is trained again.
     const cached = () => {
-      try {
-        readCheckpoint(file, (JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as {sha256: string}).sha256);
-        return true;
-      } catch {
-        if (fs.existsSync(file) || fs.existsSync(`${file}.json`))
-          log(`evaluator builtin: the cached weights ${file} are damaged; training again`);
-        return false;
-      }
+      if (cachedWeightsValid(file)) return true;
+      if (fs.existsSync(file) || fs.existsSync(`${file}.json`))
+        log(`evaluator builtin: the cached weights ${file} are damaged; training again`);
+      return false;
     };
     let trainedHere = false;
     // Parallel sweep workers need the same classifier: one trains it, the others wait for the cache.

@@ -48,22 +48,32 @@ export interface EvaluatorDescriptor extends Descriptor {
   /** What would stop `build` for this eval section (a missing weights file, ...), found at config load. */
   check?(config: EvalConfig): EntryProblem | undefined;
   build(ctx: EvaluatorContext): Promise<FeatureExtractor>;
+  /**
+   * True when `build` would first train weights (none cached yet). A run with a core to spare then trains them in
+   * a background process while its own phases train (runtime/evaluator-warmup.ts). Absent: nothing to train.
+   */
+  needsTraining?(ctx: Omit<EvaluatorContext, 'log'>): boolean;
 }
 
 /** An evaluator as written: its own keys' schema keeps literal types, so `check` and `build` read typed keys. */
-export interface EvaluatorEntry<P extends Properties> extends Omit<EvaluatorDescriptor, 'schema' | 'check' | 'build'> {
+export interface EvaluatorEntry<P extends Properties>
+  extends Omit<EvaluatorDescriptor, 'schema' | 'check' | 'build' | 'needsTraining'> {
   readonly schema: TypedSchema<P>;
   check?(config: EvaluatorSection<P>): EntryProblem | undefined;
   build(ctx: EvaluatorContext<EvaluatorSection<P>>): Promise<FeatureExtractor>;
+  needsTraining?(ctx: Omit<EvaluatorContext<EvaluatorSection<P>>, 'log'>): boolean;
 }
 
 /** Declares an evaluator; config loading has validated the eval section against its schema (defaults filled). */
 export function defineEvaluator<const P extends Properties>(entry: EvaluatorEntry<P>): EvaluatorDescriptor {
   const typed = (e: EvalConfig) => e as EvaluatorSection<P>;
-  const {check} = entry;
+  const {check, needsTraining} = entry;
   return {
     ...entry,
     ...(check ? {check: (e: EvalConfig) => check(typed(e))} : {}),
+    ...(needsTraining
+      ? {needsTraining: (ctx) => needsTraining({...ctx, config: {...ctx.config, eval: typed(ctx.config.eval)}})}
+      : {}),
     build: (ctx) => entry.build({...ctx, config: {...ctx.config, eval: typed(ctx.config.eval)}}),
   };
 }
