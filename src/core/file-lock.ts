@@ -4,12 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {processAlive} from './process-alive';
 
-interface LockOwner {
+export interface LockOwner {
   pid: number;
   host: string;
 }
 
-function owner(lock: string): LockOwner | undefined {
+/** The process that holds `lock` (pid and host), or undefined when it is gone or being written. */
+export function lockOwner(lock: string): LockOwner | undefined {
   try {
     return JSON.parse(fs.readFileSync(lock, 'utf8')) as LockOwner;
   } catch {
@@ -54,7 +55,7 @@ export async function onceAcrossProcesses(
       }
       return;
     }
-    const o = owner(lock);
+    const o = lockOwner(lock);
     if (ownerGone(o)) {
       fs.rmSync(lock, {force: true});
       continue;

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type {ExperimentConfig} from '../config/types';
 import type {BackendInfo} from '../core/backend';
+import {lockOwner} from '../core/file-lock';
 import type {Dataset} from '../data/dataset';
 import {evaluators} from '../registry';
 import {runEvaluator} from './evaluate';
@@ -149,11 +150,7 @@ function removeLeftovers(cacheDir: string, pid: number, created: string[]): void
   for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
     if (!f.endsWith('.lock')) continue;
     const lock = path.join(dir, f);
-    try {
-      if ((JSON.parse(fs.readFileSync(lock, 'utf8')) as {pid: number}).pid === pid) fs.rmSync(lock, {force: true});
-    } catch {
-      // another process's lock, or gone already
-    }
+    if (lockOwner(lock)?.pid === pid) fs.rmSync(lock, {force: true});
   }
   for (const d of created) {
     try {
