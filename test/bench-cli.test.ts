@@ -32,7 +32,8 @@ describe('scg bench', () => {
       forwardMs: number | null;
       stepOverForward: number;
       imagesPerSecond: number;
-      topKernels: {kernel: string}[];
+      topKernels: {kernel: string; ms: number; calls: number}[];
+      allKernels?: {calls: number; ms: number};
     };
     const report = JSON.parse(r.stdout) as {backend: string; results: Record<string, Res>};
     assert.equal(report.backend, 'wasm');
@@ -51,6 +52,9 @@ describe('scg bench', () => {
       assert.ok(res.stepMs > 0 && res.forwardMs! > 0 && res.imagesPerSecond > 0);
       assert.ok(Math.abs(res.stepOverForward - res.stepMs / res.forwardMs!) < 1e-9);
       assert.ok(res.topKernels.length > 0 && res.topKernels.every((k) => k.kernel.length > 0));
+      // The totals cover every kernel of the profiled step, so at least the top ones.
+      const top = res.topKernels.reduce((a, k) => ({calls: a.calls + k.calls, ms: a.ms + k.ms}), {calls: 0, ms: 0});
+      assert.ok(res.allKernels!.calls >= top.calls && res.allKernels!.ms >= top.ms - 1e-9, JSON.stringify(res));
     }
   });
 

@@ -20,6 +20,11 @@ export interface BenchResult {
   tensorBytesMb: number;
   /** With profile: the kernels with the largest total time in one step. */
   topKernels?: {kernel: string; ms: number; calls: number; share: number}[];
+  /**
+   * With profile: every kernel call of that step and the time spent inside them, measured by the backend around
+   * each kernel; the rest of a step (`stepMs - ms`) is tfjs's engine (gradient tape, scopes, disposal) and scg's JS.
+   */
+  allKernels?: {calls: number; ms: number};
 }
 
 export const median = (xs: number[]): number => {
@@ -101,6 +106,7 @@ export async function benchmark(
       byKernel.set(k.name, e);
     }
     const total = [...byKernel.values()].reduce((a, e) => a + e.ms, 0);
+    result.allKernels = {calls: info.kernels.length, ms: total};
     result.topKernels = [...byKernel.entries()]
       .sort((a, b) => b[1].ms - a[1].ms)
       .slice(0, 8)

@@ -97,6 +97,10 @@ export function benchText(report: BenchReport, backend: string): string {
       out.push(
         `  ${k.kernel.padEnd(22)} ${k.ms.toFixed(0).padStart(6)} ms  ${String(k.calls).padStart(4)} calls  ${(100 * k.share).toFixed(1)}%`,
       );
+    if (r.allKernels)
+      out.push(
+        `  all kernels: ${r.allKernels.calls} calls, ${r.allKernels.ms.toFixed(0)} ms, ${((100 * r.allKernels.ms) / r.stepMs).toFixed(0)}% of the median step (the rest is tfjs's engine and scg's JS)`,
+      );
   }
   for (const t of report.torch ?? [])
     out.push(
