@@ -127,6 +127,11 @@ export interface TorchAddon {
   Synchronize(): void;
   /** Peak bytes of live CPU tensors since the last call, which starts a new window; -1 with scg's allocator off. */
   TensorPeak(): number;
+  /**
+   * The caching CPU allocator's counts since the process started: blocks of its sizes (256 KiB and up) served from
+   * the cache or mapped anew, blocks evicted for other sizes, and the bytes cached now; undefined with it off.
+   */
+  CacheStats(): {hits: number; misses: number; evictions: number; cachedBytes: number} | undefined;
   unaryOps: string[];
   binaryOps: string[];
   reduceOps: string[];

@@ -122,6 +122,33 @@ describe('torch backend', {skip}, () => {
       `the second only what stayed alive (1 MiB more): ${second} vs ${before}`,
     );
   });
+
+  it('a full allocator cache makes room for the sizes in use by evicting the sizes asked for least recently', () => {
+    // A child with a 4 MiB cache: four 1 MiB blocks fill it, then a 1.5 MiB tensor is made and freed ten times.
+    // Its first block is mapped; freeing it evicts 1 MiB blocks (asked for longer ago) so it fits, and the nine
+    // after it come from the cache. Before, the cache kept the old blocks and every 1.5 MiB block was mapped anew.
+    const child = `
+      const tf = require('@tensorflow/tfjs');
+      require(process.argv[1]).initBackend('torch', {threads: 1}).then(() => {
+        const addon = tf.backend().addon;
+        for (const t of [0, 1, 2, 3].map(() => tf.zeros([2 ** 18]))) t.dispose();
+        const before = addon.CacheStats();
+        for (let i = 0; i < 10; i++) tf.zeros([3 * 2 ** 17]).dispose();
+        console.log(JSON.stringify({before, after: addon.CacheStats()}));
+      });`;
+    const r = spawnSync(process.execPath, ['-e', child, path.join(__dirname, '../../backend')], {
+      encoding: 'utf8',
+      env: {...process.env, SCG_TORCH_CACHE_MB: '4'},
+    });
+    assert.equal(r.status, 0, r.stderr);
+    type Stats = {hits: number; misses: number; evictions: number; cachedBytes: number};
+    const {before, after} = JSON.parse(r.stdout.trim().split('\n').pop()!) as {before: Stats; after: Stats};
+    assert.equal(before.cachedBytes, 4 * 2 ** 20, 'the four 1 MiB blocks fill the cache');
+    assert.equal(after.misses - before.misses, 1, JSON.stringify({before, after}));
+    assert.equal(after.hits - before.hits, 9, JSON.stringify({before, after}));
+    assert.equal(after.evictions - before.evictions, 2, JSON.stringify({before, after}));
+    assert.equal(after.cachedBytes, 3.5 * 2 ** 20, 'two 1 MiB blocks and the 1.5 MiB one');
+  });
 });
 
 describe('torch backend: bad input', () => {
