@@ -39,6 +39,11 @@ export function decimals(v: number): number {
   return a >= 100 ? 1 : a >= 1 ? 2 : 3;
 }
 
+/** Decimals that reach v's first significant digit (0.0004 → 4), at most 6. */
+function firstDigit(v: number): number {
+  return v === 0 ? 0 : Math.min(6, Math.max(0, -Math.floor(Math.log10(Math.abs(v)))));
+}
+
 /** `mean ± std`, both to the mean's precision (the mean alone for one run); `(n=k)` when this metric has fewer runs than the row. */
 export function fmtStat(s: Stat, n: number): string {
   const d = decimals(s.mean);
@@ -52,10 +57,15 @@ export function fmtDelta(s: Stat | null, row: ReportRow): string {
   const d = fmtNumber(s.delta, decimals(s.mean));
   const pct = s.deltaPct === undefined ? '' : fmtNumber(s.deltaPct, 1);
   const signed = (t: string) => (/^[0.]+$/.test(t) || t.startsWith('−') ? t : `+${t}`);
-  // the interval to the precision of its half-width too, so a bound near 0 does not print as 0.00
-  const ciDigits = s.deltaCi ? Math.max(decimals(s.mean), decimals((s.deltaCi.high - s.deltaCi.low) / 2)) : 0;
-  const ci = s.deltaCi
-    ? ` [${fmtNumber(s.deltaCi.low, ciDigits)}, ${fmtNumber(s.deltaCi.high, ciDigits)}]${s.deltaCi.excludesZero ? ' ≠0' : ''}`
+  // the interval to the precision of its half-width too, and of the bound nearer 0 when it excludes 0: a bound of
+  // 0.0004 printed as 0.000 beside ≠0 would read as an interval that touches 0
+  const iv = s.deltaCi;
+  const near = iv?.excludesZero ? (iv.low > 0 ? iv.low : iv.high) : undefined;
+  const ciDigits = iv
+    ? Math.max(decimals(s.mean), decimals((iv.high - iv.low) / 2), near === undefined ? 0 : firstDigit(near))
+    : 0;
+  const ci = iv
+    ? ` [${fmtNumber(iv.low, ciDigits)}, ${fmtNumber(iv.high, ciDigits)}]${iv.excludesZero ? ' ≠0' : ''}`
     : '';
   return `${signed(d)}${pct ? ` (${signed(pct)}%)` : ''}${ci}`;
 }

@@ -11,7 +11,7 @@ import {SweepStore} from '../store/sweeps';
 import {buildReport, DEFAULT_METRICS, OPTIONAL_DEFAULT_METRICS} from './aggregate';
 import {experimentSource, sweepSource} from './collect';
 import {reportFigures} from './figures';
-import {formatReport, type TextFormat} from './format';
+import {fmtDelta, formatReport, type TextFormat} from './format';
 import {reportHtml} from './html';
 
 const TINY = path.resolve(__dirname, '../../../test/fixtures/tiny.yaml');
@@ -286,6 +286,24 @@ describe('scg report', () => {
     const md = formatReport(report, 'md');
     assert.match(md, /\| ms\/step ↓ \|/);
     store.close();
+  });
+
+  it('an interval that excludes 0 prints its bound nearer 0 to its first digit, never as 0.000 beside ≠0', () => {
+    // The paper table's GALIP label_acc Δ on 2026-12-05: +0.052, interval [0.0004, 0.1036] over 3 seeds each.
+    const row = {cellKey: 'c', labels: {}, isBaseline: false, runIds: [], seeds: [0, 1, 2], stats: {}};
+    const stat = (low: number, high: number) => ({
+      mean: 0.352,
+      std: 0.023,
+      n: 3,
+      delta: 0.052,
+      deltaPct: 17.3,
+      deltaCi: {low, high, df: 2.39, excludesZero: low > 0 || high < 0},
+      best: false,
+    });
+    assert.equal(fmtDelta(stat(0.0003994, 0.1036006), row), '+0.052 (+17.3%) [0.0004, 0.1036] ≠0');
+    assert.equal(fmtDelta(stat(-0.1036006, -0.0003994), row), '+0.052 (+17.3%) [−0.1036, −0.0004] ≠0');
+    assert.equal(fmtDelta(stat(-0.0003994, 0.1036006), row), '+0.052 (+17.3%) [0.000, 0.104]', 'touching 0: as before');
+    assert.equal(fmtDelta(stat(0.0213, 0.1036), row), '+0.052 (+17.3%) [0.021, 0.104] ≠0', 'a clear bound: as before');
   });
 
   it('--experiment finds the axes from the configs that differ, takes the baseline from the flag, counts one run per seed', () => {
